@@ -1,0 +1,583 @@
+//! The builder: generators describe hardware through it, and every width
+//! rule of the IR is checked here, as each signal is made.
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use super::ident::{identifier_problem, sanitize};
+use super::{
+    BinOp, BuildError, CmpOp, Def, Dir, InstId, Instance, MAX_WIDTH, Module, Port, ReduceOp,
+    Signal, SignalId, Ty, UnOp,
+};
+
+/// Builds one [`Module`], checking widths and names as it goes.
+#[derive(Debug)]
+pub struct ModuleBuilder {
+    name: String,
+    ports: Vec<Port>,
+    signals: Vec<Signal>,
+    instances: Vec<Instance>,
+    names: HashSet<String>,
+    clock: Option<SignalId>,
+    undriven_regs: Vec<SignalId>,
+}
+
+/// The output signals of an instance, by the child's port names.
+#[derive(Debug, Clone, Default)]
+pub struct InstanceOutputs {
+    ports: BTreeMap<String, Vec<SignalId>>,
+}
+
+impl InstanceOutputs {
+    /// The signal of a scalar output port.
+    pub fn scalar(&self, port: &str) -> Option<SignalId> {
+        self.ports.get(port).and_then(|s| s.first().copied())
+    }
+
+    /// The element signals of a vector output port.
+    pub fn vector(&self, port: &str) -> Option<&[SignalId]> {
+        self.ports.get(port).map(Vec::as_slice)
+    }
+}
+
+impl ModuleBuilder {
+    /// Starts a module; `name` must be a Verilog identifier and no keyword.
+    pub fn new(name: &str) -> Result<Self, BuildError> {
+        if let Some(problem) = identifier_problem(name) {
+            return Err(BuildError::BadName { module: name.into(), name: name.into(), problem });
+        }
+        Ok(ModuleBuilder {
+            name: name.into(),
+            ports: Vec::new(),
+            signals: Vec::new(),
+            instances: Vec::new(),
+            names: HashSet::new(),
+            clock: None,
+            undriven_regs: Vec::new(),
+        })
+    }
+
+    /// Name of the module being built.
+    pub fn module_name(&self) -> &str {
+        &self.name
+    }
+
+    /// Type of a signal.
+    pub fn ty(&self, s: SignalId) -> Ty {
+        self.signals[s.0 as usize].ty
+    }
+
+    /// Name of a signal.
+    pub fn name_of(&self, s: SignalId) -> &str {
+        &self.signals[s.0 as usize].name
+    }
+
+    // ---- ports ---------------------------------------------------------
+
+    /// The module's `clk` input (declared on first use).
+    pub fn clock(&mut self) -> Result<SignalId, BuildError> {
+        if let Some(c) = self.clock {
+            return Ok(c);
+        }
+        let c = self.input("clk", Ty::BIT)?;
+        self.clock = Some(c);
+        Ok(c)
+    }
+
+    /// A scalar input port; its signal has the port's name.
+    pub fn input(&mut self, name: &str, ty: Ty) -> Result<SignalId, BuildError> {
+        self.check_port_name(name)?;
+        self.check_width(name, ty.width)?;
+        let port = self.ports.len();
+        self.reserve_port_name(name);
+        let s = self.push(name.to_string(), ty, Def::Input { port, elem: 0 });
+        self.ports.push(Port { name: name.into(), dir: Dir::Input, elem: ty, vector: false, signals: vec![s] });
+        Ok(s)
+    }
+
+    /// A vector input port of `count` elements of type `elem`; element `i`
+    /// becomes signal `NAME_i`.
+    pub fn input_vec(&mut self, name: &str, count: usize, elem: Ty) -> Result<Vec<SignalId>, BuildError> {
+        self.check_port_name(name)?;
+        self.check_width(name, elem.width)?;
+        if count == 0 {
+            return Err(self.invalid(format!("vector port `{name}` has no elements")));
+        }
+        let port = self.ports.len();
+        self.reserve_port_name(name);
+        let signals = (0..count)
+            .map(|i| {
+                let n = self.fresh(&format!("{name}_{i}"));
+                self.push(n, elem, Def::Input { port, elem: i })
+            })
+            .collect();
+        self.ports.push(Port { name: name.into(), dir: Dir::Input, elem, vector: false, signals });
+        self.ports[port].vector = true;
+        Ok(self.ports[port].signals.clone())
+    }
+
+    /// A scalar output port driven by `s` (same width as the port).
+    pub fn output(&mut self, name: &str, s: SignalId) -> Result<(), BuildError> {
+        let ty = self.ty(s);
+        self.add_output(name, ty, false, vec![s])
+    }
+
+    /// A vector output port driven by `elems`, all of one type.
+    pub fn output_vec(&mut self, name: &str, elems: &[SignalId]) -> Result<(), BuildError> {
+        let Some(&first) = elems.first() else {
+            return Err(self.invalid(format!("vector port `{name}` has no elements")));
+        };
+        let ty = self.ty(first);
+        for &e in elems {
+            if self.ty(e) != ty {
+                return Err(self.invalid(format!(
+                    "vector output `{name}` mixes element types: `{}` is {:?} but `{}` is {:?}",
+                    self.name_of(first),
+                    ty,
+                    self.name_of(e),
+                    self.ty(e)
+                )));
+            }
+        }
+        self.add_output(name, ty, true, elems.to_vec())
+    }
+
+    fn add_output(&mut self, name: &str, elem: Ty, vector: bool, signals: Vec<SignalId>) -> Result<(), BuildError> {
+        self.check_port_name(name)?;
+        // An internal signal that happens to carry the port's name moves aside.
+        if let Some(i) = self.signals.iter().position(|s| s.name == name) {
+            let renamed = self.fresh(&format!("{name}_int"));
+            self.signals[i].name = renamed;
+        }
+        self.reserve_port_name(name);
+        self.ports.push(Port { name: name.into(), dir: Dir::Output, elem, vector, signals });
+        Ok(())
+    }
+
+    // ---- constants and combinational ops -------------------------------
+
+    /// A constant of type `ty`.
+    pub fn constant(&mut self, name: &str, ty: Ty, value: i128) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        let bits = self.encode(name, ty, value)?;
+        Ok(self.push_fresh(name, ty, Def::Const(bits)))
+    }
+
+    /// A two-operand op; operands may be narrower than `ty`, never wider.
+    pub fn binary(&mut self, name: &str, op: BinOp, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        self.check_fits(name, a, ty.width)?;
+        self.check_fits(name, b, ty.width)?;
+        Ok(self.push_fresh(name, ty, Def::Binary(op, a, b)))
+    }
+
+    /// a + b, wrapped to `ty`.
+    pub fn add(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+        self.binary(name, BinOp::Add, ty, a, b)
+    }
+
+    /// a − b, wrapped to `ty`.
+    pub fn sub(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+        self.binary(name, BinOp::Sub, ty, a, b)
+    }
+
+    /// a · b, wrapped to `ty`.
+    pub fn mul(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+        self.binary(name, BinOp::Mul, ty, a, b)
+    }
+
+    /// Bitwise AND of the extended operands.
+    pub fn and(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+        self.binary(name, BinOp::And, ty, a, b)
+    }
+
+    /// Bitwise OR of the extended operands.
+    pub fn or(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+        self.binary(name, BinOp::Or, ty, a, b)
+    }
+
+    /// Bitwise XOR of the extended operands.
+    pub fn xor(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+        self.binary(name, BinOp::Xor, ty, a, b)
+    }
+
+    /// A one-operand op; the operand may be narrower than `ty`, never wider.
+    pub fn unary(&mut self, name: &str, op: UnOp, ty: Ty, a: SignalId) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        self.check_fits(name, a, ty.width)?;
+        Ok(self.push_fresh(name, ty, Def::Unary(op, a)))
+    }
+
+    /// −a, wrapped to `ty`.
+    pub fn neg(&mut self, name: &str, ty: Ty, a: SignalId) -> Result<SignalId, BuildError> {
+        self.unary(name, UnOp::Neg, ty, a)
+    }
+
+    /// Bitwise NOT of the extended operand.
+    pub fn not(&mut self, name: &str, ty: Ty, a: SignalId) -> Result<SignalId, BuildError> {
+        self.unary(name, UnOp::Not, ty, a)
+    }
+
+    /// A comparison of exact values: one unsigned bit.
+    pub fn compare(&mut self, name: &str, op: CmpOp, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+        Ok(self.push_fresh(name, Ty::BIT, Def::Compare(op, a, b)))
+    }
+
+    /// A reduction of every bit of `a` to one unsigned bit.
+    pub fn reduce(&mut self, name: &str, op: ReduceOp, a: SignalId) -> Result<SignalId, BuildError> {
+        Ok(self.push_fresh(name, Ty::BIT, Def::Reduce(op, a)))
+    }
+
+    /// a · 2^k wrapped to `ty` (a no wider than `ty`).
+    pub fn shl(&mut self, name: &str, ty: Ty, a: SignalId, k: u32) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        self.check_fits(name, a, ty.width)?;
+        self.check_shift(name, k)?;
+        Ok(self.push_fresh(name, ty, Def::Shl(a, k)))
+    }
+
+    /// ⌊a / 2^k⌋ wrapped to `ty` (a no wider than `ty`): arithmetic for a signed `a`.
+    pub fn shr(&mut self, name: &str, ty: Ty, a: SignalId, k: u32) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        self.check_fits(name, a, ty.width)?;
+        self.check_shift(name, k)?;
+        Ok(self.push_fresh(name, ty, Def::Shr(a, k)))
+    }
+
+    /// Bits `lo .. lo + width` of `a`, read with the given signedness.
+    pub fn slice(&mut self, name: &str, a: SignalId, lo: u32, width: u32, signed: bool) -> Result<SignalId, BuildError> {
+        self.check_width(name, width)?;
+        let src = &self.signals[a.0 as usize];
+        if lo.checked_add(width).is_none_or(|hi| hi > src.ty.width) {
+            return Err(BuildError::SliceOutOfRange {
+                module: self.name.clone(),
+                signal: name.into(),
+                src: src.name.clone(),
+                src_width: src.ty.width,
+                lo,
+                width,
+            });
+        }
+        Ok(self.push_fresh(name, Ty { width, signed }, Def::Slice { src: a, lo }))
+    }
+
+    /// The low `width` bits of `a`, keeping its signedness.
+    pub fn trunc(&mut self, name: &str, a: SignalId, width: u32) -> Result<SignalId, BuildError> {
+        let signed = self.ty(a).signed;
+        self.slice(name, a, 0, width, signed)
+    }
+
+    /// `a` sign-extended to a signed `width` (its bits read as two's complement).
+    pub fn sext(&mut self, name: &str, a: SignalId, width: u32) -> Result<SignalId, BuildError> {
+        self.extend(name, a, Ty::signed(width), true)
+    }
+
+    /// `a` zero-extended to an unsigned `width`.
+    pub fn zext(&mut self, name: &str, a: SignalId, width: u32) -> Result<SignalId, BuildError> {
+        self.extend(name, a, Ty::unsigned(width), false)
+    }
+
+    /// `a` extended to `ty` (no narrower than `a`) by sign copies or zeros.
+    pub fn extend(&mut self, name: &str, a: SignalId, ty: Ty, sign: bool) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        self.check_fits(name, a, ty.width)?;
+        Ok(self.push_fresh(name, ty, Def::Extend { src: a, sign }))
+    }
+
+    /// `a`'s value carried into `ty`: extended by `a`'s own signedness when
+    /// `ty` is wider, its low bits when narrower.
+    pub fn resize(&mut self, name: &str, a: SignalId, ty: Ty) -> Result<SignalId, BuildError> {
+        let from = self.ty(a);
+        if ty.width >= from.width {
+            self.extend(name, a, ty, from.signed)
+        } else {
+            self.slice(name, a, 0, ty.width, ty.signed)
+        }
+    }
+
+    /// Parts side by side, `parts[0]` in the lowest bits.
+    pub fn concat(&mut self, name: &str, parts: &[SignalId], signed: bool) -> Result<SignalId, BuildError> {
+        if parts.is_empty() {
+            return Err(self.invalid(format!("concatenation `{name}` has no parts")));
+        }
+        let width: u32 = parts.iter().map(|&p| self.ty(p).width).sum();
+        self.check_width(name, width)?;
+        Ok(self.push_fresh(name, Ty { width, signed }, Def::Concat(parts.to_vec())))
+    }
+
+    /// `sel` ? `then` : `otherwise`, each extended by its own signedness to `ty`.
+    pub fn mux(&mut self, name: &str, ty: Ty, sel: SignalId, then: SignalId, otherwise: SignalId) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        self.check_select(name, sel)?;
+        self.check_fits(name, then, ty.width)?;
+        self.check_fits(name, otherwise, ty.width)?;
+        Ok(self.push_fresh(name, ty, Def::Mux { sel, then, otherwise }))
+    }
+
+    /// A constant table of values of `ty`, read at unsigned `addr`; 0 past its end.
+    pub fn rom(&mut self, name: &str, ty: Ty, addr: SignalId, table: &[i128]) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        let aw = self.ty(addr).width;
+        if aw > 16 {
+            return Err(self.invalid(format!(
+                "ROM `{name}` has a {aw}-bit address; at most 16 address bits are supported"
+            )));
+        }
+        if table.is_empty() || table.len() > 1usize << aw {
+            return Err(self.invalid(format!(
+                "ROM `{name}` has {} entries; a {aw}-bit address reaches 1..={}",
+                table.len(),
+                1usize << aw
+            )));
+        }
+        let bits = table.iter().map(|&v| self.encode(name, ty, v)).collect::<Result<Vec<_>, _>>()?;
+        Ok(self.push_fresh(name, ty, Def::Rom { addr, table: Arc::new(bits) }))
+    }
+
+    // ---- registers -------------------------------------------------------
+
+    /// A register of type `ty`, optionally reset synchronously by the one-bit
+    /// `reset.0` to the value `reset.1`; give it its input with [`Self::drive`].
+    pub fn reg(&mut self, name: &str, ty: Ty, reset: Option<(SignalId, i128)>) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        self.clock()?;
+        let (rst, init) = match reset {
+            Some((r, v)) => {
+                self.check_select(name, r)?;
+                (Some(r), self.encode(name, ty, v)?)
+            }
+            None => (None, 0),
+        };
+        let id = SignalId(self.signals.len() as u32);
+        let s = self.push_fresh(name, ty, Def::Reg { d: id, en: None, rst, init });
+        self.undriven_regs.push(s);
+        Ok(s)
+    }
+
+    /// Connects a register's next value `d` (same width) and optional one-bit enable.
+    pub fn drive(&mut self, reg: SignalId, d: SignalId, en: Option<SignalId>) -> Result<(), BuildError> {
+        let Some(pos) = self.undriven_regs.iter().position(|&r| r == reg) else {
+            return Err(self.invalid(format!("`{}` is not a register waiting for its input", self.name_of(reg))));
+        };
+        let (rname, rty) = (self.name_of(reg).to_string(), self.ty(reg));
+        if self.ty(d).width != rty.width {
+            return Err(BuildError::WidthMismatch {
+                module: self.name.clone(),
+                signal: rname,
+                operand: self.name_of(d).into(),
+                operand_width: self.ty(d).width,
+                result_width: rty.width,
+                rule: "a register's input must be as wide as the register",
+                hint: "; resize it explicitly",
+            });
+        }
+        if let Some(e) = en {
+            self.check_select(&rname, e)?;
+        }
+        self.undriven_regs.remove(pos);
+        if let Def::Reg { d: dd, en: ee, .. } = &mut self.signals[reg.0 as usize].def {
+            *dd = d;
+            *ee = en;
+        }
+        Ok(())
+    }
+
+    /// A register with its input, enable and reset in one call.
+    pub fn register(&mut self, name: &str, d: SignalId, en: Option<SignalId>, reset: Option<(SignalId, i128)>) -> Result<SignalId, BuildError> {
+        let r = self.reg(name, self.ty(d), reset)?;
+        self.drive(r, d, en)?;
+        Ok(r)
+    }
+
+    // ---- hierarchy -----------------------------------------------------------
+
+    /// Instantiates `module`, connecting each of its input ports (except
+    /// `clk`, tied to this module's clock) from `inputs` by port name.
+    pub fn instance(&mut self, name: &str, module: Arc<Module>, inputs: &[(&str, &[SignalId])]) -> Result<InstanceOutputs, BuildError> {
+        for (port, _) in inputs {
+            match module.port(port) {
+                Some(p) if p.dir == Dir::Input && p.name != "clk" => {}
+                _ => {
+                    return Err(self.invalid(format!(
+                        "instance `{name}` of `{}`: `{port}` is not an input port of it that can be connected",
+                        module.name
+                    )));
+                }
+            }
+        }
+        let inst = InstId(self.instances.len() as u32);
+        let inst_name = self.fresh(name);
+        let mut connections = Vec::with_capacity(module.ports.len());
+        let mut outputs = InstanceOutputs::default();
+        for (pi, port) in module.ports.iter().enumerate() {
+            match port.dir {
+                Dir::Input if Some(port.signals[0]) == module.clock && port.name == "clk" => {
+                    connections.push(vec![self.clock()?]);
+                }
+                Dir::Input => {
+                    let Some((_, sigs)) = inputs.iter().find(|(p, _)| *p == port.name) else {
+                        return Err(self.invalid(format!(
+                            "instance `{name}` of `{}`: input `{}` is not connected",
+                            module.name, port.name
+                        )));
+                    };
+                    if sigs.len() != port.signals.len() {
+                        return Err(self.invalid(format!(
+                            "instance `{name}` of `{}`: port `{}` has {} elements but {} signals are connected",
+                            module.name,
+                            port.name,
+                            port.signals.len(),
+                            sigs.len()
+                        )));
+                    }
+                    for &s in sigs.iter() {
+                        if self.ty(s).width != port.elem.width {
+                            return Err(BuildError::WidthMismatch {
+                                module: self.name.clone(),
+                                signal: format!("{name}.{}", port.name),
+                                operand: self.name_of(s).into(),
+                                operand_width: self.ty(s).width,
+                                result_width: port.elem.width,
+                                rule: "it must be as wide as the instance port",
+                                hint: "; resize it explicitly",
+                            });
+                        }
+                    }
+                    connections.push(sigs.to_vec());
+                }
+                Dir::Output => {
+                    let sigs: Vec<SignalId> = (0..port.signals.len())
+                        .map(|elem| {
+                            let base = if port.vector {
+                                format!("{inst_name}_{}_{elem}", port.name)
+                            } else {
+                                format!("{inst_name}_{}", port.name)
+                            };
+                            self.push_fresh(&base, port.elem, Def::InstOut { inst, port: pi, elem })
+                        })
+                        .collect();
+                    outputs.ports.insert(port.name.clone(), sigs.clone());
+                    connections.push(sigs);
+                }
+            }
+        }
+        self.instances.push(Instance { name: inst_name, module, connections });
+        Ok(outputs)
+    }
+
+    /// Checks that every register is driven and returns the module.
+    pub fn finish(self) -> Result<Module, BuildError> {
+        if let Some(&r) = self.undriven_regs.first() {
+            return Err(self.invalid(format!("register `{}` was never given an input", self.name_of(r))));
+        }
+        if !self.ports.iter().any(|p| p.dir == Dir::Output) {
+            return Err(self.invalid("the module has no output port".into()));
+        }
+        Ok(Module {
+            name: self.name,
+            ports: self.ports,
+            signals: self.signals,
+            instances: self.instances,
+            clock: self.clock,
+        })
+    }
+
+    // ---- internals -------------------------------------------------------
+
+    fn push(&mut self, name: String, ty: Ty, def: Def) -> SignalId {
+        let id = SignalId(self.signals.len() as u32);
+        self.names.insert(name.clone());
+        self.signals.push(Signal { name, ty, def });
+        id
+    }
+
+    fn push_fresh(&mut self, name: &str, ty: Ty, def: Def) -> SignalId {
+        let n = self.fresh(name);
+        self.push(n, ty, def)
+    }
+
+    fn fresh(&self, base: &str) -> String {
+        let base = sanitize(base);
+        if !self.names.contains(&base) {
+            return base;
+        }
+        (1..).map(|i| format!("{base}_{i}")).find(|n| !self.names.contains(n)).unwrap_or(base)
+    }
+
+    fn reserve_port_name(&mut self, name: &str) {
+        self.names.insert(name.to_string());
+    }
+
+    fn check_port_name(&self, name: &str) -> Result<(), BuildError> {
+        if let Some(problem) = identifier_problem(name) {
+            return Err(BuildError::BadName { module: self.name.clone(), name: name.into(), problem });
+        }
+        if self.ports.iter().any(|p| p.name == name) {
+            return Err(BuildError::DuplicatePort { module: self.name.clone(), name: name.into() });
+        }
+        if self.signals.iter().any(|s| s.name == name && matches!(s.def, Def::Input { .. })) {
+            return Err(BuildError::DuplicatePort { module: self.name.clone(), name: name.into() });
+        }
+        Ok(())
+    }
+
+    fn check_width(&self, name: &str, width: u32) -> Result<(), BuildError> {
+        if width == 0 || width > MAX_WIDTH {
+            return Err(BuildError::BadWidth { module: self.name.clone(), signal: name.into(), width });
+        }
+        Ok(())
+    }
+
+    fn check_fits(&self, name: &str, a: SignalId, width: u32) -> Result<(), BuildError> {
+        let aw = self.ty(a).width;
+        if aw > width {
+            return Err(BuildError::WidthMismatch {
+                module: self.name.clone(),
+                signal: name.into(),
+                operand: self.name_of(a).into(),
+                operand_width: aw,
+                result_width: width,
+                rule: "it is wider than the result",
+                hint: "; narrow it with an explicit slice or trunc",
+            });
+        }
+        Ok(())
+    }
+
+    fn check_select(&self, name: &str, s: SignalId) -> Result<(), BuildError> {
+        let w = self.ty(s).width;
+        if w != 1 {
+            return Err(BuildError::WidthMismatch {
+                module: self.name.clone(),
+                signal: name.into(),
+                operand: self.name_of(s).into(),
+                operand_width: w,
+                result_width: 1,
+                rule: "a select, enable or reset must be one bit",
+                hint: "; reduce it to one bit first",
+            });
+        }
+        Ok(())
+    }
+
+    fn check_shift(&self, name: &str, k: u32) -> Result<(), BuildError> {
+        if k > 2 * MAX_WIDTH {
+            return Err(self.invalid(format!("shift `{name}` by {k} is larger than {}", 2 * MAX_WIDTH)));
+        }
+        Ok(())
+    }
+
+    fn encode(&self, name: &str, ty: Ty, value: i128) -> Result<u64, BuildError> {
+        ty.encode(value).ok_or_else(|| BuildError::ValueDoesNotFit {
+            module: self.name.clone(),
+            signal: name.into(),
+            value,
+            width: ty.width,
+            signedness: if ty.signed { "signed" } else { "unsigned" },
+        })
+    }
+
+    fn invalid(&self, message: String) -> BuildError {
+        BuildError::Invalid { module: self.name.clone(), message }
+    }
+}

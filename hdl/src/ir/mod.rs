@@ -1,0 +1,355 @@
+//! The hardware IR: a small word-level netlist that is the one source of
+//! truth for the simulator, the Verilog emitter and the FPGA flow.
+//!
+//! Semantics, exactly (the emitter and the simulator both follow this):
+//! - Every signal has a width (1..=[`MAX_WIDTH`] bits) and a signedness. Its
+//!   *value* is the integer its bits mean under that signedness.
+//! - Arithmetic (`add`, `sub`, `mul`, `neg`) and bitwise ops (`and`, `or`,
+//!   `xor`, `not`) take the operands' values, extend each by its own
+//!   signedness to the result width, compute, and keep the low result-width
+//!   bits. Operands are never wider than the result: narrowing is an explicit
+//!   [`Def::Slice`].
+//! - `shl(k)` is value·2^k and `shr(k)` is ⌊value / 2^k⌋, both wrapped to the
+//!   result width (so `shr` of a signed value is arithmetic).
+//! - Comparisons compare the operands' exact values (mixed signedness is
+//!   fine) and give one unsigned bit.
+//! - Registers update on the rising edge of the module's `clk`; a
+//!   synchronous reset has priority over the enable.
+//! - A ROM gives `table[addr]`, or 0 where `addr` is past the table's end.
+
+mod builder;
+mod error;
+pub mod ident;
+
+pub use builder::{InstanceOutputs, ModuleBuilder};
+pub use error::BuildError;
+
+use std::sync::Arc;
+
+/// Widest signal the IR carries; wider buses are vector ports of narrower elements.
+pub const MAX_WIDTH: u32 = 64;
+
+/// Width and signedness of a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Ty {
+    /// Number of bits, 1..=[`MAX_WIDTH`].
+    pub width: u32,
+    /// Two's complement when true, unsigned when false.
+    pub signed: bool,
+}
+
+impl Ty {
+    /// An unsigned type of `width` bits.
+    pub const fn unsigned(width: u32) -> Ty {
+        Ty { width, signed: false }
+    }
+
+    /// A two's-complement type of `width` bits.
+    pub const fn signed(width: u32) -> Ty {
+        Ty { width, signed: true }
+    }
+
+    /// One unsigned bit.
+    pub const BIT: Ty = Ty::unsigned(1);
+
+    /// Smallest value of the type.
+    pub fn min_value(self) -> i128 {
+        if self.signed { -(1i128 << (self.width - 1)) } else { 0 }
+    }
+
+    /// Largest value of the type.
+    pub fn max_value(self) -> i128 {
+        if self.signed { (1i128 << (self.width - 1)) - 1 } else { (1i128 << self.width) - 1 }
+    }
+
+    /// The smallest signed type that holds every value in `lo..=hi`.
+    pub fn signed_for_range(lo: i128, hi: i128) -> Ty {
+        let mut w = 1;
+        while !(Ty::signed(w).min_value() <= lo && hi <= Ty::signed(w).max_value()) {
+            w += 1;
+        }
+        Ty::signed(w)
+    }
+
+    /// The bit pattern of `value` in this type, or `None` when it does not fit.
+    pub fn encode(self, value: i128) -> Option<u64> {
+        (self.min_value() <= value && value <= self.max_value())
+            .then(|| (value as u64) & mask(self.width))
+    }
+
+    /// The value a bit pattern means in this type.
+    pub fn decode(self, bits: u64) -> i128 {
+        let bits = bits & mask(self.width);
+        if self.signed && self.width < 128 && (bits >> (self.width - 1)) & 1 == 1 {
+            bits as i128 - (1i128 << self.width)
+        } else {
+            bits as i128
+        }
+    }
+}
+
+/// Low `width` bits set (`width` ≤ 64).
+pub fn mask(width: u32) -> u64 {
+    if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
+}
+
+/// Index of a signal within its module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SignalId(pub u32);
+
+/// Index of an instance within its module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstId(pub u32);
+
+/// Two-operand arithmetic and bitwise operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinOp {
+    /// a + b
+    Add,
+    /// a − b
+    Sub,
+    /// a · b
+    Mul,
+    /// bitwise AND
+    And,
+    /// bitwise OR
+    Or,
+    /// bitwise XOR
+    Xor,
+}
+
+/// One-operand operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnOp {
+    /// −a
+    Neg,
+    /// bitwise NOT
+    Not,
+}
+
+/// Comparisons of exact values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CmpOp {
+    /// a = b
+    Eq,
+    /// a ≠ b
+    Ne,
+    /// a < b
+    Lt,
+    /// a ≤ b
+    Le,
+    /// a > b
+    Gt,
+    /// a ≥ b
+    Ge,
+}
+
+/// Reductions of all bits of one operand to one bit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReduceOp {
+    /// all bits set
+    And,
+    /// any bit set
+    Or,
+    /// odd number of bits set
+    Xor,
+}
+
+/// What drives a signal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Def {
+    /// Element `elem` of input port `port`.
+    Input {
+        /// Index into [`Module::ports`].
+        port: usize,
+        /// Element within a vector port (0 for a scalar port).
+        elem: usize,
+    },
+    /// A constant bit pattern.
+    Const(u64),
+    /// A one-operand op.
+    Unary(UnOp, SignalId),
+    /// A two-operand op.
+    Binary(BinOp, SignalId, SignalId),
+    /// A comparison; the signal is one unsigned bit.
+    Compare(CmpOp, SignalId, SignalId),
+    /// A reduction; the signal is one unsigned bit.
+    Reduce(ReduceOp, SignalId),
+    /// value · 2^k, wrapped.
+    Shl(SignalId, u32),
+    /// ⌊value / 2^k⌋, wrapped.
+    Shr(SignalId, u32),
+    /// Bits `lo .. lo + width` of the source.
+    Slice {
+        /// Source signal.
+        src: SignalId,
+        /// Lowest bit taken.
+        lo: u32,
+    },
+    /// Parts side by side, the first part in the lowest bits.
+    Concat(Vec<SignalId>),
+    /// The source extended to the signal's width: by copies of its top bit
+    /// when `sign` is true, by zeros when false.
+    Extend {
+        /// Source signal.
+        src: SignalId,
+        /// Sign extension when true, zero extension when false.
+        sign: bool,
+    },
+    /// `sel` = 1 chooses `then`, 0 chooses `otherwise` (each extended by its own signedness).
+    Mux {
+        /// One-bit selector.
+        sel: SignalId,
+        /// Chosen when `sel` is 1.
+        then: SignalId,
+        /// Chosen when `sel` is 0.
+        otherwise: SignalId,
+    },
+    /// A constant table read combinationally.
+    Rom {
+        /// Unsigned address.
+        addr: SignalId,
+        /// Entries as bit patterns of the signal's type.
+        table: Arc<Vec<u64>>,
+    },
+    /// A rising-edge register on the module's `clk`.
+    Reg {
+        /// Next value (same width as the register).
+        d: SignalId,
+        /// Loads `d` only when this bit is 1; always loads when absent.
+        en: Option<SignalId>,
+        /// Synchronous reset to `init` when this bit is 1 (priority over `en`).
+        rst: Option<SignalId>,
+        /// Reset value as a bit pattern.
+        init: u64,
+    },
+    /// Element `elem` of output port `port` of instance `inst`.
+    InstOut {
+        /// The instance.
+        inst: InstId,
+        /// Index into the child module's ports.
+        port: usize,
+        /// Element within a vector port.
+        elem: usize,
+    },
+}
+
+/// A named, typed signal and what drives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signal {
+    /// Unique Verilog identifier within the module.
+    pub name: String,
+    /// Width and signedness.
+    pub ty: Ty,
+    /// Its driver.
+    pub def: Def,
+}
+
+/// Direction of a port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dir {
+    /// Into the module.
+    Input,
+    /// Out of the module.
+    Output,
+}
+
+/// A module port: a scalar, or a vector of `count` elements emitted as one
+/// packed bus with element `i` at bits `[i*width +: width]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Port {
+    /// Verilog identifier.
+    pub name: String,
+    /// Direction.
+    pub dir: Dir,
+    /// Type of one element.
+    pub elem: Ty,
+    /// True for a vector port (even of one element).
+    pub vector: bool,
+    /// One signal per element: for inputs the signals the port defines, for
+    /// outputs the signals that drive it.
+    pub signals: Vec<SignalId>,
+}
+
+impl Port {
+    /// Total width of the packed bus in bits.
+    pub fn total_width(&self) -> u64 {
+        self.elem.width as u64 * self.signals.len() as u64
+    }
+}
+
+/// An instance of another module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Instance {
+    /// Verilog instance name.
+    pub name: String,
+    /// The module instantiated.
+    pub module: Arc<Module>,
+    /// Per port of the child, in its order: the parent's driving signals for
+    /// an input, the parent's [`Def::InstOut`] signals for an output.
+    pub connections: Vec<Vec<SignalId>>,
+}
+
+/// A finished, checked hardware module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// Verilog module name.
+    pub name: String,
+    /// Ports in declaration order.
+    pub ports: Vec<Port>,
+    /// Every signal, each defined once; operands of combinational ops always
+    /// come earlier in this list.
+    pub signals: Vec<Signal>,
+    /// Child instances.
+    pub instances: Vec<Instance>,
+    /// The `clk` input, present whenever the module has registers or instances that need it.
+    pub clock: Option<SignalId>,
+}
+
+impl Module {
+    /// The signal with this id.
+    pub fn signal(&self, id: SignalId) -> &Signal {
+        &self.signals[id.0 as usize]
+    }
+
+    /// The port with this name.
+    pub fn port(&self, name: &str) -> Option<&Port> {
+        self.ports.iter().find(|p| p.name == name)
+    }
+
+    /// Index of the port with this name.
+    pub fn port_index(&self, name: &str) -> Option<usize> {
+        self.ports.iter().position(|p| p.name == name)
+    }
+
+    /// This module and every module below it, each distinct module once,
+    /// children before parents (the order a Verilog file declares them in).
+    /// Two different modules with one name are an error.
+    pub fn hierarchy(&self) -> Result<Vec<&Module>, BuildError> {
+        fn visit<'a>(m: &'a Module, out: &mut Vec<&'a Module>) -> Result<(), BuildError> {
+            for inst in &m.instances {
+                visit(&inst.module, out)?;
+            }
+            match out.iter().find(|seen| seen.name == m.name) {
+                None => out.push(m),
+                Some(seen) if *seen == m => {}
+                Some(_) => return Err(BuildError::ModuleNameClash { name: m.name.clone() }),
+            }
+            Ok(())
+        }
+        let mut out = Vec::new();
+        visit(self, &mut out)?;
+        Ok(out)
+    }
+
+    /// Number of operations (signals that are not ports' inputs or constants), over the whole hierarchy, counting each instance.
+    pub fn op_count(&self) -> usize {
+        let own = self
+            .signals
+            .iter()
+            .filter(|s| !matches!(s.def, Def::Input { .. } | Def::Const(_) | Def::InstOut { .. }))
+            .count();
+        own + self.instances.iter().map(|i| i.module.op_count()).sum::<usize>()
+    }
+}

@@ -1,0 +1,5 @@
+//! lutforge's hardware description: the IR and its builder, the
+//! lane-batched cycle simulator, and the datapath generators.
+
+pub mod ir;
+pub mod sim;

@@ -1,0 +1,183 @@
+//! Compilation of the flat netlist into an ordered list of word operations.
+
+use std::sync::Arc;
+
+use crate::ir::{BinOp, CmpOp, Def, ReduceOp, UnOp, mask};
+
+use super::SimError;
+use super::flatten::Flat;
+
+/// A slot read as an operand, with what it takes to sign-extend it to 64
+/// bits: `ext(v) = (v ^ sign) - sign`, where `sign` is the operand's top bit
+/// for a signed read and 0 for an unsigned one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Operand {
+    pub slot: u32,
+    pub sign: u64,
+}
+
+impl Operand {
+    fn new(slot: u32, width: u32, signed: bool) -> Self {
+        Operand { slot, sign: if signed { 1u64 << (width - 1) } else { 0 } }
+    }
+}
+
+/// One combinational word operation over all lanes.
+#[derive(Debug, Clone)]
+pub(crate) enum Instr {
+    Bin { op: BinOp, dst: u32, a: Operand, b: Operand, mask: u64 },
+    Un { op: UnOp, dst: u32, a: Operand, mask: u64 },
+    Cmp { op: CmpOp, dst: u32, a: Operand, b: Operand },
+    Reduce { op: ReduceOp, dst: u32, a: u32, full: u64 },
+    Shl { dst: u32, a: Operand, k: u32, mask: u64 },
+    Shr { dst: u32, a: Operand, k: u32, mask: u64 },
+    Slice { dst: u32, a: u32, lo: u32, mask: u64 },
+    Concat { dst: u32, parts: Box<[(u32, u32)]> },
+    Extend { dst: u32, a: Operand, mask: u64 },
+    Mux { dst: u32, sel: u32, t: Operand, f: Operand, mask: u64 },
+    Rom { dst: u32, addr: u32, table: Arc<Vec<u64>> },
+}
+
+/// One register's update at the clock edge.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RegUpdate {
+    pub q: u32,
+    pub d: u32,
+    pub en: Option<u32>,
+    pub rst: Option<u32>,
+    pub init: u64,
+}
+
+/// The compiled design.
+#[derive(Debug, Clone)]
+pub(crate) struct Program {
+    pub comb: Vec<Instr>,
+    pub regs: Vec<RegUpdate>,
+    pub consts: Vec<(u32, u64)>,
+}
+
+/// Orders the combinational ops so each runs after its operands.
+pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
+    let n = flat.slots.len();
+    let is_comb = |d: &Def| !matches!(d, Def::Input { .. } | Def::Const(_) | Def::Reg { .. });
+    let mut users: Vec<Vec<u32>> = vec![Vec::new(); n];
+    let mut pending = vec![0usize; n];
+    for (i, s) in flat.slots.iter().enumerate() {
+        if !is_comb(&s.def) {
+            continue;
+        }
+        for op in operands(&s.def) {
+            if is_comb(&flat.slots[op as usize].def) {
+                users[op as usize].push(i as u32);
+                pending[i] += 1;
+            }
+        }
+    }
+    let mut ready: Vec<u32> =
+        (0..n as u32).filter(|&i| is_comb(&flat.slots[i as usize].def) && pending[i as usize] == 0).collect();
+    ready.reverse();
+    let mut order = Vec::new();
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &u in users[i as usize].iter().rev() {
+            pending[u as usize] -= 1;
+            if pending[u as usize] == 0 {
+                ready.push(u);
+            }
+        }
+    }
+    let comb_count = flat.slots.iter().filter(|s| is_comb(&s.def)).count();
+    if order.len() != comb_count {
+        let stuck = (0..n).find(|&i| is_comb(&flat.slots[i].def) && pending[i] > 0).unwrap_or(0);
+        return Err(SimError::CombinationalLoop { signal: flat.slots[stuck].name.clone() });
+    }
+
+    let opnd = |slot: SignalSlot, signed: bool| {
+        let ty = flat.slots[slot as usize].ty;
+        Operand::new(slot, ty.width, signed)
+    };
+    let own = |slot: SignalSlot| opnd(slot, flat.slots[slot as usize].ty.signed);
+    let comb = order
+        .iter()
+        .map(|&dst| {
+            let s = &flat.slots[dst as usize];
+            let m = mask(s.ty.width);
+            match &s.def {
+                Def::Binary(op, a, b) => Instr::Bin { op: *op, dst, a: own(a.0), b: own(b.0), mask: m },
+                Def::Unary(op, a) => Instr::Un { op: *op, dst, a: own(a.0), mask: m },
+                Def::Compare(op, a, b) => Instr::Cmp { op: *op, dst, a: own(a.0), b: own(b.0) },
+                Def::Reduce(op, a) => {
+                    Instr::Reduce { op: *op, dst, a: a.0, full: mask(flat.slots[a.0 as usize].ty.width) }
+                }
+                Def::Shl(a, k) => Instr::Shl { dst, a: own(a.0), k: *k, mask: m },
+                Def::Shr(a, k) => Instr::Shr { dst, a: own(a.0), k: *k, mask: m },
+                Def::Slice { src, lo } => Instr::Slice { dst, a: src.0, lo: *lo, mask: m },
+                Def::Concat(parts) => {
+                    let mut off = 0;
+                    let parts = parts
+                        .iter()
+                        .map(|p| {
+                            let at = off;
+                            off += flat.slots[p.0 as usize].ty.width;
+                            (p.0, at)
+                        })
+                        .collect();
+                    Instr::Concat { dst, parts }
+                }
+                Def::Extend { src, sign } => Instr::Extend { dst, a: opnd(src.0, *sign), mask: m },
+                Def::Mux { sel, then, otherwise } => {
+                    Instr::Mux { dst, sel: sel.0, t: own(then.0), f: own(otherwise.0), mask: m }
+                }
+                Def::Rom { addr, table } => Instr::Rom { dst, addr: addr.0, table: table.clone() },
+                Def::Input { .. } | Def::Const(_) | Def::Reg { .. } | Def::InstOut { .. } => {
+                    unreachable!("only combinational ops are ordered")
+                }
+            }
+        })
+        .collect();
+    let regs = flat
+        .slots
+        .iter()
+        .enumerate()
+        .filter_map(|(q, s)| match s.def {
+            Def::Reg { d, en, rst, init } => Some(RegUpdate {
+                q: q as u32,
+                d: d.0,
+                en: en.map(|e| e.0),
+                rst: rst.map(|r| r.0),
+                init,
+            }),
+            _ => None,
+        })
+        .collect();
+    let consts = flat
+        .slots
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| match s.def {
+            Def::Const(v) => Some((i as u32, v)),
+            _ => None,
+        })
+        .collect();
+    Ok(Program { comb, regs, consts })
+}
+
+type SignalSlot = u32;
+
+fn operands(d: &Def) -> Vec<u32> {
+    match d {
+        Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => vec![],
+        Def::Unary(_, a) | Def::Reduce(_, a) | Def::Shl(a, _) | Def::Shr(a, _) => vec![a.0],
+        Def::Slice { src, .. } | Def::Extend { src, .. } => vec![src.0],
+        Def::Binary(_, a, b) | Def::Compare(_, a, b) => vec![a.0, b.0],
+        Def::Concat(parts) => parts.iter().map(|p| p.0).collect(),
+        Def::Mux { sel, then, otherwise } => vec![sel.0, then.0, otherwise.0],
+        Def::Rom { addr, .. } => vec![addr.0],
+        Def::Reg { d, en, rst, .. } => {
+            let mut v = vec![d.0];
+            v.extend(en.map(|e| e.0));
+            v.extend(rst.map(|r| r.0));
+            v
+        }
+    }
+}

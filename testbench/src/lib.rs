@@ -1,0 +1,9 @@
+//! Test benches for lutforge cores: an exact golden mpGEMM model, stimulus and
+//! traffic patterns, one stream checker, and the back ends that run the same
+//! vectors on the Rust simulator, Icarus Verilog and Verilator.
+
+pub mod check;
+pub mod formats;
+pub mod golden;
+pub mod stimulus;
+pub mod traffic;
