@@ -2,8 +2,11 @@
 //! traffic patterns, one stream checker, and the back ends that run the same
 //! vectors on the Rust simulator, Icarus Verilog and Verilator.
 
+pub mod backend;
 pub mod check;
 pub mod formats;
 pub mod golden;
 pub mod stimulus;
 pub mod traffic;
+pub mod verify;
+pub mod vectors;

@@ -465,6 +465,20 @@ impl ModuleBuilder {
         Ok(outputs)
     }
 
+    /// Puts the named ports first, in the given order (the rest keep theirs).
+    pub fn order_ports(&mut self, names: &[&str]) {
+        let rank = |p: &Port| names.iter().position(|n| *n == p.name).unwrap_or(names.len());
+        let old: Vec<String> = self.ports.iter().map(|p| p.name.clone()).collect();
+        self.ports.sort_by_key(rank);
+        let new_index = |i: usize| self.ports.iter().position(|p| p.name == old[i]).unwrap_or(i);
+        let remap: Vec<usize> = (0..old.len()).map(new_index).collect();
+        for sig in &mut self.signals {
+            if let Def::Input { port, .. } = &mut sig.def {
+                *port = remap[*port];
+            }
+        }
+    }
+
     /// Checks that every register is driven and returns the module.
     pub fn finish(self) -> Result<Module, BuildError> {
         if let Some(&r) = self.undriven_regs.first() {

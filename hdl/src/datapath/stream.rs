@@ -1,0 +1,108 @@
+//! The streaming shell every core shares (core-contract.md): the ports, the
+//! handshakes, the valid/last pipeline beside the datapath, the run
+//! accumulator and the output register.
+//!
+//! Flow control is one pipeline enable: everything advances when the output
+//! register is empty or being read (`en = !out_valid | out_ready`), so the
+//! core never drops or duplicates a beat or a result, and with `out_ready`
+//! held at 1 it takes a beat every cycle.
+
+use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
+
+use super::params::{CommonParams, WeightFormat};
+use super::tree::Ranged;
+
+/// Port order of every core, as core-contract.md lists it.
+pub const PORT_ORDER: [&str; 10] =
+    ["clk", "rst", "in_valid", "in_ready", "in_last", "in_act", "in_w", "out_valid", "out_ready", "out_y"];
+
+/// The shell's inputs as the datapath sees them.
+#[derive(Debug, Clone)]
+pub struct StreamShell {
+    /// Synchronous reset.
+    pub rst: SignalId,
+    /// Pipeline enable: data registers load only when it is 1.
+    pub en: SignalId,
+    /// A beat is taken on this edge.
+    pub accept: SignalId,
+    /// `in_last` of the offered beat.
+    pub last: SignalId,
+    /// Activation elements, index m·K + k.
+    pub act: Vec<SignalId>,
+    /// Weight code elements, index n·K + k.
+    pub w: Vec<SignalId>,
+    out_valid: SignalId,
+    out_ready: SignalId,
+}
+
+/// Timing facts of the finished core, for its metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShellTiming {
+    /// Edges from the one that takes a run's last beat to the one that offers its result.
+    pub latency: u32,
+}
+
+impl StreamShell {
+    /// Declares the contract's ports and the flow-control logic.
+    pub fn new(b: &mut ModuleBuilder, p: &CommonParams) -> Result<StreamShell, BuildError> {
+        b.clock()?;
+        let rst = b.input("rst", Ty::BIT)?;
+        let in_valid = b.input("in_valid", Ty::BIT)?;
+        let last = b.input("in_last", Ty::BIT)?;
+        let act = b.input_vec("in_act", p.m * p.k, Ty::signed(p.act_bits))?;
+        let w_ty = Ty { width: p.w_bits, signed: p.w_format == WeightFormat::Int };
+        let w = b.input_vec("in_w", p.n * p.k, w_ty)?;
+        let out_ready = b.input("out_ready", Ty::BIT)?;
+        let out_valid = b.reg("out_valid_q", Ty::BIT, Some((rst, 0)))?;
+        let idle = b.not("out_empty", Ty::BIT, out_valid)?;
+        let en = b.or("pipe_en", Ty::BIT, idle, out_ready)?;
+        let accept = b.and("accept", Ty::BIT, in_valid, en)?;
+        b.output("in_ready", en)?;
+        Ok(StreamShell { rst, en, accept, last, act, w, out_valid, out_ready })
+    }
+
+    /// Adds the valid/last pipeline (`stages` deep, matching the datapath's
+    /// registers), the run accumulator and the output register, and declares
+    /// `out_valid` and `out_y`. `sums[m·N + n]` is the beat's dot product.
+    pub fn finish(
+        self,
+        b: &mut ModuleBuilder,
+        sums: &[Ranged],
+        stages: u32,
+        acc_bits: u32,
+    ) -> Result<ShellTiming, BuildError> {
+        let mut valid = self.accept;
+        let mut last = self.last;
+        for s in 1..=stages {
+            valid = b.register(&format!("valid_s{s}"), valid, Some(self.en), Some((self.rst, 0)))?;
+            last = b.register(&format!("last_s{s}"), last, Some(self.en), Some((self.rst, 0)))?;
+        }
+        let fire = if stages == 0 { valid } else { b.and("beat_fire", Ty::BIT, valid, self.en)? };
+        let not_last = b.not("not_last", Ty::BIT, last)?;
+        let load_acc = b.and("load_acc", Ty::BIT, fire, not_last)?;
+        let load_out = b.and("load_out", Ty::BIT, fire, last)?;
+        // `first` is 1 when the next beat starts a new run.
+        let first = b.reg("run_first", Ty::BIT, Some((self.rst, 1)))?;
+        b.drive(first, last, Some(fire))?;
+
+        let acc_ty = Ty::signed(acc_bits);
+        let zero = b.constant("acc_zero", acc_ty, 0)?;
+        let mut ys = Vec::with_capacity(sums.len());
+        for (i, s) in sums.iter().enumerate() {
+            let acc = b.reg(&format!("acc_{i}"), acc_ty, None)?;
+            let base = b.mux(&format!("acc_base_{i}"), acc_ty, first, zero, acc)?;
+            let next = b.add(&format!("acc_next_{i}"), acc_ty, base, s.sig)?;
+            b.drive(acc, next, Some(load_acc))?;
+            ys.push(b.register(&format!("y_{i}"), next, Some(load_out), None)?);
+        }
+        // out_valid: set by a finished run, cleared when the consumer takes it.
+        let not_ready = b.not("out_not_ready", Ty::BIT, self.out_ready)?;
+        let hold = b.and("out_hold", Ty::BIT, self.out_valid, not_ready)?;
+        let next_valid = b.or("out_valid_next", Ty::BIT, load_out, hold)?;
+        b.drive(self.out_valid, next_valid, None)?;
+        b.output("out_valid", self.out_valid)?;
+        b.output_vec("out_y", &ys)?;
+        b.order_ports(&PORT_ORDER);
+        Ok(ShellTiming { latency: stages })
+    }
+}

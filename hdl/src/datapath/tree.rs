@@ -1,0 +1,72 @@
+//! A balanced tree of two-input adders, each a separate cell, sized from the
+//! exact value range of its inputs and pipelined every few levels.
+
+use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
+
+/// A signal together with the range of values it can take.
+#[derive(Debug, Clone, Copy)]
+pub struct Ranged {
+    /// The signal.
+    pub sig: SignalId,
+    /// Smallest value it can take.
+    pub lo: i128,
+    /// Largest value it can take.
+    pub hi: i128,
+}
+
+/// The result of an adder tree: the sum and the register stages it passed.
+#[derive(Debug, Clone, Copy)]
+pub struct TreeSum {
+    /// The sum with its range.
+    pub sum: Ranged,
+    /// Register stages between the terms and the sum.
+    pub stages: u32,
+}
+
+/// Adds `terms` pairwise, level by level; after every `stage_levels` levels
+/// (0 = never) every value of that level is registered with enable `en`.
+/// Adders are sized to the exact range of their sums.
+pub fn adder_tree(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    terms: Vec<Ranged>,
+    en: SignalId,
+    stage_levels: u32,
+) -> Result<TreeSum, BuildError> {
+    let mut level_vals = terms;
+    let mut level = 0u32;
+    let mut stages = 0u32;
+    while level_vals.len() > 1 {
+        level += 1;
+        let mut next = Vec::with_capacity(level_vals.len().div_ceil(2));
+        for (i, pair) in level_vals.chunks(2).enumerate() {
+            next.push(match pair {
+                [x, y] => {
+                    let (lo, hi) = (x.lo + y.lo, x.hi + y.hi);
+                    let ty = Ty::signed_for_range(lo, hi);
+                    let sig = b.add(&format!("{prefix}_l{level}_{i}"), ty, x.sig, y.sig)?;
+                    Ranged { sig, lo, hi }
+                }
+                [x] => *x,
+                _ => unreachable!("chunks of two"),
+            });
+        }
+        if stage_levels > 0 && level % stage_levels == 0 && next.len() > 1 {
+            stages += 1;
+            next = next
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let sig = b.register(&format!("{prefix}_l{level}_{i}_q"), v.sig, Some(en), None)?;
+                    Ok(Ranged { sig, ..v })
+                })
+                .collect::<Result<_, BuildError>>()?;
+        }
+        level_vals = next;
+    }
+    let sum = level_vals.into_iter().next().ok_or_else(|| BuildError::Invalid {
+        module: b.module_name().into(),
+        message: format!("adder tree `{prefix}` has no terms"),
+    })?;
+    Ok(TreeSum { sum, stages })
+}
