@@ -1,1 +1,51 @@
-fn main() {}
+//! `lutforge`: generate, simulate and co-simulate low-bit GEMM cores.
+
+mod args;
+mod cmd;
+mod cores;
+mod progress;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// RTL generator and open FPGA flow for low-bit LLM inference cores.
+#[derive(Debug, Parser)]
+#[command(name = "lutforge", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate a core: NAME.v, NAME.json (metadata) and NAME.core (FuseSoC)
+    Gen(cmd::gen_core::GenArgs),
+    /// Check a core on the Rust simulator against the golden model
+    Sim(cmd::sim::SimArgs),
+    /// Run the emitted Verilog in Icarus or Verilator beside the Rust simulator
+    Cosim(cmd::cosim::CosimArgs),
+    /// List the external tools found, their versions, and how to install the rest
+    Tools,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Gen(a) => cmd::gen_core::run(a),
+        Command::Sim(a) => cmd::sim::run(a),
+        Command::Cosim(a) => cmd::cosim::run(a),
+        Command::Tools => cmd::tools::run(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let chain: Vec<String> = e.chain().map(|c| c.to_string()).collect();
+            let mut line = chain.join(": ");
+            line.retain(|c| c != '\n');
+            eprintln!("error: {line}");
+            ExitCode::FAILURE
+        }
+    }
+}

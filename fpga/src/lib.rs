@@ -1,1 +1,5 @@
-//! placeholder
+//! lutforge's FPGA side: finding the external tools (simulators, Yosys,
+//! nextpnr, packers) and, as the flow grows, driving them.
+
+pub mod process;
+pub mod tools;

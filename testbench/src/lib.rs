@@ -4,6 +4,7 @@
 
 pub mod backend;
 pub mod check;
+pub mod cosim;
 pub mod formats;
 pub mod golden;
 pub mod stimulus;

@@ -51,7 +51,7 @@ pub fn adder_tree(
                 _ => unreachable!("chunks of two"),
             });
         }
-        if stage_levels > 0 && level % stage_levels == 0 && next.len() > 1 {
+        if stage_levels > 0 && level.is_multiple_of(stage_levels) && next.len() > 1 {
             stages += 1;
             next = next
                 .into_iter()

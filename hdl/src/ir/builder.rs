@@ -144,11 +144,6 @@ impl ModuleBuilder {
 
     fn add_output(&mut self, name: &str, elem: Ty, vector: bool, signals: Vec<SignalId>) -> Result<(), BuildError> {
         self.check_port_name(name)?;
-        // An internal signal that happens to carry the port's name moves aside.
-        if let Some(i) = self.signals.iter().position(|s| s.name == name) {
-            let renamed = self.fresh(&format!("{name}_int"));
-            self.signals[i].name = renamed;
-        }
         self.reserve_port_name(name);
         self.ports.push(Port { name: name.into(), dir: Dir::Output, elem, vector, signals });
         Ok(())
@@ -407,6 +402,7 @@ impl ModuleBuilder {
         }
         let inst = InstId(self.instances.len() as u32);
         let inst_name = self.fresh(name);
+        self.names.insert(inst_name.clone());
         let mut connections = Vec::with_capacity(module.ports.len());
         let mut outputs = InstanceOutputs::default();
         for (pi, port) in module.ports.iter().enumerate() {
@@ -518,7 +514,13 @@ impl ModuleBuilder {
         (1..).map(|i| format!("{base}_{i}")).find(|n| !self.names.contains(n)).unwrap_or(base)
     }
 
+    /// Takes `name` for a port; an internal signal that already carries it moves aside.
     fn reserve_port_name(&mut self, name: &str) {
+        if let Some(i) = self.signals.iter().position(|s| s.name == name) {
+            let renamed = self.fresh(&format!("{name}_int"));
+            self.names.insert(renamed.clone());
+            self.signals[i].name = renamed;
+        }
         self.names.insert(name.to_string());
     }
 

@@ -30,8 +30,20 @@ struct LaneState {
 
 /// Runs each stream on its own lane of one simulation of `module`.
 pub fn run_streams(module: &Module, streams: &[Stream]) -> Result<Vec<Outcome>, SimError> {
+    run_streams_traced(module, streams, None)
+}
+
+/// Like [`run_streams`], also writing a VCD of lane 0 to `vcd`.
+pub fn run_streams_traced(
+    module: &Module,
+    streams: &[Stream],
+    vcd: Option<Box<dyn std::io::Write + Send>>,
+) -> Result<Vec<Outcome>, SimError> {
     let layout = CoreLayout::from_module(module).map_err(|e| SimError::NoSuchPort { dir: "contract", name: e })?;
     let mut sim = Sim::new(module, streams.len().max(1))?;
+    if let Some(out) = vcd {
+        sim.dump_vcd(0, out)?;
+    }
     let p = Ports {
         rst: sim.input("rst")?,
         in_valid: sim.input("in_valid")?,
@@ -104,6 +116,7 @@ pub fn run_streams(module: &Module, streams: &[Stream]) -> Result<Vec<Outcome>, 
         }
         sim.tick()?;
     }
+    sim.finish_vcd()?;
     Ok(lanes
         .into_iter()
         .zip(streams)

@@ -1,0 +1,261 @@
+//! One IR module to the context of `module.v.tera`: declarations,
+//! assignments, ROMs, registers and instances, with every read recorded so
+//! that signals with unread bits get their lint waiver.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use lutforge_hdl::ir::{Def, Dir, Module, Signal, SignalId};
+
+use super::check::check_module;
+use super::expr::{Exprs, decl_type, literal, range, select};
+use super::names::Names;
+use super::view::{
+    AssignGroup, AssignView, ConnView, DeclView, InstView, ModuleView, RegView, RomEntry, RomView,
+};
+use crate::error::GenError;
+
+/// The bus wire (name, width) of each vector output of each instance, by
+/// (instance index, port index).
+type Buses = BTreeMap<(usize, usize), (String, u64)>;
+
+/// Everything `module.v.tera` needs to print `m`.
+pub(crate) fn module_view(m: &Module, is_top: bool) -> Result<ModuleView, GenError> {
+    check_module(m)?;
+    let mut names = Names::of_module(m)?;
+    let mut exprs = Exprs::new(m);
+    let (instances, buses) = instance_views(m, &mut names, &mut exprs);
+    let mut body = Body::default();
+    for id in (0..m.signals.len()).map(|i| SignalId(i as u32)) {
+        body.add_signal(m, id, &mut exprs, &buses)?;
+    }
+    let (mut ports, outputs) = port_views(m, &mut exprs);
+
+    // Every read is known now: note the signals with unread bits.
+    for d in body.decls.iter_mut().chain(ports.iter_mut()) {
+        if let Some(id) = d.signal {
+            d.unread = exprs.usage.unread_note(id, m.signal(id).ty.width, &d.name);
+        }
+    }
+
+    let assign_groups = [
+        ("Input port elements", body.inputs),
+        ("Logic", body.logic),
+        ("Outputs", outputs),
+    ]
+    .into_iter()
+    .filter(|(_, assigns)| !assigns.is_empty())
+    .map(|(title, assigns)| AssignGroup { title, assigns })
+    .collect();
+    Ok(ModuleView {
+        name: m.name.clone(),
+        is_top,
+        ports,
+        decls: body.decls,
+        assign_groups,
+        roms: body.roms,
+        regs: body.regs,
+        instances,
+    })
+}
+
+/// The packed concatenation of element signals, element 0 in the lowest bits.
+fn elements(exprs: &mut Exprs, signals: &[SignalId]) -> String {
+    let names: Vec<String> = signals.iter().rev().map(|&s| exprs.whole(s)).collect();
+    if names.len() == 1 {
+        names.into_iter().collect()
+    } else {
+        format!("{{{}}}", names.join(", "))
+    }
+}
+
+/// The instances with their connections. A vector input gets the
+/// concatenation of its element signals; a vector output lands on a fresh
+/// bus wire (returned), split into its element signals later; a scalar
+/// output drives its signal directly.
+fn instance_views(m: &Module, names: &mut Names, exprs: &mut Exprs) -> (Vec<InstView>, Buses) {
+    let mut buses = Buses::new();
+    let mut instances = Vec::with_capacity(m.instances.len());
+    for (xi, x) in m.instances.iter().enumerate() {
+        let mut conns = Vec::with_capacity(x.module.ports.len());
+        for (pi, (p, c)) in x.module.ports.iter().zip(&x.connections).enumerate() {
+            let expr = match p.dir {
+                Dir::Input => elements(exprs, c),
+                Dir::Output if p.vector => {
+                    let what = format!("the bus of output `{}` of instance `{}`", p.name, x.name);
+                    let bus = names.fresh(&format!("{}_{}", x.name, p.name), what);
+                    buses.insert((xi, pi), (bus.clone(), p.total_width()));
+                    bus
+                }
+                Dir::Output => m.signal(c[0]).name.clone(),
+            };
+            conns.push(ConnView {
+                port: p.name.clone(),
+                expr,
+            });
+        }
+        instances.push(InstView {
+            module: x.module.name.clone(),
+            name: x.name.clone(),
+            conns,
+        });
+    }
+    (instances, buses)
+}
+
+/// The port list, and the assignments driving the output ports.
+fn port_views(m: &Module, exprs: &mut Exprs) -> (Vec<DeclView>, Vec<AssignView>) {
+    let mut outputs = Vec::new();
+    let mut ports = Vec::with_capacity(m.ports.len());
+    for p in &m.ports {
+        let ty = if p.vector {
+            range(p.total_width())
+        } else {
+            decl_type(p.elem)
+        };
+        let kind = match p.dir {
+            Dir::Input => "input wire",
+            Dir::Output => "output wire",
+        };
+        if p.dir == Dir::Output {
+            outputs.push(AssignView {
+                lhs: p.name.clone(),
+                rhs: elements(exprs, &p.signals),
+                waiver: None,
+            });
+        }
+        // A scalar input port is its own signal; other ports are read whole.
+        let signal = (p.dir == Dir::Input && !p.vector && m.signal(p.signals[0]).name == p.name)
+            .then_some(p.signals[0]);
+        ports.push(DeclView {
+            kind,
+            ty,
+            name: p.name.clone(),
+            unread: None,
+            signal,
+        });
+    }
+    (ports, outputs)
+}
+
+/// The module's body, filled one signal at a time in IR order.
+#[derive(Default)]
+struct Body {
+    decls: Vec<DeclView>,
+    inputs: Vec<AssignView>,
+    logic: Vec<AssignView>,
+    roms: Vec<RomView>,
+    regs: Vec<RegView>,
+    declared_buses: BTreeSet<String>,
+}
+
+impl Body {
+    fn declare(&mut self, kind: &'static str, s: &Signal, id: SignalId) {
+        self.decls.push(DeclView {
+            kind,
+            ty: decl_type(s.ty),
+            name: s.name.clone(),
+            unread: None,
+            signal: Some(id),
+        });
+    }
+
+    /// Declares signal `id` and adds what drives it.
+    fn add_signal(
+        &mut self,
+        m: &Module,
+        id: SignalId,
+        exprs: &mut Exprs,
+        buses: &Buses,
+    ) -> Result<(), GenError> {
+        let s = m.signal(id);
+        let w = s.ty.width;
+        match &s.def {
+            &Def::Input { port, elem } => {
+                let p = &m.ports[port];
+                if p.vector || p.name != s.name {
+                    self.declare("wire", s, id);
+                    let rhs = select(
+                        &p.name,
+                        p.total_width(),
+                        elem as u64 * u64::from(w),
+                        w.into(),
+                    );
+                    self.inputs.push(AssignView {
+                        lhs: s.name.clone(),
+                        rhs,
+                        waiver: None,
+                    });
+                }
+            }
+            &Def::InstOut { inst, port, elem } => match buses.get(&(inst.0 as usize, port)) {
+                Some((bus, width)) => {
+                    if self.declared_buses.insert(bus.clone()) {
+                        self.decls.push(DeclView {
+                            kind: "wire",
+                            ty: range(*width),
+                            name: bus.clone(),
+                            unread: None,
+                            signal: None,
+                        });
+                    }
+                    self.declare("wire", s, id);
+                    let rhs = select(bus, *width, elem as u64 * u64::from(w), w.into());
+                    self.logic.push(AssignView {
+                        lhs: s.name.clone(),
+                        rhs,
+                        waiver: None,
+                    });
+                }
+                None => self.declare("wire", s, id),
+            },
+            Def::Rom { addr, table } => {
+                self.declare("reg", s, id);
+                let aw = m.signal(*addr).ty.width;
+                let entries = table
+                    .iter()
+                    .enumerate()
+                    .map(|(a, &v)| RomEntry {
+                        label: format!("{aw}'d{a}"),
+                        value: literal(w, v),
+                    })
+                    .collect();
+                let addr = exprs.whole(*addr);
+                let (name, count, default) = (s.name.clone(), table.len(), literal(w, 0));
+                self.roms.push(RomView {
+                    name,
+                    addr,
+                    entries,
+                    count,
+                    default,
+                });
+            }
+            &Def::Reg { d, en, rst, init } => {
+                self.declare("reg", s, id);
+                let clock = m.clock.ok_or_else(|| GenError::InvalidIr {
+                    module: m.name.clone(),
+                    signal: s.name.clone(),
+                    problem: "the module has a register but no clock".into(),
+                })?;
+                self.regs.push(RegView {
+                    name: s.name.clone(),
+                    clock: exprs.whole(clock),
+                    d: exprs.whole(d),
+                    en: en.map(|e| exprs.whole(e)),
+                    rst: rst.map(|r| exprs.whole(r)),
+                    init: literal(w, init),
+                });
+            }
+            _ => {
+                self.declare("wire", s, id);
+                if let Some(rhs) = exprs.op(id) {
+                    self.logic.push(AssignView {
+                        lhs: s.name.clone(),
+                        rhs,
+                        waiver: exprs.waiver(id),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}

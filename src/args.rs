@@ -1,0 +1,125 @@
+//! The flags every core shares, readable from the command line and from a
+//! TOML file (`--config`); a flag given on the command line wins.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use serde::Deserialize;
+
+/// The cores lutforge generates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CoreKind {
+    /// Multiplier baseline: int A-bit activations × int B-bit weights by plain multiplies.
+    MacGemv,
+}
+
+impl CoreKind {
+    /// The name the CLI uses.
+    pub fn name(self) -> &'static str {
+        match self {
+            CoreKind::MacGemv => "mac-gemv",
+        }
+    }
+}
+
+/// Weight formats of the core contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WFormatArg {
+    /// 2-bit codes 00→0, 01→+1, 11→−1, 10→0.
+    Ternary,
+    /// 1-bit codes 1→+1, 0→−1.
+    Binary,
+    /// B-bit two's complement.
+    Int,
+}
+
+/// Core parameters as flags (all optional; unset ones come from `--config`, then defaults).
+#[derive(Debug, Clone, Default, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CoreArgs {
+    /// TOML file holding any of these settings (snake_case keys, e.g. `act_bits = 8`)
+    #[arg(long, value_name = "FILE")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Core name: the Verilog module and file base name [default: the kind, e.g. mac_gemv]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Activation rows per beat, M (1 for a GEMV) [default: 1]
+    #[arg(long, allow_hyphen_values = true)]
+    pub m: Option<u64>,
+    /// Output columns, N [default: 4]
+    #[arg(long, allow_hyphen_values = true)]
+    pub n: Option<u64>,
+    /// Dot-product terms per beat, K [default: 16]
+    #[arg(long, allow_hyphen_values = true)]
+    pub k: Option<u64>,
+    /// Activation bits, A (signed) [default: 8]
+    #[arg(long, allow_hyphen_values = true)]
+    pub act_bits: Option<u64>,
+    /// Weight format [default: int for mac-gemv]
+    #[arg(long, value_enum)]
+    pub w_format: Option<WFormatArg>,
+    /// Weight bits, B (int: 2..8; fixed by ternary and binary) [default: 4]
+    #[arg(long, allow_hyphen_values = true)]
+    pub w_bits: Option<u64>,
+    /// Longest run of beats a result accumulates; sets the accumulator width [default: 8]
+    #[arg(long, allow_hyphen_values = true)]
+    pub max_beats: Option<u64>,
+    /// Adder-tree levels per register stage, 1..8 [default: 2]
+    #[arg(long, allow_hyphen_values = true)]
+    pub stage_levels: Option<u64>,
+    /// In a TOML file only: the core kind the file is for (checked against the command's).
+    #[arg(skip)]
+    pub core: Option<CoreKind>,
+}
+
+impl CoreArgs {
+    /// These flags over the `--config` file's values.
+    pub fn merged(&self) -> Result<CoreArgs> {
+        let Some(path) = &self.config else { return Ok(self.clone()) };
+        let file = read_config(path)?;
+        Ok(CoreArgs {
+            config: self.config.clone(),
+            name: self.name.clone().or(file.name),
+            m: self.m.or(file.m),
+            n: self.n.or(file.n),
+            k: self.k.or(file.k),
+            act_bits: self.act_bits.or(file.act_bits),
+            w_format: self.w_format.or(file.w_format),
+            w_bits: self.w_bits.or(file.w_bits),
+            max_beats: self.max_beats.or(file.max_beats),
+            stage_levels: self.stage_levels.or(file.stage_levels),
+            core: file.core,
+        })
+    }
+}
+
+fn read_config(path: &Path) -> Result<CoreArgs> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config `{}`; check the path", path.display()))?;
+    toml::from_str::<CoreArgs>(&text).map_err(|e| {
+        let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+        let msg = e.message().lines().map(str::trim).collect::<Vec<_>>().join(" ");
+        anyhow::anyhow!("config `{}`{at}: {msg}", path.display())
+    })
+}
+
+/// A count from the command line as `usize`, refusing values no machine can hold.
+pub fn to_usize(name: &str, v: u64) -> Result<usize> {
+    match usize::try_from(v) {
+        Ok(x) => Ok(x),
+        Err(_) => bail!("{name} = {v} is invalid: too large"),
+    }
+}
+
+/// A width from the command line as `u32`.
+pub fn to_u32(name: &str, v: u64) -> Result<u32> {
+    match u32::try_from(v) {
+        Ok(x) => Ok(x),
+        Err(_) => bail!("{name} = {v} is invalid: too large"),
+    }
+}

@@ -1,0 +1,6 @@
+//! One module per subcommand.
+
+pub mod cosim;
+pub mod gen_core;
+pub mod sim;
+pub mod tools;

@@ -1,0 +1,110 @@
+//! `lutforge sim`: the core on the Rust simulator against the golden model,
+//! every stimulus kind under every traffic pattern.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use lutforge_testbench::backend::rust_sim::run_streams_traced;
+use lutforge_testbench::check::CheckReport;
+use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
+
+use crate::args::{CoreArgs, CoreKind};
+use crate::cores::CoreSpec;
+use crate::progress::bar;
+use crate::table::Table;
+
+/// Arguments of `lutforge sim`.
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Core to simulate
+    #[arg(value_enum)]
+    pub core: CoreKind,
+    #[command(flatten)]
+    pub params: CoreArgs,
+    /// Streams per (stimulus, traffic) case; each runs on its own simulator lane
+    #[arg(long, default_value_t = 16)]
+    pub streams: usize,
+    /// Random runs (results) per stream
+    #[arg(long, default_value_t = 16)]
+    pub runs: usize,
+    /// Seed of the stimulus and traffic
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write a VCD waveform of the first stream of the first case to this file
+    #[arg(long, value_name = "FILE")]
+    pub vcd: Option<PathBuf>,
+}
+
+/// Checks the stream counts a user asked for.
+pub fn check_counts(streams: usize, runs: usize) -> Result<()> {
+    if !(1..=4096).contains(&streams) {
+        bail!("--streams {streams} is invalid: streams per case must be in 1..=4096");
+    }
+    if !(1..=100_000).contains(&runs) {
+        bail!("--runs {runs} is invalid: runs per stream must be in 1..=100000");
+    }
+    Ok(())
+}
+
+/// Runs the plan and prints a pass/fail table; fails when anything mismatched.
+pub fn run(args: &SimArgs) -> Result<()> {
+    check_counts(args.streams, args.runs)?;
+    let spec = CoreSpec::resolve(args.core, &args.params)?;
+    let core = spec.generate()?;
+    println!("{}", spec.describe(&core));
+    let plan = Plan::full(spec_for(spec.common()), args.streams, args.runs, args.seed);
+    let cases = cases(&plan)?;
+    let mut table = Table::new(&["stimulus", "traffic", "streams", "results", "elements", "mismatches", "protocol", "status"]);
+    let mut total = CheckReport::default();
+    let progress = bar(cases.len() as u64, "simulating");
+    let start = Instant::now();
+    let mut lane_cycles = 0u64;
+    for (i, case) in cases.iter().enumerate() {
+        let vcd = match (&args.vcd, i) {
+            (Some(path), 0) => Some(Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path).with_context(|| format!("cannot create VCD file `{}`", path.display()))?,
+            )) as Box<dyn std::io::Write + Send>),
+            _ => None,
+        };
+        let outcomes = run_streams_traced(&core.module, &case.streams, vcd)?;
+        lane_cycles += outcomes.iter().map(|o| o.cycles).sum::<u64>();
+        let report = check_case(case, &outcomes);
+        table.row(vec![
+            case.stimulus.name().into(),
+            case.traffic.name().into(),
+            case.streams.len().to_string(),
+            format!("{}/{}", report.seen_results, report.expected_results),
+            report.compared_elements.to_string(),
+            report.mismatches.len().to_string(),
+            report.protocol_errors.len().to_string(),
+            if report.passed() { "PASS".into() } else { "FAIL".into() },
+        ]);
+        if !report.passed() {
+            eprintln!("{} / {}: {}", case.stimulus.name(), case.traffic.name(), report.summary_with_cols(spec.common().n));
+        }
+        total.merge(report);
+        progress.inc(1);
+    }
+    progress.finish_and_clear();
+    print!("{}", table.render());
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "total: {} results, {} elements compared, {} mismatches, {} protocol errors ({} lane-cycles in {:.2} s)",
+        total.seen_results,
+        total.compared_elements,
+        total.mismatches.len(),
+        total.protocol_errors.len(),
+        lane_cycles,
+        secs
+    );
+    if let Some(path) = &args.vcd {
+        println!("wrote {}", path.display());
+    }
+    if !total.passed() {
+        bail!("simulation FAILED: {}", total.summary_with_cols(spec.common().n));
+    }
+    println!("PASS");
+    Ok(())
+}

@@ -1,0 +1,166 @@
+//! Turning resolved flags into a core's validated parameters, and a core
+//! into what the commands need: its module, metadata and header.
+
+use anyhow::{Result, bail};
+use lutforge_gen::{CoreMetadata, Header, LUTFORGE_VERSION, CONTRACT_VERSION, port_info};
+use lutforge_hdl::datapath::mac::{self, DEFAULT_STAGE_LEVELS, MacGemvParams};
+use lutforge_hdl::datapath::{CommonParams, GeneratedCore, WeightFormat};
+
+use crate::args::{CoreArgs, CoreKind, WFormatArg, to_u32, to_usize};
+
+/// A core kind with its validated parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CoreSpec {
+    /// `mac-gemv`.
+    MacGemv(MacGemvParams),
+}
+
+impl CoreSpec {
+    /// Applies defaults to the flags and validates them for `kind`.
+    pub fn resolve(kind: CoreKind, args: &CoreArgs) -> Result<CoreSpec> {
+        let a = args.merged()?;
+        if let Some(file_kind) = a.core
+            && file_kind != kind
+        {
+            bail!(
+                "config `{}` is for {}, not {}; use `lutforge … {}` or another config",
+                a.config.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                file_kind.name(),
+                kind.name(),
+                file_kind.name()
+            );
+        }
+        let w_format = match a.w_format.unwrap_or(WFormatArg::Int) {
+            WFormatArg::Ternary => WeightFormat::Ternary,
+            WFormatArg::Binary => WeightFormat::Binary,
+            WFormatArg::Int => WeightFormat::Int,
+        };
+        let default_w_bits = match w_format {
+            WeightFormat::Ternary => 2,
+            WeightFormat::Binary => 1,
+            WeightFormat::Int => 4,
+        };
+        let common = CommonParams {
+            name: a.name.clone().unwrap_or_else(|| kind.name().replace('-', "_")),
+            m: to_usize("m", a.m.unwrap_or(1))?,
+            n: to_usize("n", a.n.unwrap_or(4))?,
+            k: to_usize("k", a.k.unwrap_or(16))?,
+            act_bits: to_u32("act-bits", a.act_bits.unwrap_or(8))?,
+            w_format,
+            w_bits: to_u32("w-bits", a.w_bits.unwrap_or(default_w_bits))?,
+            max_beats: a.max_beats.unwrap_or(8),
+        };
+        let spec = match kind {
+            CoreKind::MacGemv => CoreSpec::MacGemv(MacGemvParams {
+                common,
+                stage_levels: to_u32("stage-levels", a.stage_levels.unwrap_or(DEFAULT_STAGE_LEVELS as u64))?,
+            }),
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    fn validate(&self) -> Result<()> {
+        match self {
+            CoreSpec::MacGemv(p) => p.validate()?,
+        }
+        Ok(())
+    }
+
+    /// The core kind.
+    pub fn kind(&self) -> CoreKind {
+        match self {
+            CoreSpec::MacGemv(_) => CoreKind::MacGemv,
+        }
+    }
+
+    /// The shared parameters.
+    pub fn common(&self) -> &CommonParams {
+        match self {
+            CoreSpec::MacGemv(p) => &p.common,
+        }
+    }
+
+    /// Builds the core's IR.
+    pub fn generate(&self) -> Result<GeneratedCore> {
+        Ok(match self {
+            CoreSpec::MacGemv(p) => mac::generate(p)?,
+        })
+    }
+
+    /// Every parameter as (flag name, value), in a fixed order.
+    pub fn flags(&self) -> Vec<(String, String)> {
+        let c = self.common();
+        let mut v = vec![
+            ("name".to_string(), c.name.clone()),
+            ("m".into(), c.m.to_string()),
+            ("n".into(), c.n.to_string()),
+            ("k".into(), c.k.to_string()),
+            ("act-bits".into(), c.act_bits.to_string()),
+            ("w-format".into(), c.w_format.name().into()),
+            ("w-bits".into(), c.w_bits.to_string()),
+            ("max-beats".into(), c.max_beats.to_string()),
+        ];
+        match self {
+            CoreSpec::MacGemv(p) => v.push(("stage-levels".into(), p.stage_levels.to_string())),
+        }
+        v
+    }
+
+    /// The command that regenerates this core, flag by flag.
+    pub fn command_line(&self) -> String {
+        let flags: Vec<String> = self.flags().iter().map(|(k, v)| format!("--{k} {v}")).collect();
+        format!("lutforge gen {} {}", self.kind().name(), flags.join(" "))
+    }
+
+    /// The Verilog file header.
+    pub fn header(&self) -> Header {
+        Header { command: self.command_line(), params: self.flags() }
+    }
+
+    /// NAME.json for the generated core.
+    pub fn metadata(&self, core: &GeneratedCore) -> CoreMetadata {
+        let params = serde_json::Value::Object(
+            self.flags().into_iter().map(|(k, v)| (k.replace('-', "_"), param_value(&v))).collect(),
+        );
+        let mut extra = serde_json::Map::new();
+        extra.insert("macs_per_cycle".into(), serde_json::json!(core.macs_per_cycle));
+        extra.insert("command".into(), serde_json::json!(self.command_line()));
+        CoreMetadata {
+            top: core.module.name.clone(),
+            kind: core.kind.into(),
+            params,
+            acc_bits: core.acc_bits,
+            latency: core.latency,
+            throughput: core.throughput,
+            ports: port_info(&core.module),
+            lutforge_version: LUTFORGE_VERSION.into(),
+            contract_version: CONTRACT_VERSION,
+            extra,
+        }
+    }
+
+    /// A one-line description: kind, name and shape.
+    pub fn describe(&self, core: &GeneratedCore) -> String {
+        let c = self.common();
+        format!(
+            "{} `{}`: M={} N={} K={} A={} W={}{} max_beats={} → ACC={} bits, latency {} cycles, {} MACs/cycle",
+            self.kind().name(),
+            c.name,
+            c.m,
+            c.n,
+            c.k,
+            c.act_bits,
+            c.w_format.name(),
+            c.w_bits,
+            c.max_beats,
+            core.acc_bits,
+            core.latency,
+            core.macs_per_cycle
+        )
+    }
+}
+
+fn param_value(v: &str) -> serde_json::Value {
+    v.parse::<u64>().map(serde_json::Value::from).unwrap_or_else(|_| serde_json::Value::from(v))
+}
