@@ -7,6 +7,7 @@ pub mod check;
 pub mod cosim;
 pub mod formats;
 pub mod golden;
+pub mod random_circuit;
 pub mod stimulus;
 pub mod traffic;
 pub mod verify;

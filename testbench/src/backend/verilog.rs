@@ -307,7 +307,8 @@ struct CycleBenchCtx {
 }
 
 /// Runs many circuits for `cycles` cycles in one build of one simulator;
-/// returns `[circuit][cycle][output]` bit patterns.
+/// returns `[circuit][cycle - 1][output]` bit patterns: cycle 0 is for
+/// reset (registers are X before its edge) and is not reported.
 pub fn run_cycle_bench(
     simulator: Simulator,
     circuits: &[CycleCircuit],
@@ -371,11 +372,11 @@ pub fn run_cycle_bench(
             .zip(&ctx.circuits[i].outputs)
             .map(|(h, p)| unpack(h, 1, p.width).map(|v| v[0] & mask(p.width)))
             .collect::<Result<Vec<_>, _>>()
-            .map_err(bad)?;
+            .map_err(|e| bad(format!("{e} in line `{line}`")))?;
         out[i].push(vals);
     }
-    if out.iter().any(|c| c.len() != cycles) {
-        return Err(bad(format!("expected {cycles} cycles of output for every circuit")));
+    if out.iter().any(|c| c.len() + 1 != cycles) {
+        return Err(bad(format!("expected {} cycles of output for every circuit", cycles - 1)));
     }
     Ok(out)
 }
