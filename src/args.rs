@@ -101,7 +101,7 @@ fn read_config(path: &Path) -> Result<CoreArgs> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config `{}`; check the path", path.display()))?;
     toml::from_str::<CoreArgs>(&text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
         let msg = e.message().lines().map(str::trim).collect::<Vec<_>>().join(" ");
         anyhow::anyhow!("config `{}`{at}: {msg}", path.display())

@@ -1,5 +1,6 @@
 //! lutforge's FPGA side: finding the external tools (simulators, Yosys,
 //! nextpnr, packers) and, as the flow grows, driving them.
 
+pub mod checks;
 pub mod process;
 pub mod tools;
