@@ -26,6 +26,8 @@ enum Command {
     Sim(cmd::sim::SimArgs),
     /// Run the emitted Verilog in Icarus or Verilator beside the Rust simulator
     Cosim(cmd::cosim::CosimArgs),
+    /// Measure the Rust simulator against Verilator (results per second)
+    Bench(cmd::bench::BenchArgs),
     /// List the external tools found, their versions, and how to install the rest
     Tools,
 }
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen_core::run(a),
         Command::Sim(a) => cmd::sim::run(a),
         Command::Cosim(a) => cmd::cosim::run(a),
+        Command::Bench(a) => cmd::bench::run(a),
         Command::Tools => cmd::tools::run(),
     };
     match result {

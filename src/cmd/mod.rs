@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod bench;
 pub mod cosim;
 pub mod gen_core;
 pub mod sim;

@@ -4,6 +4,7 @@ use lutforge_hdl::ir::{Module, Ty, mask};
 use lutforge_hdl::sim::{PortHandle, Sim, SimError};
 
 use crate::check::Observed;
+use crate::golden::Beat;
 use crate::vectors::{CoreLayout, DRAIN_CYCLES, Outcome, RESET_CYCLES, Stream, act_bits};
 
 struct Ports {
@@ -67,19 +68,22 @@ pub fn run_streams_traced(
     let mut lanes: Vec<LaneState> = streams.iter().map(|_| LaneState::default()).collect();
     let limit = streams.iter().map(Stream::max_cycles).max().unwrap_or(0);
     let y_ty = Ty::signed(layout.acc_bits);
+    let n = streams.len();
+    let mut buf = vec![0u64; n];
+    let mut offer = vec![false; n];
     for c in 0..limit {
         if lanes.iter().all(|l| l.finished) {
             break;
         }
-        for (lane, (st, s)) in lanes.iter_mut().zip(streams).enumerate() {
-            drive(&mut sim, &p, &layout, lane, st, s, c);
-        }
+        drive(&mut sim, &p, &layout, &lanes, streams, c, &mut offer, &mut buf);
+        let in_ready = sim.get_lanes(&p.in_ready, 0).to_vec();
+        let out_valid = sim.get_lanes(&p.out_valid, 0).to_vec();
         for (lane, (st, s)) in lanes.iter_mut().zip(streams).enumerate() {
             if st.finished {
                 continue;
             }
-            let took_beat = sim.get(&p.in_valid, 0, lane) == 1 && sim.get(&p.in_ready, 0, lane) == 1;
-            let valid = sim.get(&p.out_valid, 0, lane) == 1;
+            let took_beat = offer[lane] && in_ready[lane] == 1;
+            let valid = out_valid[lane] == 1;
             let ready = s.schedule.ready_at(c);
             let y: Option<Vec<u64>> =
                 (valid || st.held.is_some()).then(|| (0..layout.y_elems).map(|e| sim.get(&p.out_y, e, lane)).collect());
@@ -136,22 +140,54 @@ pub fn run_streams_traced(
         .collect())
 }
 
-fn drive(sim: &mut Sim, p: &Ports, layout: &CoreLayout, lane: usize, st: &LaneState, s: &Stream, c: usize) {
-    if st.finished || s.beats.is_empty() {
-        sim.set(&p.in_valid, 0, lane, 0);
-        sim.set(&p.out_ready, 0, lane, 1);
-        return;
+/// Sets every input of every lane for cycle `c` (rule 2 and 3 of
+/// [`crate::vectors`]), one element across all lanes at a time; records in
+/// `offer` which lanes offer a beat.
+#[allow(clippy::too_many_arguments)]
+fn drive(
+    sim: &mut Sim,
+    p: &Ports,
+    layout: &CoreLayout,
+    lanes: &[LaneState],
+    streams: &[Stream],
+    c: usize,
+    offer: &mut [bool],
+    buf: &mut [u64],
+) {
+    // The beat each lane shows (offered, or its inverse as garbage) and the flip mask.
+    let shown: Vec<Option<(&Beat, u64)>> = lanes
+        .iter()
+        .zip(streams)
+        .zip(offer.iter_mut())
+        .map(|((st, s), o)| {
+            *o = !st.finished && st.ptr < s.beats.len() && s.schedule.offer_at(c);
+            if st.finished || s.beats.is_empty() {
+                return None;
+            }
+            let beat = &s.beats[st.ptr.min(s.beats.len() - 1)];
+            Some((beat, if *o { 0 } else { u64::MAX }))
+        })
+        .collect();
+    let mut set = |port: &PortHandle, elem: usize, f: &dyn Fn(&Beat, u64) -> u64, idle: u64| {
+        for (b, sh) in buf.iter_mut().zip(&shown) {
+            *b = sh.map_or(idle, |(beat, flip)| f(beat, flip));
+        }
+        sim.set_lanes(port, elem, buf);
+    };
+    for e in 0..layout.act_elems {
+        set(&p.in_act, e, &|b, flip| act_bits(b, e, layout.act_bits) ^ flip, 0);
     }
-    let offer = st.ptr < s.beats.len() && s.schedule.offer_at(c);
-    let beat = &s.beats[st.ptr.min(s.beats.len() - 1)];
-    let flip = if offer { 0 } else { u64::MAX };
-    sim.set(&p.in_valid, 0, lane, offer as u64);
-    sim.set(&p.in_last, 0, lane, beat.last as u64 ^ (flip & 1));
-    for i in 0..layout.act_elems {
-        sim.set(&p.in_act, i, lane, act_bits(beat, i, layout.act_bits) ^ flip);
+    let wm = mask(layout.w_bits);
+    for e in 0..layout.w_elems {
+        set(&p.in_w, e, &|b, flip| (b.w[e] & wm) ^ flip, 0);
     }
-    for i in 0..layout.w_elems {
-        sim.set(&p.in_w, i, lane, (beat.w[i] & mask(layout.w_bits)) ^ flip);
+    set(&p.in_last, 0, &|b, flip| b.last as u64 ^ (flip & 1), 0);
+    for (b, o) in buf.iter_mut().zip(offer.iter()) {
+        *b = *o as u64;
     }
-    sim.set(&p.out_ready, 0, lane, s.schedule.ready_at(c) as u64);
+    sim.set_lanes(&p.in_valid, 0, buf);
+    for ((b, st), s) in buf.iter_mut().zip(lanes).zip(streams) {
+        *b = (st.finished || s.schedule.ready_at(c)) as u64;
+    }
+    sim.set_lanes(&p.out_ready, 0, buf);
 }

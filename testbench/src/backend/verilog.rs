@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use lutforge_fpga::process::{ToolError, run, run_command};
 use lutforge_fpga::tools::{FoundTool, MissingTool, Tool, find};
@@ -89,15 +89,19 @@ struct Compiled {
 }
 
 impl Compiled {
-    /// Runs the bench in `dir` (which holds its input files).
-    fn run_in(&self, dir: &Path, what: &str) -> Result<String, BackendError> {
+    /// Runs the bench in `dir` (which holds its input files); returns its
+    /// output file and how long the simulator process ran.
+    fn run_in(&self, dir: &Path, what: &str) -> Result<(String, Duration), BackendError> {
         let args: Vec<&str> = self.run_args.iter().map(String::as_str).collect();
+        let start = Instant::now();
         let out = run(&self.run_tool, &args, dir, RUN_LIMIT, what)?;
+        let took = start.elapsed();
         let text = String::from_utf8_lossy(&out.stdout);
         if let Some(line) = text.lines().find(|l| l.contains("ERROR") || l.contains("%Error")) {
             return Err(BackendError::Output { simulator: self.simulator.name(), message: line.trim().to_string() });
         }
-        std::fs::read_to_string(dir.join("out.txt")).map_err(io_err(dir))
+        let text = std::fs::read_to_string(dir.join("out.txt")).map_err(io_err(dir))?;
+        Ok((text, took))
     }
 }
 
@@ -187,14 +191,19 @@ impl StreamBench {
 
     /// Runs one stream (its files go to `work/stream_INDEX`).
     pub fn run(&self, stream: &Stream, index: usize) -> Result<Outcome, BackendError> {
+        self.run_timed(stream, index).map(|(o, _)| o)
+    }
+
+    /// Like [`Self::run`], also returning how long the simulator process ran.
+    pub fn run_timed(&self, stream: &Stream, index: usize) -> Result<(Outcome, Duration), BackendError> {
         if stream.beats.len() > self.max_beats || stream.schedule.len() > self.max_sched {
             return Err(BackendError::Design("stream is longer than the bench was built for".into()));
         }
         let dir = self.compiled.work.join(format!("stream_{index}"));
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         write_stream_files(&dir, stream, &self.layout, self.max_beats, self.max_sched)?;
-        let text = self.compiled.run_in(&dir, &format!("simulating stream {index}"))?;
-        parse_stream_output(&text, &self.layout, self.compiled.simulator)
+        let (text, took) = self.compiled.run_in(&dir, &format!("simulating stream {index}"))?;
+        Ok((parse_stream_output(&text, &self.layout, self.compiled.simulator)?, took))
     }
 }
 
@@ -306,15 +315,23 @@ struct CycleBenchCtx {
     circuits: Vec<CycleCircuitCtx>,
 }
 
-/// Runs many circuits for `cycles` cycles in one build of one simulator;
-/// returns `[circuit][cycle - 1][output]` bit patterns: cycle 0 is for
-/// reset (registers are X before its edge) and is not reported.
+/// What a cycle bench printed, and how long the simulator ran.
+#[derive(Debug, Clone)]
+pub struct CycleBenchOutput {
+    /// `[circuit][cycle - 1][output]` bit patterns: cycle 0 is for reset
+    /// (registers are X before its edge) and is not reported.
+    pub outputs: Vec<Vec<Vec<u64>>>,
+    /// Wall time of the simulator process (not of its build).
+    pub run_time: Duration,
+}
+
+/// Runs many circuits for `cycles` cycles in one build of one simulator.
 pub fn run_cycle_bench(
     simulator: Simulator,
     circuits: &[CycleCircuit],
     cycles: usize,
     work: &Path,
-) -> Result<Vec<Vec<Vec<u64>>>, BackendError> {
+) -> Result<CycleBenchOutput, BackendError> {
     std::fs::create_dir_all(work).map_err(io_err(work))?;
     let mut ctx = CycleBenchCtx { cycles, circuits: Vec::new() };
     let mut sources = Vec::new();
@@ -361,7 +378,7 @@ pub fn run_cycle_bench(
     let mut srcs: Vec<&str> = vec!["bench.v"];
     srcs.extend(sources.iter().map(String::as_str));
     let compiled = compile(simulator, work, &srcs, "lutforge_cycle_tb")?;
-    let text = compiled.run_in(work, "simulating the circuits")?;
+    let (text, run_time) = compiled.run_in(work, "simulating the circuits")?;
     let bad = |message: String| BackendError::Output { simulator: simulator.name(), message };
     let mut out: Vec<Vec<Vec<u64>>> = ctx.circuits.iter().map(|_| Vec::with_capacity(cycles)).collect();
     for line in text.lines() {
@@ -378,7 +395,7 @@ pub fn run_cycle_bench(
     if out.iter().any(|c| c.len() + 1 != cycles) {
         return Err(bad(format!("expected {} cycles of output for every circuit", cycles - 1)));
     }
-    Ok(out)
+    Ok(CycleBenchOutput { outputs: out, run_time })
 }
 
 const STREAM_BENCH: &str = include_str!("../../templates/stream_bench.v.tera");

@@ -1,0 +1,237 @@
+//! `lutforge bench sim`: results per second of the Rust simulator and of
+//! Verilator on the same designs and vectors, both checked, with the ratio.
+
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Subcommand};
+use lutforge_gen::render_verilog;
+use lutforge_hdl::ir::{Dir, Module, mask};
+use lutforge_hdl::sim::Sim;
+use lutforge_testbench::backend::rust_sim::run_streams;
+use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, StreamBench, run_cycle_bench};
+use lutforge_testbench::check::check_stream;
+use lutforge_testbench::golden::run_result;
+use lutforge_testbench::random_circuit::{CircuitSize, random_circuit};
+use lutforge_testbench::stimulus::{StimulusKind, runs};
+use lutforge_testbench::traffic::{Schedule, TrafficKind, schedule};
+use lutforge_testbench::vectors::Stream;
+use lutforge_testbench::verify::spec_for;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::args::{CoreArgs, CoreKind};
+use crate::cores::CoreSpec;
+use crate::table::Table;
+
+/// Arguments of `lutforge bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+/// What to benchmark.
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// Rust simulator vs Verilator: results per second on mac-gemv and a random 500-op circuit
+    Sim(BenchSimArgs),
+}
+
+/// Arguments of `lutforge bench sim`.
+#[derive(Debug, Args)]
+pub struct BenchSimArgs {
+    /// The mac-gemv core to measure (flags or --config; defaults as `lutforge gen mac-gemv`)
+    #[command(flatten)]
+    pub params: CoreArgs,
+    /// Lanes of the Rust simulator (independent copies simulated at once)
+    #[arg(long, default_value_t = 256)]
+    pub lanes: usize,
+    /// Runs per lane for mac-gemv (Verilator runs all lanes' runs back to back)
+    #[arg(long, default_value_t = 64)]
+    pub runs: usize,
+    /// Cycles of the random circuit
+    #[arg(long, default_value_t = 20000)]
+    pub cycles: usize,
+    /// Operations in the random circuit
+    #[arg(long, default_value_t = 500)]
+    pub ops: usize,
+    /// Seed of the stimulus and the random circuit
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+/// One measured row.
+struct Row {
+    design: String,
+    ops: usize,
+    backend: String,
+    results: u64,
+    seconds: f64,
+}
+
+impl Row {
+    fn rate(&self) -> f64 {
+        self.results as f64 / self.seconds.max(1e-9)
+    }
+}
+
+/// Runs the benchmark and prints the table.
+pub fn run(args: &BenchArgs) -> Result<()> {
+    match &args.what {
+        BenchWhat::Sim(a) => bench_sim(a),
+    }
+}
+
+fn bench_sim(a: &BenchSimArgs) -> Result<()> {
+    if !(1..=4096).contains(&a.lanes) || !(1..=10_000).contains(&a.runs) {
+        bail!("--lanes must be in 1..=4096 and --runs in 1..=10000");
+    }
+    if !(2..=1_000_000).contains(&a.cycles) || !(1..=100_000).contains(&a.ops) {
+        bail!("--cycles must be in 2..=1000000 and --ops in 1..=100000");
+    }
+    lutforge_fpga::tools::find(lutforge_fpga::tools::Tool::Verilator)?;
+    let work = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let mut rows = bench_mac(a, work.path())?;
+    rows.extend(bench_random(a, work.path())?);
+    let mut t = Table::new(&["design", "ops", "back end", "results", "seconds", "results/s", "rust ÷ verilator"]);
+    for pair in rows.chunks(2) {
+        let ratio = pair[0].rate() / pair[1].rate();
+        for (i, r) in pair.iter().enumerate() {
+            t.row(vec![
+                r.design.clone(),
+                r.ops.to_string(),
+                r.backend.clone(),
+                r.results.to_string(),
+                format!("{:.3}", r.seconds),
+                format!("{:.3e}", r.rate()),
+                if i == 0 { format!("{ratio:.1}×") } else { String::new() },
+            ]);
+        }
+    }
+    print!("{}", t.render());
+    println!("results: checked outputs (mac-gemv: results against the golden model; random circuit: lane-cycles, lane 0 compared with Verilator). Verilator time is its run only, not its build.");
+    Ok(())
+}
+
+fn bench_mac(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
+    let spec = CoreSpec::resolve(CoreKind::MacGemv, &a.params)?;
+    let core = spec.generate()?;
+    let sspec = spec_for(spec.common());
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
+    let mut streams = Vec::with_capacity(a.lanes);
+    let mut expected = Vec::with_capacity(a.lanes);
+    for _ in 0..a.lanes {
+        let rs = runs(&sspec, StimulusKind::Random, a.runs, &mut rng)?;
+        expected.push(rs.iter().map(|r| run_result(sspec.shape, sspec.format, sspec.w_bits, r)).collect::<Vec<_>>());
+        streams.push(Stream::new(&rs, schedule(TrafficKind::Full, 1, &mut rng)));
+    }
+    let start = Instant::now();
+    let outcomes = run_streams(&core.module, &streams)?;
+    let mut results = 0;
+    for (o, e) in outcomes.iter().zip(&expected) {
+        let r = check_stream(e, &o.observed);
+        if !r.passed() {
+            bail!("bench: the Rust simulator disagrees with the golden model: {}", r.summary());
+        }
+        results += r.seen_results as u64;
+    }
+    let rust_secs = start.elapsed().as_secs_f64();
+
+    let all_runs: Vec<_> = streams.iter().flat_map(|s| split_runs(s)).collect();
+    let long = Stream::new(&all_runs, Schedule { offer: vec![true], ready: vec![true] });
+    let long_expected: Vec<_> = expected.concat();
+    let verilog = render_verilog(&core.module, &spec.header())?;
+    eprintln!("building the Verilator bench for {} …", spec.common().name);
+    let bench = StreamBench::build(Simulator::Verilator, &core.module, &verilog, std::slice::from_ref(&long), work)?;
+    let (outcome, took) = bench.run_timed(&long, 0)?;
+    let check_start = Instant::now();
+    let r = check_stream(&long_expected, &outcome.observed);
+    if !r.passed() {
+        bail!("bench: Verilator disagrees with the golden model: {}", r.summary());
+    }
+    let vl_secs = took.as_secs_f64() + check_start.elapsed().as_secs_f64();
+    let design = format!("mac-gemv {}", spec.common().name);
+    let ops = core.module.op_count();
+    Ok(vec![
+        Row { design: design.clone(), ops, backend: format!("rust sim, {} lanes", a.lanes), results, seconds: rust_secs },
+        Row { design, ops, backend: "verilator".into(), results: r.seen_results as u64, seconds: vl_secs },
+    ])
+}
+
+/// The runs a stream was made of, for re-streaming them elsewhere.
+fn split_runs(s: &Stream) -> Vec<lutforge_testbench::golden::Run> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &end in &s.run_ends {
+        out.push(lutforge_testbench::golden::Run { beats: s.beats[start..=end].to_vec() });
+        start = end + 1;
+    }
+    out
+}
+
+fn bench_random(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
+    let mut rng = ChaCha8Rng::seed_from_u64(a.seed ^ 0x5eed);
+    let size = CircuitSize { inputs: 8, ops: a.ops, regs: 16, outputs: 16 };
+    let module = random_circuit("bench_random", size, &mut rng)?;
+    let inputs: Vec<_> = module.ports.iter().filter(|p| p.dir == Dir::Input && p.name != "clk").collect();
+    // stim[cycle][input][lane]
+    let stim: Vec<Vec<Vec<u64>>> = (0..a.cycles)
+        .map(|c| {
+            inputs
+                .iter()
+                .map(|p| {
+                    (0..a.lanes)
+                        .map(|_| if p.name == "rst" { (c == 0) as u64 } else { rng.random::<u64>() & mask(p.elem.width) })
+                        .collect()
+                })
+                .collect()
+        })
+        .collect();
+    let (rust_secs, lane0) = simulate_lanes(&module, &stim, a.lanes)?;
+    let circuit = CycleCircuit {
+        module: &module,
+        verilog: render_verilog(&module, &lutforge_gen::Header::default())?,
+        inputs: stim.iter().map(|c| c.iter().map(|lanes| lanes[0]).collect()).collect(),
+    };
+    eprintln!("building the Verilator bench for a random {}-op circuit …", a.ops);
+    let out = run_cycle_bench(Simulator::Verilator, std::slice::from_ref(&circuit), a.cycles, &work.join("random"))?;
+    if out.outputs[0].as_slice() != &lane0[1..] {
+        bail!("bench: Verilator and the Rust simulator disagree on the random circuit");
+    }
+    let ops = module.op_count();
+    let design = format!("random circuit ({} ops)", a.ops);
+    Ok(vec![
+        Row {
+            design: design.clone(),
+            ops,
+            backend: format!("rust sim, {} lanes", a.lanes),
+            results: (a.lanes * a.cycles) as u64,
+            seconds: rust_secs,
+        },
+        Row { design, ops, backend: "verilator".into(), results: (a.cycles - 1) as u64, seconds: out.run_time.as_secs_f64() },
+    ])
+}
+
+/// Simulates every lane for every cycle; returns the time and lane 0's outputs per cycle.
+fn simulate_lanes(module: &Module, stim: &[Vec<Vec<u64>>], lanes: usize) -> Result<(f64, Vec<Vec<u64>>)> {
+    let mut sim = Sim::new(module, lanes)?;
+    let ins: Vec<_> = module
+        .ports
+        .iter()
+        .filter(|p| p.dir == Dir::Input && p.name != "clk")
+        .map(|p| sim.input(&p.name))
+        .collect::<Result<_, _>>()?;
+    let outs: Vec<_> = module.ports.iter().filter(|p| p.dir == Dir::Output).map(|p| sim.output(&p.name)).collect::<Result<_, _>>()?;
+    let mut lane0 = Vec::with_capacity(stim.len());
+    let start = Instant::now();
+    for cycle in stim {
+        for (h, values) in ins.iter().zip(cycle) {
+            sim.set_lanes(h, 0, values);
+        }
+        sim.eval();
+        lane0.push(outs.iter().map(|h| sim.get(h, 0, 0)).collect());
+        sim.tick()?;
+    }
+    Ok((start.elapsed().as_secs_f64(), lane0))
+}
