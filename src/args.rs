@@ -79,7 +79,9 @@ pub struct CoreArgs {
 impl CoreArgs {
     /// These flags over the `--config` file's values.
     pub fn merged(&self) -> Result<CoreArgs> {
-        let Some(path) = &self.config else { return Ok(self.clone()) };
+        let Some(path) = &self.config else {
+            return Ok(self.clone());
+        };
         let file = read_config(path)?;
         Ok(CoreArgs {
             config: self.config.clone(),
@@ -101,9 +103,16 @@ fn read_config(path: &Path) -> Result<CoreArgs> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read config `{}`; check the path", path.display()))?;
     toml::from_str::<CoreArgs>(&text).map_err(|e| {
-        let line = e.span().map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
         let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
-        let msg = e.message().lines().map(str::trim).collect::<Vec<_>>().join(" ");
+        let msg = e
+            .message()
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" ");
         anyhow::anyhow!("config `{}`{at}: {msg}", path.display())
     })
 }

@@ -2,7 +2,7 @@
 //! into what the commands need: its module, metadata and header.
 
 use anyhow::{Result, bail};
-use lutforge_gen::{CoreMetadata, Header, LUTFORGE_VERSION, CONTRACT_VERSION, port_info};
+use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, port_info};
 use lutforge_hdl::datapath::mac::{self, DEFAULT_STAGE_LEVELS, MacGemvParams};
 use lutforge_hdl::datapath::{CommonParams, GeneratedCore, WeightFormat};
 
@@ -24,7 +24,10 @@ impl CoreSpec {
         {
             bail!(
                 "config `{}` is for {}, not {}; use `lutforge … {}` or another config",
-                a.config.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                a.config
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
                 file_kind.name(),
                 kind.name(),
                 file_kind.name()
@@ -41,7 +44,10 @@ impl CoreSpec {
             WeightFormat::Int => 4,
         };
         let common = CommonParams {
-            name: a.name.clone().unwrap_or_else(|| kind.name().replace('-', "_")),
+            name: a
+                .name
+                .clone()
+                .unwrap_or_else(|| kind.name().replace('-', "_")),
             m: to_usize("m", a.m.unwrap_or(1))?,
             n: to_usize("n", a.n.unwrap_or(4))?,
             k: to_usize("k", a.k.unwrap_or(16))?,
@@ -53,7 +59,10 @@ impl CoreSpec {
         let spec = match kind {
             CoreKind::MacGemv => CoreSpec::MacGemv(MacGemvParams {
                 common,
-                stage_levels: to_u32("stage-levels", a.stage_levels.unwrap_or(DEFAULT_STAGE_LEVELS as u64))?,
+                stage_levels: to_u32(
+                    "stage-levels",
+                    a.stage_levels.unwrap_or(DEFAULT_STAGE_LEVELS as u64),
+                )?,
             }),
         };
         spec.validate()?;
@@ -109,22 +118,35 @@ impl CoreSpec {
 
     /// The command that regenerates this core, flag by flag.
     pub fn command_line(&self) -> String {
-        let flags: Vec<String> = self.flags().iter().map(|(k, v)| format!("--{k} {v}")).collect();
+        let flags: Vec<String> = self
+            .flags()
+            .iter()
+            .map(|(k, v)| format!("--{k} {v}"))
+            .collect();
         format!("lutforge gen {} {}", self.kind().name(), flags.join(" "))
     }
 
     /// The Verilog file header.
     pub fn header(&self) -> Header {
-        Header { command: self.command_line(), params: self.flags() }
+        Header {
+            command: self.command_line(),
+            params: self.flags(),
+        }
     }
 
     /// NAME.json for the generated core.
     pub fn metadata(&self, core: &GeneratedCore) -> CoreMetadata {
         let params = serde_json::Value::Object(
-            self.flags().into_iter().map(|(k, v)| (k.replace('-', "_"), param_value(&v))).collect(),
+            self.flags()
+                .into_iter()
+                .map(|(k, v)| (k.replace('-', "_"), param_value(&v)))
+                .collect(),
         );
         let mut extra = serde_json::Map::new();
-        extra.insert("macs_per_cycle".into(), serde_json::json!(core.macs_per_cycle));
+        extra.insert(
+            "macs_per_cycle".into(),
+            serde_json::json!(core.macs_per_cycle),
+        );
         extra.insert("command".into(), serde_json::json!(self.command_line()));
         CoreMetadata {
             top: core.module.name.clone(),
@@ -162,5 +184,7 @@ impl CoreSpec {
 }
 
 fn param_value(v: &str) -> serde_json::Value {
-    v.parse::<u64>().map(serde_json::Value::from).unwrap_or_else(|_| serde_json::Value::from(v))
+    v.parse::<u64>()
+        .map(serde_json::Value::from)
+        .unwrap_or_else(|_| serde_json::Value::from(v))
 }

@@ -10,7 +10,10 @@ pub struct Table {
 impl Table {
     /// A table with these column titles.
     pub fn new(head: &[&str]) -> Table {
-        Table { head: head.iter().map(|s| s.to_string()).collect(), rows: Vec::new() }
+        Table {
+            head: head.iter().map(|s| s.to_string()).collect(),
+            rows: Vec::new(),
+        }
     }
 
     /// Adds a row.
@@ -22,17 +25,31 @@ impl Table {
     pub fn render(&self) -> String {
         let cols = self.head.len();
         let width = |c: usize| {
-            self.rows.iter().map(|r| r.get(c).map_or(0, |s| s.chars().count())).max().unwrap_or(0).max(self.head[c].len())
+            self.rows
+                .iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+                .max(self.head[c].len())
         };
         let widths: Vec<usize> = (0..cols).map(width).collect();
         let line = |cells: &[String]| {
-            let padded: Vec<String> =
-                cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}", w = *w)).collect();
+            let padded: Vec<String> = cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:<w$}", w = *w))
+                .collect();
             padded.join("  ").trim_end().to_string()
         };
         let mut out = line(&self.head);
         out.push('\n');
-        out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+        out.push_str(
+            &widths
+                .iter()
+                .map(|w| "-".repeat(*w))
+                .collect::<Vec<_>>()
+                .join("  "),
+        );
         out.push('\n');
         for r in &self.rows {
             out.push_str(&line(r));

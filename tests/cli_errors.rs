@@ -29,7 +29,10 @@ fn zero_negative_and_absurd_parameters() {
     ] {
         let r = gen_into(dir.path(), flags);
         assert_one_line_error(&r, needle);
-        assert!(files_in(&dir.path().join("out")).is_empty(), "no file written for {flags:?}");
+        assert!(
+            files_in(&dir.path().join("out")).is_empty(),
+            "no file written for {flags:?}"
+        );
     }
 }
 
@@ -37,7 +40,11 @@ fn zero_negative_and_absurd_parameters() {
 fn negative_numbers_are_refused_by_the_parser() {
     let r = lutforge(&["gen", "mac-gemv", "--k", "-3"]);
     assert_eq!(r.code, 2);
-    assert!(r.stderr.contains("invalid value '-3'") && !r.stderr.contains("panicked"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("invalid value '-3'") && !r.stderr.contains("panicked"),
+        "{}",
+        r.stderr
+    );
 }
 
 #[test]
@@ -89,7 +96,10 @@ fn output_path_that_is_a_file() {
 #[test]
 fn missing_simulator_says_how_to_install_it() {
     let empty = tempfile::tempdir().unwrap();
-    for (sim, hint) in [("verilator", "apt-get install -y verilator"), ("iverilog", "apt-get install -y iverilog")] {
+    for (sim, hint) in [
+        ("verilator", "apt-get install -y verilator"),
+        ("iverilog", "apt-get install -y iverilog"),
+    ] {
         let r = lutforge_with(&["cosim", "mac-gemv", "--simulator", sim], |c| {
             c.env("PATH", empty.path());
         });
@@ -99,6 +109,12 @@ fn missing_simulator_says_how_to_install_it() {
 
 #[test]
 fn sim_and_cosim_counts_are_checked() {
-    assert_one_line_error(&lutforge(&["sim", "mac-gemv", "--streams", "0"]), "--streams 0 is invalid");
-    assert_one_line_error(&lutforge(&["sim", "mac-gemv", "--runs", "0"]), "--runs 0 is invalid");
+    assert_one_line_error(
+        &lutforge(&["sim", "mac-gemv", "--streams", "0"]),
+        "--streams 0 is invalid",
+    );
+    assert_one_line_error(
+        &lutforge(&["sim", "mac-gemv", "--runs", "0"]),
+        "--runs 0 is invalid",
+    );
 }

@@ -9,14 +9,36 @@ use common::{files_in, lutforge};
 use lutforge_fpga::checks::{verilator_lint, yosys_synth};
 use lutforge_fpga::tools::{Tool, for_test};
 
-const EXAMPLES: [&str; 3] = ["examples/mac_gemv.toml", "examples/mac_gemv_k64_int8.toml", "examples/mac_gemm_m2.toml"];
+const EXAMPLES: [&str; 3] = [
+    "examples/mac_gemv.toml",
+    "examples/mac_gemv_k64_int8.toml",
+    "examples/mac_gemm_m2.toml",
+];
 
 fn gen_example(example: &str, out: &std::path::Path) -> serde_json::Value {
-    let r = lutforge(&["gen", "mac-gemv", "--config", example, "--out", out.to_str().unwrap()]);
+    let r = lutforge(&[
+        "gen",
+        "mac-gemv",
+        "--config",
+        example,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let name = std::path::Path::new(example).file_stem().unwrap().to_str().unwrap();
-    let json = files_in(out).into_iter().find(|f| f.ends_with(".json")).expect("metadata written");
-    assert!(files_in(out).len() == 3, "NAME.v, NAME.json, NAME.core for {name}: {:?}", files_in(out));
+    let name = std::path::Path::new(example)
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap();
+    let json = files_in(out)
+        .into_iter()
+        .find(|f| f.ends_with(".json"))
+        .expect("metadata written");
+    assert!(
+        files_in(out).len() == 3,
+        "NAME.v, NAME.json, NAME.core for {name}: {:?}",
+        files_in(out)
+    );
     serde_json::from_str(&std::fs::read_to_string(out.join(json)).unwrap()).unwrap()
 }
 
@@ -25,7 +47,15 @@ fn metadata_states_what_the_contract_asks() {
     for ex in EXAMPLES {
         let dir = tempfile::tempdir().unwrap();
         let meta = gen_example(ex, dir.path());
-        for key in ["top", "kind", "params", "acc_bits", "latency", "throughput", "ports"] {
+        for key in [
+            "top",
+            "kind",
+            "params",
+            "acc_bits",
+            "latency",
+            "throughput",
+            "ports",
+        ] {
             assert!(meta.get(key).is_some(), "{ex}: metadata has `{key}`");
         }
         let p = &meta["params"];
@@ -36,11 +66,31 @@ fn metadata_states_what_the_contract_asks() {
             p["max_beats"].as_u64().unwrap(),
         );
         let golden = lutforge_testbench::golden::acc_bits(beats, k, a, 1 << (b - 1));
-        assert_eq!(meta["acc_bits"].as_u64().unwrap() as u32, golden, "{ex}: ACC from the golden formula");
-        let names: Vec<&str> = meta["ports"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        assert_eq!(
+            meta["acc_bits"].as_u64().unwrap() as u32,
+            golden,
+            "{ex}: ACC from the golden formula"
+        );
+        let names: Vec<&str> = meta["ports"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
         assert_eq!(
             names,
-            ["clk", "rst", "in_valid", "in_ready", "in_last", "in_act", "in_w", "out_valid", "out_ready", "out_y"]
+            [
+                "clk",
+                "rst",
+                "in_valid",
+                "in_ready",
+                "in_last",
+                "in_act",
+                "in_w",
+                "out_valid",
+                "out_ready",
+                "out_y"
+            ]
         );
         let top = meta["top"].as_str().unwrap();
         let core = std::fs::read_to_string(dir.path().join(format!("{top}.core"))).unwrap();
@@ -54,7 +104,11 @@ fn generating_twice_is_byte_identical() {
     gen_example(EXAMPLES[2], a.path());
     gen_example(EXAMPLES[2], b.path());
     for f in files_in(a.path()) {
-        assert_eq!(std::fs::read(a.path().join(&f)).unwrap(), std::fs::read(b.path().join(&f)).unwrap(), "{f}");
+        assert_eq!(
+            std::fs::read(a.path().join(&f)).unwrap(),
+            std::fs::read(b.path().join(&f)).unwrap(),
+            "{f}"
+        );
     }
 }
 
@@ -81,9 +135,16 @@ fn yosys_clean(synth: &str) {
         let meta = gen_example(ex, dir.path());
         let top = meta["top"].as_str().unwrap();
         let check = yosys_synth(dir.path(), &format!("{top}.v"), top, synth).expect("yosys runs");
-        assert!(check.warnings.is_empty(), "{ex} {synth}: {:?}", check.warnings);
+        assert!(
+            check.warnings.is_empty(),
+            "{ex} {synth}: {:?}",
+            check.warnings
+        );
         assert_eq!(check.latches, 0, "{ex} {synth}: latches");
-        assert!(check.stat.contains("Number of cells"), "{ex} {synth}: stat report");
+        assert!(
+            check.stat.contains("Number of cells"),
+            "{ex} {synth}: stat report"
+        );
     }
 }
 

@@ -23,7 +23,13 @@ const LIMIT: Duration = Duration::from_secs(600);
 /// Lines of `verilator --lint-only -Wall` on `file` (in `dir`) with top `top`: empty when clean.
 pub fn verilator_lint(dir: &Path, file: &str, top: &str) -> Result<Vec<String>, CheckError> {
     let verilator = find(Tool::Verilator)?;
-    match run(&verilator, &["--lint-only", "-Wall", "--top-module", top, file], dir, LIMIT, "linting") {
+    match run(
+        &verilator,
+        &["--lint-only", "-Wall", "--top-module", top, file],
+        dir,
+        LIMIT,
+        "linting",
+    ) {
         Ok(out) => Ok(lines(&out.stdout, &out.stderr)),
         Err(ToolError::Failed { excerpt, .. }) => Ok(vec![excerpt]),
         Err(e) => Err(e.into()),
@@ -43,13 +49,21 @@ pub struct SynthCheck {
 
 /// Synthesizes `file` (in `dir`) with Yosys' `synth` command (`synth_ice40`,
 /// `synth_ecp5`, …) and collects warnings and latches.
-pub fn yosys_synth(dir: &Path, file: &str, top: &str, synth: &str) -> Result<SynthCheck, CheckError> {
+pub fn yosys_synth(
+    dir: &Path,
+    file: &str,
+    top: &str,
+    synth: &str,
+) -> Result<SynthCheck, CheckError> {
     let yosys = find(Tool::Yosys)?;
     let script = format!(
         "read_verilog {file}; hierarchy -check -top {top}; proc; tee -q -o latches.txt select -count t:$dlatch t:$adlatch t:$dlatchsr t:$sr; {synth} -top {top}; tee -q -o stat.txt stat"
     );
     let out = run(&yosys, &["-q", "-p", &script], dir, LIMIT, synth)?;
-    let warnings = lines(&out.stdout, &out.stderr).into_iter().filter(|l| l.contains("Warning")).collect();
+    let warnings = lines(&out.stdout, &out.stderr)
+        .into_iter()
+        .filter(|l| l.contains("Warning"))
+        .collect();
     let latch_text = std::fs::read_to_string(dir.join("latches.txt")).unwrap_or_default();
     let latches = latch_text
         .split_whitespace()
@@ -57,10 +71,22 @@ pub fn yosys_synth(dir: &Path, file: &str, top: &str, synth: &str) -> Result<Syn
         .next()
         .unwrap_or(0);
     let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap_or_default();
-    Ok(SynthCheck { warnings, latches, stat })
+    Ok(SynthCheck {
+        warnings,
+        latches,
+        stat,
+    })
 }
 
 fn lines(stdout: &[u8], stderr: &[u8]) -> Vec<String> {
-    let text = format!("{}{}", String::from_utf8_lossy(stdout), String::from_utf8_lossy(stderr));
-    text.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(stdout),
+        String::from_utf8_lossy(stderr)
+    );
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
 }

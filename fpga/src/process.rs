@@ -22,7 +22,9 @@ pub enum ToolError {
         message: String,
     },
     /// The program ran past its time limit and was killed.
-    #[error("{tool} did not finish within {seconds} s and was stopped ({what}); raise the limit or shrink the design")]
+    #[error(
+        "{tool} did not finish within {seconds} s and was stopped ({what}); raise the limit or shrink the design"
+    )]
     TimedOut {
         /// Tool name.
         tool: String,
@@ -46,15 +48,30 @@ pub enum ToolError {
 }
 
 /// Runs `tool` with `args` in `dir`, waiting at most `limit`; a non-zero exit is an error.
-pub fn run(tool: &FoundTool, args: &[&str], dir: &Path, limit: Duration, what: &str) -> Result<Output, ToolError> {
+pub fn run(
+    tool: &FoundTool,
+    args: &[&str],
+    dir: &Path,
+    limit: Duration,
+    what: &str,
+) -> Result<Output, ToolError> {
     let mut cmd = Command::new(&tool.path);
     cmd.args(args);
     run_command(cmd, tool.tool.name(), dir, limit, what)
 }
 
 /// Runs a prepared command in `dir`, waiting at most `limit`; a non-zero exit is an error.
-pub fn run_command(mut cmd: Command, name: &str, dir: &Path, limit: Duration, what: &str) -> Result<Output, ToolError> {
-    cmd.current_dir(dir).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+pub fn run_command(
+    mut cmd: Command,
+    name: &str,
+    dir: &Path,
+    limit: Duration,
+    what: &str,
+) -> Result<Output, ToolError> {
+    cmd.current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().map_err(|e| ToolError::Spawn {
         tool: name.into(),
         path: format!("{:?}", cmd.get_program()),
@@ -84,17 +101,29 @@ pub fn run_command(mut cmd: Command, name: &str, dir: &Path, limit: Duration, wh
             Ok(None) if start.elapsed() > limit => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(ToolError::TimedOut { tool: name.into(), what: what.into(), seconds: limit.as_secs() });
+                return Err(ToolError::TimedOut {
+                    tool: name.into(),
+                    what: what.into(),
+                    seconds: limit.as_secs(),
+                });
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => {
-                return Err(ToolError::Spawn { tool: name.into(), path: String::new(), message: e.to_string() });
+                return Err(ToolError::Spawn {
+                    tool: name.into(),
+                    path: String::new(),
+                    message: e.to_string(),
+                });
             }
         }
     };
     let stdout = out_thread.join().unwrap_or_default();
     let stderr = err_thread.join().unwrap_or_default();
-    let output = Output { status, stdout, stderr };
+    let output = Output {
+        status,
+        stdout,
+        stderr,
+    };
     if !output.status.success() {
         return Err(ToolError::Failed {
             tool: name.into(),
@@ -108,11 +137,31 @@ pub fn run_command(mut cmd: Command, name: &str, dir: &Path, limit: Duration, wh
 
 /// The most telling lines of a failed run: error lines first, else the last lines, joined on one line.
 pub fn excerpt(out: &Output) -> String {
-    let text = format!("{}\n{}", String::from_utf8_lossy(&out.stderr), String::from_utf8_lossy(&out.stdout));
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
-    let errors: Vec<&str> =
-        lines.iter().copied().filter(|l| l.to_ascii_lowercase().contains("error")).take(3).collect();
-    let chosen = if errors.is_empty() { lines[lines.len().saturating_sub(3)..].to_vec() } else { errors };
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let errors: Vec<&str> = lines
+        .iter()
+        .copied()
+        .filter(|l| l.to_ascii_lowercase().contains("error"))
+        .take(3)
+        .collect();
+    let chosen = if errors.is_empty() {
+        lines[lines.len().saturating_sub(3)..].to_vec()
+    } else {
+        errors
+    };
     let joined = chosen.join(" | ");
-    if joined.len() > 400 { format!("{}…", &joined[..joined.floor_char_boundary(400)]) } else { joined }
+    if joined.len() > 400 {
+        format!("{}…", &joined[..joined.floor_char_boundary(400)])
+    } else {
+        joined
+    }
 }

@@ -126,26 +126,39 @@ fn locate(tool: Tool) -> Option<FoundTool> {
     tool.candidates().iter().find_map(|name| {
         let path = which(name)?;
         let version = version_of(tool, &path);
-        Some(FoundTool { tool, path, version, yowasp: name.starts_with("yowasp-") })
+        Some(FoundTool {
+            tool,
+            path,
+            version,
+            yowasp: name.starts_with("yowasp-"),
+        })
     })
 }
 
 /// The first executable file called `name` in the folders of PATH.
 pub fn which(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| is_executable(p))
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| is_executable(p))
 }
 
 fn is_executable(p: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
-    p.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+    p.metadata()
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
 }
 
 fn version_of(tool: Tool, path: &Path) -> String {
     let Ok(out) = Command::new(path).args(tool.version_args()).output() else {
         return "unknown".into();
     };
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     text.lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && (l.chars().any(|c| c.is_ascii_digit()) || tool == Tool::Icepack))

@@ -24,7 +24,11 @@ fn yosys_gate_sees_latches_and_warnings() {
     std::fs::write(dir.path().join("good.v"), GOOD).unwrap();
     let bad = yosys_synth(dir.path(), "bad.v", "bad", "synth_ice40").unwrap();
     assert!(bad.latches >= 1, "latch found: {bad:?}");
-    assert!(bad.warnings.iter().any(|w| w.contains("implicit")), "warning found: {:?}", bad.warnings);
+    assert!(
+        bad.warnings.iter().any(|w| w.contains("implicit")),
+        "warning found: {:?}",
+        bad.warnings
+    );
     let good = yosys_synth(dir.path(), "good.v", "good", "synth_ecp5").unwrap();
     assert_eq!((good.latches, good.warnings.len()), (0, 0), "{good:?}");
     assert!(good.stat.contains("TRELLIS_FF"));
@@ -40,5 +44,9 @@ fn verilator_gate_sees_lint_warnings() {
     std::fs::write(dir.path().join("good.v"), GOOD).unwrap();
     let bad = verilator_lint(dir.path(), "bad.v", "bad").unwrap();
     assert!(!bad.is_empty(), "unused input and latch are reported");
-    assert!(verilator_lint(dir.path(), "good.v", "good").unwrap().is_empty());
+    assert!(
+        verilator_lint(dir.path(), "good.v", "good")
+            .unwrap()
+            .is_empty()
+    );
 }

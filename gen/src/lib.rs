@@ -18,8 +18,8 @@ mod write;
 
 pub use error::GenError;
 pub use fusesoc::render_fusesoc;
-pub use templates::render_template;
 pub use metadata::{CoreMetadata, PortInfo, port_info, render_metadata};
+pub use templates::render_template;
 pub use verilog::render_verilog;
 pub use write::{write_atomic, write_core};
 

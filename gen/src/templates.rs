@@ -73,7 +73,11 @@ pub(crate) fn render<T: Serialize>(name: &str, value: &T) -> Result<String, GenE
 /// Renders a template kept outside this crate (a test bench, a flow
 /// script), given as `source` and known as `name` in errors, with the same
 /// Verilog-safe delimiters and no autoescaping.
-pub fn render_template<T: Serialize>(name: &str, source: &str, value: &T) -> Result<String, GenError> {
+pub fn render_template<T: Serialize>(
+    name: &str,
+    source: &str,
+    value: &T,
+) -> Result<String, GenError> {
     let mut tera = Tera::new();
     tera.set_delimiters(delimiters())
         .map_err(|e| template_error("(delimiters)", &e))?;

@@ -3,6 +3,8 @@
 
 mod common;
 
+use lutforge_fpga::tools::Tool;
+
 use std::path::Path;
 
 use common::{designs, have_tool, run};
@@ -34,7 +36,7 @@ fn written(m: &Module) -> (tempfile::TempDir, String) {
 
 #[test]
 fn verilator_lint_all_warnings_is_silent() {
-    if !have_tool("verilator", "verilator") {
+    if !have_tool(Tool::Verilator) {
         return;
     }
     for m in designs::all() {
@@ -54,7 +56,7 @@ fn verilator_lint_all_warnings_is_silent() {
 
 #[test]
 fn icarus_compiles_as_verilog_2005() {
-    if !have_tool("iverilog", "iverilog") {
+    if !have_tool(Tool::Iverilog) {
         return;
     }
     for m in designs::all() {
@@ -73,7 +75,7 @@ fn icarus_compiles_as_verilog_2005() {
 }
 
 fn yosys_is_clean(synth: &str) {
-    if !have_tool("yosys", "yosys") {
+    if !have_tool(Tool::Yosys) {
         return;
     }
     for m in designs::all() {

@@ -5,6 +5,8 @@
 
 mod common;
 
+use lutforge_fpga::tools::Tool;
+
 use std::fmt::Write as _;
 
 use common::{designs, have_tool, run};
@@ -132,7 +134,7 @@ impl Rng {
 
 #[test]
 fn icarus_values_match_the_ir_semantics() {
-    if !have_tool("iverilog", "iverilog") || !have_tool("vvp", "iverilog") {
+    if !have_tool(Tool::Iverilog) || !have_tool(Tool::Vvp) {
         return;
     }
     let m = designs::comb_ops().unwrap();

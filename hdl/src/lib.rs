@@ -1,6 +1,6 @@
 //! lutforge's hardware description: the IR and its builder, the
 //! lane-batched cycle simulator, and the datapath generators.
 
+pub mod datapath;
 pub mod ir;
 pub mod sim;
-pub mod datapath;

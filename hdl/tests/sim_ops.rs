@@ -15,9 +15,18 @@ fn ty_strategy() -> impl Strategy<Value = Ty> {
     (1u32..=64, any::<bool>()).prop_map(|(width, signed)| Ty { width, signed })
 }
 
-
 /// Builds `out = op(a, b)` and simulates one settle.
-fn run2(f: impl Fn(&mut ModuleBuilder, lutforge_hdl::ir::SignalId, lutforge_hdl::ir::SignalId) -> lutforge_hdl::ir::SignalId, ta: Ty, tb: Ty, a: i128, b: i128) -> (Ty, i128) {
+fn run2(
+    f: impl Fn(
+        &mut ModuleBuilder,
+        lutforge_hdl::ir::SignalId,
+        lutforge_hdl::ir::SignalId,
+    ) -> lutforge_hdl::ir::SignalId,
+    ta: Ty,
+    tb: Ty,
+    a: i128,
+    b: i128,
+) -> (Ty, i128) {
     let mut m = ModuleBuilder::new("t").unwrap();
     let sa = m.input("a", ta).unwrap();
     let sb = m.input("b", tb).unwrap();
@@ -26,7 +35,11 @@ fn run2(f: impl Fn(&mut ModuleBuilder, lutforge_hdl::ir::SignalId, lutforge_hdl:
     m.output("y", r).unwrap();
     let module = m.finish().unwrap();
     let mut sim = Sim::new(&module, 3).unwrap();
-    let (pa, pb, py) = (sim.input("a").unwrap(), sim.input("b").unwrap(), sim.output("y").unwrap());
+    let (pa, pb, py) = (
+        sim.input("a").unwrap(),
+        sim.input("b").unwrap(),
+        sim.output("y").unwrap(),
+    );
     for lane in 0..3 {
         sim.set(&pa, 0, lane, ta.encode(a).unwrap());
         sim.set(&pb, 0, lane, tb.encode(b).unwrap());
@@ -125,7 +138,11 @@ fn registers_enable_reset_and_lanes_are_independent() {
     m.output("y", q).unwrap();
     let module = m.finish().unwrap();
     let mut sim = Sim::new(&module, 2).unwrap();
-    let (prst, pen, py) = (sim.input("rst").unwrap(), sim.input("en").unwrap(), sim.output("y").unwrap());
+    let (prst, pen, py) = (
+        sim.input("rst").unwrap(),
+        sim.input("en").unwrap(),
+        sim.output("y").unwrap(),
+    );
     sim.set_lanes(&prst, 0, &[1, 1]);
     sim.tick().unwrap();
     assert_eq!(sim.get_lanes(&py, 0), &[9, 9]);
@@ -162,7 +179,8 @@ fn instances_flatten_and_vcd_dumps() {
     let module = p.finish().unwrap();
     let mut sim = Sim::new(&module, 1).unwrap();
     let path = std::env::temp_dir().join(format!("lutforge_vcd_{}.vcd", std::process::id()));
-    sim.dump_vcd(0, Box::new(std::fs::File::create(&path).unwrap())).unwrap();
+    sim.dump_vcd(0, Box::new(std::fs::File::create(&path).unwrap()))
+        .unwrap();
     let (pa, po) = (sim.input("a").unwrap(), sim.output("out").unwrap());
     sim.set_value(&pa, 0, 0, -128);
     sim.set_value(&pa, 1, 0, 100);
@@ -180,12 +198,18 @@ fn builder_reports_widths_by_name() {
     let mut m = ModuleBuilder::new("w").unwrap();
     let a = m.input("a", Ty::signed(12)).unwrap();
     let err = m.add("sum", Ty::signed(10), a, a).unwrap_err().to_string();
-    assert!(err.contains("`sum`") && err.contains("`a`") && err.contains("12") && err.contains("10"), "{err}");
+    assert!(
+        err.contains("`sum`") && err.contains("`a`") && err.contains("12") && err.contains("10"),
+        "{err}"
+    );
     let err = m.input("b", Ty::signed(65)).unwrap_err().to_string();
     assert!(err.contains("65"), "{err}");
     let err = ModuleBuilder::new("module").unwrap_err().to_string();
     assert!(err.contains("keyword"), "{err}");
     let r = m.reg("r", Ty::signed(4), None).unwrap();
     let err = m.drive(r, a, None).unwrap_err().to_string();
-    assert!(err.contains("`r`") && err.contains("12") && err.contains("4"), "{err}");
+    assert!(
+        err.contains("`r`") && err.contains("12") && err.contains("4"),
+        "{err}"
+    );
 }

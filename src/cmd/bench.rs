@@ -94,7 +94,15 @@ fn bench_sim(a: &BenchSimArgs) -> Result<()> {
     let work = tempfile::tempdir().context("cannot create a temporary folder")?;
     let mut rows = bench_mac(a, work.path())?;
     rows.extend(bench_random(a, work.path())?);
-    let mut t = Table::new(&["design", "ops", "back end", "results", "seconds", "results/s", "rust ÷ verilator"]);
+    let mut t = Table::new(&[
+        "design",
+        "ops",
+        "back end",
+        "results",
+        "seconds",
+        "results/s",
+        "rust ÷ verilator",
+    ]);
     for pair in rows.chunks(2) {
         let ratio = pair[0].rate() / pair[1].rate();
         for (i, r) in pair.iter().enumerate() {
@@ -105,12 +113,18 @@ fn bench_sim(a: &BenchSimArgs) -> Result<()> {
                 r.results.to_string(),
                 format!("{:.3}", r.seconds),
                 format!("{:.3e}", r.rate()),
-                if i == 0 { format!("{ratio:.1}×") } else { String::new() },
+                if i == 0 {
+                    format!("{ratio:.1}×")
+                } else {
+                    String::new()
+                },
             ]);
         }
     }
     print!("{}", t.render());
-    println!("results: checked outputs (mac-gemv: results against the golden model; random circuit: lane-cycles, lane 0 compared with Verilator). Verilator time is its run only, not its build.");
+    println!(
+        "results: checked outputs (mac-gemv: results against the golden model; random circuit: lane-cycles, lane 0 compared with Verilator). Verilator time is its run only, not its build."
+    );
     Ok(())
 }
 
@@ -123,7 +137,11 @@ fn bench_mac(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
     let mut expected = Vec::with_capacity(a.lanes);
     for _ in 0..a.lanes {
         let rs = runs(&sspec, StimulusKind::Random, a.runs, &mut rng)?;
-        expected.push(rs.iter().map(|r| run_result(sspec.shape, sspec.format, sspec.w_bits, r)).collect::<Vec<_>>());
+        expected.push(
+            rs.iter()
+                .map(|r| run_result(sspec.shape, sspec.format, sspec.w_bits, r))
+                .collect::<Vec<_>>(),
+        );
         streams.push(Stream::new(&rs, schedule(TrafficKind::Full, 1, &mut rng)));
     }
     let start = Instant::now();
@@ -132,30 +150,60 @@ fn bench_mac(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
     for (o, e) in outcomes.iter().zip(&expected) {
         let r = check_stream(e, &o.observed);
         if !r.passed() {
-            bail!("bench: the Rust simulator disagrees with the golden model: {}", r.summary());
+            bail!(
+                "bench: the Rust simulator disagrees with the golden model: {}",
+                r.summary()
+            );
         }
         results += r.seen_results as u64;
     }
     let rust_secs = start.elapsed().as_secs_f64();
 
-    let all_runs: Vec<_> = streams.iter().flat_map(|s| split_runs(s)).collect();
-    let long = Stream::new(&all_runs, Schedule { offer: vec![true], ready: vec![true] });
+    let all_runs: Vec<_> = streams.iter().flat_map(split_runs).collect();
+    let long = Stream::new(
+        &all_runs,
+        Schedule {
+            offer: vec![true],
+            ready: vec![true],
+        },
+    );
     let long_expected: Vec<_> = expected.concat();
     let verilog = render_verilog(&core.module, &spec.header())?;
     eprintln!("building the Verilator bench for {} …", spec.common().name);
-    let bench = StreamBench::build(Simulator::Verilator, &core.module, &verilog, std::slice::from_ref(&long), work)?;
+    let bench = StreamBench::build(
+        Simulator::Verilator,
+        &core.module,
+        &verilog,
+        std::slice::from_ref(&long),
+        work,
+    )?;
     let (outcome, took) = bench.run_timed(&long, 0)?;
     let check_start = Instant::now();
     let r = check_stream(&long_expected, &outcome.observed);
     if !r.passed() {
-        bail!("bench: Verilator disagrees with the golden model: {}", r.summary());
+        bail!(
+            "bench: Verilator disagrees with the golden model: {}",
+            r.summary()
+        );
     }
     let vl_secs = took.as_secs_f64() + check_start.elapsed().as_secs_f64();
     let design = format!("mac-gemv {}", spec.common().name);
     let ops = core.module.op_count();
     Ok(vec![
-        Row { design: design.clone(), ops, backend: format!("rust sim, {} lanes", a.lanes), results, seconds: rust_secs },
-        Row { design, ops, backend: "verilator".into(), results: r.seen_results as u64, seconds: vl_secs },
+        Row {
+            design: design.clone(),
+            ops,
+            backend: format!("rust sim, {} lanes", a.lanes),
+            results,
+            seconds: rust_secs,
+        },
+        Row {
+            design,
+            ops,
+            backend: "verilator".into(),
+            results: r.seen_results as u64,
+            seconds: vl_secs,
+        },
     ])
 }
 
@@ -164,7 +212,9 @@ fn split_runs(s: &Stream) -> Vec<lutforge_testbench::golden::Run> {
     let mut out = Vec::new();
     let mut start = 0;
     for &end in &s.run_ends {
-        out.push(lutforge_testbench::golden::Run { beats: s.beats[start..=end].to_vec() });
+        out.push(lutforge_testbench::golden::Run {
+            beats: s.beats[start..=end].to_vec(),
+        });
         start = end + 1;
     }
     out
@@ -172,9 +222,18 @@ fn split_runs(s: &Stream) -> Vec<lutforge_testbench::golden::Run> {
 
 fn bench_random(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed ^ 0x5eed);
-    let size = CircuitSize { inputs: 8, ops: a.ops, regs: 16, outputs: 16 };
+    let size = CircuitSize {
+        inputs: 8,
+        ops: a.ops,
+        regs: 16,
+        outputs: 16,
+    };
     let module = random_circuit("bench_random", size, &mut rng)?;
-    let inputs: Vec<_> = module.ports.iter().filter(|p| p.dir == Dir::Input && p.name != "clk").collect();
+    let inputs: Vec<_> = module
+        .ports
+        .iter()
+        .filter(|p| p.dir == Dir::Input && p.name != "clk")
+        .collect();
     // stim[cycle][input][lane]
     let stim: Vec<Vec<Vec<u64>>> = (0..a.cycles)
         .map(|c| {
@@ -182,7 +241,13 @@ fn bench_random(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
                 .iter()
                 .map(|p| {
                     (0..a.lanes)
-                        .map(|_| if p.name == "rst" { (c == 0) as u64 } else { rng.random::<u64>() & mask(p.elem.width) })
+                        .map(|_| {
+                            if p.name == "rst" {
+                                (c == 0) as u64
+                            } else {
+                                rng.random::<u64>() & mask(p.elem.width)
+                            }
+                        })
                         .collect()
                 })
                 .collect()
@@ -192,10 +257,21 @@ fn bench_random(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
     let circuit = CycleCircuit {
         module: &module,
         verilog: render_verilog(&module, &lutforge_gen::Header::default())?,
-        inputs: stim.iter().map(|c| c.iter().map(|lanes| lanes[0]).collect()).collect(),
+        inputs: stim
+            .iter()
+            .map(|c| c.iter().map(|lanes| lanes[0]).collect())
+            .collect(),
     };
-    eprintln!("building the Verilator bench for a random {}-op circuit …", a.ops);
-    let out = run_cycle_bench(Simulator::Verilator, std::slice::from_ref(&circuit), a.cycles, &work.join("random"))?;
+    eprintln!(
+        "building the Verilator bench for a random {}-op circuit …",
+        a.ops
+    );
+    let out = run_cycle_bench(
+        Simulator::Verilator,
+        std::slice::from_ref(&circuit),
+        a.cycles,
+        &work.join("random"),
+    )?;
     if out.outputs[0].as_slice() != &lane0[1..] {
         bail!("bench: Verilator and the Rust simulator disagree on the random circuit");
     }
@@ -209,12 +285,22 @@ fn bench_random(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
             results: (a.lanes * a.cycles) as u64,
             seconds: rust_secs,
         },
-        Row { design, ops, backend: "verilator".into(), results: (a.cycles - 1) as u64, seconds: out.run_time.as_secs_f64() },
+        Row {
+            design,
+            ops,
+            backend: "verilator".into(),
+            results: (a.cycles - 1) as u64,
+            seconds: out.run_time.as_secs_f64(),
+        },
     ])
 }
 
 /// Simulates every lane for every cycle; returns the time and lane 0's outputs per cycle.
-fn simulate_lanes(module: &Module, stim: &[Vec<Vec<u64>>], lanes: usize) -> Result<(f64, Vec<Vec<u64>>)> {
+fn simulate_lanes(
+    module: &Module,
+    stim: &[Vec<Vec<u64>>],
+    lanes: usize,
+) -> Result<(f64, Vec<Vec<u64>>)> {
     let mut sim = Sim::new(module, lanes)?;
     let ins: Vec<_> = module
         .ports
@@ -222,7 +308,12 @@ fn simulate_lanes(module: &Module, stim: &[Vec<Vec<u64>>], lanes: usize) -> Resu
         .filter(|p| p.dir == Dir::Input && p.name != "clk")
         .map(|p| sim.input(&p.name))
         .collect::<Result<_, _>>()?;
-    let outs: Vec<_> = module.ports.iter().filter(|p| p.dir == Dir::Output).map(|p| sim.output(&p.name)).collect::<Result<_, _>>()?;
+    let outs: Vec<_> = module
+        .ports
+        .iter()
+        .filter(|p| p.dir == Dir::Output)
+        .map(|p| sim.output(&p.name))
+        .collect::<Result<_, _>>()?;
     let mut lane0 = Vec::with_capacity(stim.len());
     let start = Instant::now();
     for cycle in stim {

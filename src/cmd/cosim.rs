@@ -79,15 +79,37 @@ pub fn run(args: &CosimArgs) -> Result<()> {
         }
     };
     let streams: u64 = cases.iter().map(|c| c.streams.len() as u64).sum();
-    eprintln!("building the {} bench in {} …", simulator.name(), work.display());
+    eprintln!(
+        "building the {} bench in {} …",
+        simulator.name(),
+        work.display()
+    );
     let progress = bar(streams, simulator.name());
-    let results = cosim(&core.module, &verilog, &cases, simulator, &work, || progress.inc(1))?;
+    let results = cosim(&core.module, &verilog, &cases, simulator, &work, || {
+        progress.inc(1)
+    })?;
     progress.finish_and_clear();
-    let mut table = Table::new(&["stimulus", "traffic", "results", "rust sim", simulator.name(), "cycle-exact", "status"]);
+    let mut table = Table::new(&[
+        "stimulus",
+        "traffic",
+        "results",
+        "rust sim",
+        simulator.name(),
+        "cycle-exact",
+        "status",
+    ]);
     let mut failed = 0;
     for (case, r) in cases.iter().zip(&results) {
         let verdict = |rep: &lutforge_testbench::check::CheckReport| {
-            if rep.passed() { "0 mismatches".to_string() } else { format!("{} mismatches, {} protocol", rep.mismatches.len(), rep.protocol_errors.len()) }
+            if rep.passed() {
+                "0 mismatches".to_string()
+            } else {
+                format!(
+                    "{} mismatches, {} protocol",
+                    rep.mismatches.len(),
+                    rep.protocol_errors.len()
+                )
+            }
         };
         table.row(vec![
             case.stimulus.name().into(),
@@ -95,13 +117,24 @@ pub fn run(args: &CosimArgs) -> Result<()> {
             format!("{}/{}", r.verilog.seen_results, r.verilog.expected_results),
             verdict(&r.rust),
             verdict(&r.verilog),
-            if r.disagreements.is_empty() { "yes".into() } else { "NO".into() },
-            if r.passed() { "PASS".into() } else { "FAIL".into() },
+            if r.disagreements.is_empty() {
+                "yes".into()
+            } else {
+                "NO".into()
+            },
+            if r.passed() {
+                "PASS".into()
+            } else {
+                "FAIL".into()
+            },
         ]);
         if !r.passed() {
             failed += 1;
             let n = spec.common().n;
-            for line in [r.rust.summary_with_cols(n), r.verilog.summary_with_cols(n)].iter().chain(&r.disagreements) {
+            for line in [r.rust.summary_with_cols(n), r.verilog.summary_with_cols(n)]
+                .iter()
+                .chain(&r.disagreements)
+            {
                 eprintln!("{} / {}: {line}", case.stimulus.name(), case.traffic.name());
             }
         }
@@ -110,6 +143,10 @@ pub fn run(args: &CosimArgs) -> Result<()> {
     if failed > 0 {
         bail!("co-simulation FAILED in {failed} of {} cases", cases.len());
     }
-    println!("PASS: {} streams, Rust simulator and {} agree with the golden model and cycle by cycle", streams, simulator.name());
+    println!(
+        "PASS: {} streams, Rust simulator and {} agree with the golden model and cycle by cycle",
+        streams,
+        simulator.name()
+    );
     Ok(())
 }

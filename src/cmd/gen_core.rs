@@ -25,8 +25,12 @@ pub struct GenArgs {
 pub fn run(args: &GenArgs) -> Result<()> {
     let spec = CoreSpec::resolve(args.core, &args.params)?;
     let core = spec.generate()?;
-    let out = args.out.clone().unwrap_or_else(|| PathBuf::from("build").join(&spec.common().name));
-    let written = lutforge_gen::write_core(&out, &core.module, &spec.header(), &spec.metadata(&core))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("build").join(&spec.common().name));
+    let written =
+        lutforge_gen::write_core(&out, &core.module, &spec.header(), &spec.metadata(&core))?;
     println!("{}", spec.describe(&core));
     for path in written {
         println!("wrote {}", path.display());

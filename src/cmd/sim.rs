@@ -56,7 +56,16 @@ pub fn run(args: &SimArgs) -> Result<()> {
     println!("{}", spec.describe(&core));
     let plan = Plan::full(spec_for(spec.common()), args.streams, args.runs, args.seed);
     let cases = cases(&plan)?;
-    let mut table = Table::new(&["stimulus", "traffic", "streams", "results", "elements", "mismatches", "protocol", "status"]);
+    let mut table = Table::new(&[
+        "stimulus",
+        "traffic",
+        "streams",
+        "results",
+        "elements",
+        "mismatches",
+        "protocol",
+        "status",
+    ]);
     let mut total = CheckReport::default();
     let progress = bar(cases.len() as u64, "simulating");
     let start = Instant::now();
@@ -64,7 +73,8 @@ pub fn run(args: &SimArgs) -> Result<()> {
     for (i, case) in cases.iter().enumerate() {
         let vcd = match (&args.vcd, i) {
             (Some(path), 0) => Some(Box::new(std::io::BufWriter::new(
-                std::fs::File::create(path).with_context(|| format!("cannot create VCD file `{}`", path.display()))?,
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot create VCD file `{}`", path.display()))?,
             )) as Box<dyn std::io::Write + Send>),
             _ => None,
         };
@@ -79,10 +89,19 @@ pub fn run(args: &SimArgs) -> Result<()> {
             report.compared_elements.to_string(),
             report.mismatches.len().to_string(),
             report.protocol_errors.len().to_string(),
-            if report.passed() { "PASS".into() } else { "FAIL".into() },
+            if report.passed() {
+                "PASS".into()
+            } else {
+                "FAIL".into()
+            },
         ]);
         if !report.passed() {
-            eprintln!("{} / {}: {}", case.stimulus.name(), case.traffic.name(), report.summary_with_cols(spec.common().n));
+            eprintln!(
+                "{} / {}: {}",
+                case.stimulus.name(),
+                case.traffic.name(),
+                report.summary_with_cols(spec.common().n)
+            );
         }
         total.merge(report);
         progress.inc(1);
@@ -103,7 +122,10 @@ pub fn run(args: &SimArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     if !total.passed() {
-        bail!("simulation FAILED: {}", total.summary_with_cols(spec.common().n));
+        bail!(
+            "simulation FAILED: {}",
+            total.summary_with_cols(spec.common().n)
+        );
     }
     println!("PASS");
     Ok(())

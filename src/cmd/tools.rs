@@ -13,19 +13,30 @@ pub fn run() -> Result<()> {
         match find(tool) {
             Ok(f) => t.row(vec![
                 tool.name().into(),
-                if f.yowasp { "found (YoWASP)".into() } else { "found".into() },
+                if f.yowasp {
+                    "found (YoWASP)".into()
+                } else {
+                    "found".into()
+                },
                 f.version.clone(),
                 f.path.display().to_string(),
             ]),
             Err(e) => {
                 missing += 1;
-                t.row(vec![tool.name().into(), "MISSING".into(), "-".into(), e.tool.install_hint().into()]);
+                t.row(vec![
+                    tool.name().into(),
+                    "MISSING".into(),
+                    "-".into(),
+                    e.tool.install_hint().into(),
+                ]);
             }
         }
     }
     print!("{}", t.render());
     if missing > 0 {
-        println!("{missing} tool(s) missing: `lutforge cosim` needs iverilog or verilator; synthesis needs yosys and nextpnr.");
+        println!(
+            "{missing} tool(s) missing: `lutforge cosim` needs iverilog or verilator; synthesis needs yosys and nextpnr."
+        );
     } else {
         println!("all tools found.");
     }

@@ -9,8 +9,8 @@ use lutforge_hdl::ir::Module;
 use crate::backend::rust_sim::run_streams;
 use crate::backend::verilog::{BackendError, Simulator, StreamBench};
 use crate::check::CheckReport;
-use crate::verify::{Case, check_case};
 use crate::vectors::Outcome;
+use crate::verify::{Case, check_case};
 
 /// What co-simulation found for one case.
 #[derive(Debug, Clone)]
@@ -33,15 +33,25 @@ impl CosimResult {
 /// The first difference between two back ends' outcomes of one stream.
 pub fn first_difference(a: &Outcome, b: &Outcome) -> Option<String> {
     if a.accept_cycles != b.accept_cycles {
-        let i = a.accept_cycles.iter().zip(&b.accept_cycles).position(|(x, y)| x != y);
-        return Some(format!("beats taken in different cycles (first at beat {})", i.unwrap_or(a.accept_cycles.len().min(b.accept_cycles.len()))));
+        let i = a
+            .accept_cycles
+            .iter()
+            .zip(&b.accept_cycles)
+            .position(|(x, y)| x != y);
+        return Some(format!(
+            "beats taken in different cycles (first at beat {})",
+            i.unwrap_or(a.accept_cycles.len().min(b.accept_cycles.len()))
+        ));
     }
     if a.offer_cycles != b.offer_cycles {
         return Some("results offered in different cycles".into());
     }
     if a.observed != b.observed {
         let i = a.observed.iter().zip(&b.observed).position(|(x, y)| x != y);
-        return Some(format!("results differ (first at result {})", i.unwrap_or(a.observed.len().min(b.observed.len()))));
+        return Some(format!(
+            "results differ (first at result {})",
+            i.unwrap_or(a.observed.len().min(b.observed.len()))
+        ));
     }
     if a.cycles != b.cycles {
         return Some(format!("ran {} vs {} cycles", a.cycles, b.cycles));
@@ -60,12 +70,16 @@ pub fn cosim(
     work: &Path,
     mut progress: impl FnMut(),
 ) -> Result<Vec<CosimResult>, BackendError> {
-    let all: Vec<_> = cases.iter().flat_map(|c| c.streams.iter().cloned()).collect();
+    let all: Vec<_> = cases
+        .iter()
+        .flat_map(|c| c.streams.iter().cloned())
+        .collect();
     let bench = StreamBench::build(simulator, module, verilog, &all, work)?;
     let mut results = Vec::with_capacity(cases.len());
     let mut index = 0;
     for case in cases {
-        let rust = run_streams(module, &case.streams).map_err(|e| BackendError::Design(e.to_string()))?;
+        let rust =
+            run_streams(module, &case.streams).map_err(|e| BackendError::Design(e.to_string()))?;
         let mut hdl = Vec::with_capacity(case.streams.len());
         for s in &case.streams {
             hdl.push(bench.run(s, index)?);
@@ -78,7 +92,11 @@ pub fn cosim(
             .enumerate()
             .filter_map(|(i, (r, v))| first_difference(r, v).map(|d| format!("stream {i}: {d}")))
             .collect();
-        results.push(CosimResult { rust: check_case(case, &rust), verilog: check_case(case, &hdl), disagreements });
+        results.push(CosimResult {
+            rust: check_case(case, &rust),
+            verilog: check_case(case, &hdl),
+            disagreements,
+        });
     }
     Ok(results)
 }

@@ -10,5 +10,5 @@ pub mod golden;
 pub mod random_circuit;
 pub mod stimulus;
 pub mod traffic;
-pub mod verify;
 pub mod vectors;
+pub mod verify;

@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use lutforge_hdl::ir::{BinOp, BuildError, CmpOp, Module, ModuleBuilder, ReduceOp, SignalId, Ty, UnOp};
+use lutforge_hdl::ir::{
+    BinOp, BuildError, CmpOp, Module, ModuleBuilder, ReduceOp, SignalId, Ty, UnOp,
+};
 use rand::Rng;
 
 /// Size of one random circuit.
@@ -22,12 +24,24 @@ pub struct CircuitSize {
 
 impl CircuitSize {
     /// A small circuit, about 40 ops, as the differential test uses.
-    pub const SMALL: CircuitSize = CircuitSize { inputs: 4, ops: 40, regs: 4, outputs: 8 };
+    pub const SMALL: CircuitSize = CircuitSize {
+        inputs: 4,
+        ops: 40,
+        regs: 4,
+        outputs: 8,
+    };
 }
 
 fn random_ty(rng: &mut impl Rng, max: u32) -> Ty {
-    let width = if rng.random_bool(0.3) { rng.random_range(1..=8.min(max)) } else { rng.random_range(1..=max) };
-    Ty { width, signed: rng.random_bool(0.5) }
+    let width = if rng.random_bool(0.3) {
+        rng.random_range(1..=8.min(max))
+    } else {
+        rng.random_range(1..=max)
+    };
+    Ty {
+        width,
+        signed: rng.random_bool(0.5),
+    }
 }
 
 struct Gen<'r, R: Rng> {
@@ -61,7 +75,10 @@ impl<R: Rng> Gen<'_, R> {
     fn wider(&mut self, a: SignalId, b: Option<SignalId>) -> Ty {
         let min = self.b.ty(a).width.max(b.map_or(1, |b| self.b.ty(b).width));
         let width = (min + self.rng.random_range(0..=4)).min(64);
-        Ty { width, signed: self.rng.random_bool(0.5) }
+        Ty {
+            width,
+            signed: self.rng.random_bool(0.5),
+        }
     }
 
     fn op(&mut self) -> Result<SignalId, BuildError> {
@@ -70,19 +87,36 @@ impl<R: Rng> Gen<'_, R> {
         Ok(match kind {
             0..=3 => {
                 let b = self.pick();
-                let op = [BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::And, BinOp::Or, BinOp::Xor]
-                    [self.rng.random_range(0..6)];
+                let op = [
+                    BinOp::Add,
+                    BinOp::Sub,
+                    BinOp::Mul,
+                    BinOp::And,
+                    BinOp::Or,
+                    BinOp::Xor,
+                ][self.rng.random_range(0..6)];
                 let ty = self.wider(a, Some(b));
                 self.b.binary("bin", op, ty, a, b)?
             }
             4 => {
-                let op = if self.rng.random_bool(0.5) { UnOp::Neg } else { UnOp::Not };
+                let op = if self.rng.random_bool(0.5) {
+                    UnOp::Neg
+                } else {
+                    UnOp::Not
+                };
                 let ty = self.wider(a, None);
                 self.b.unary("un", op, ty, a)?
             }
             5 => {
                 let b = self.pick();
-                let op = [CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge][self.rng.random_range(0..6)];
+                let op = [
+                    CmpOp::Eq,
+                    CmpOp::Ne,
+                    CmpOp::Lt,
+                    CmpOp::Le,
+                    CmpOp::Gt,
+                    CmpOp::Ge,
+                ][self.rng.random_range(0..6)];
                 // Equal operands now and then, so == and <= see both outcomes.
                 let b = if self.rng.random_bool(0.2) { a } else { b };
                 self.b.compare("cmp", op, a, b)?
@@ -94,7 +128,11 @@ impl<R: Rng> Gen<'_, R> {
             7 => {
                 let ty = self.wider(a, None);
                 let k = self.rng.random_range(0..=ty.width + 2);
-                if self.rng.random_bool(0.5) { self.b.shl("shl", ty, a, k)? } else { self.b.shr("shr", ty, a, k)? }
+                if self.rng.random_bool(0.5) {
+                    self.b.shl("shl", ty, a, k)?
+                } else {
+                    self.b.shr("shr", ty, a, k)?
+                }
             }
             8 => {
                 let w = self.b.ty(a).width;
@@ -114,7 +152,8 @@ impl<R: Rng> Gen<'_, R> {
                     let signed = self.rng.random_bool(0.5);
                     self.b.concat("cat", &[a, b], signed)?
                 } else {
-                    self.b.trunc("tr", a, self.rng.random_range(1..=self.b.ty(a).width))?
+                    self.b
+                        .trunc("tr", a, self.rng.random_range(1..=self.b.ty(a).width))?
                 }
             }
             11 => {
@@ -128,8 +167,9 @@ impl<R: Rng> Gen<'_, R> {
                 let addr = self.b.slice("addr", a, 0, aw, false)?;
                 let ty = random_ty(self.rng, 16);
                 let len = self.rng.random_range(1..=(1usize << aw));
-                let table: Vec<i128> =
-                    (0..len).map(|_| self.rng.random_range(ty.min_value()..=ty.max_value())).collect();
+                let table: Vec<i128> = (0..len)
+                    .map(|_| self.rng.random_range(ty.min_value()..=ty.max_value()))
+                    .collect();
                 self.b.rom("rom", ty, addr, &table)?
             }
             13 => {
@@ -151,7 +191,10 @@ fn sub_module(name: &str, rng: &mut impl Rng) -> Result<Arc<Module>, BuildError>
     let ty = random_ty(rng, 32);
     let x = b.input("x", ty)?;
     let c = b.constant("c", ty, rng.random_range(ty.min_value()..=ty.max_value()))?;
-    let wide = Ty { width: (ty.width + 1).min(64), signed: ty.signed };
+    let wide = Ty {
+        width: (ty.width + 1).min(64),
+        signed: ty.signed,
+    };
     let s = b.add("s", wide, x, c)?;
     let h = b.shr("h", wide, x, 1)?;
     let y = b.xor("y", wide, s, h)?;
@@ -161,7 +204,11 @@ fn sub_module(name: &str, rng: &mut impl Rng) -> Result<Arc<Module>, BuildError>
 
 /// A random circuit called `name` (its sub-module is `NAME_sub`): inputs
 /// `clk`, `rst`, `in0…`; outputs `out0…`; every register resets on `rst`.
-pub fn random_circuit(name: &str, size: CircuitSize, rng: &mut impl Rng) -> Result<Module, BuildError> {
+pub fn random_circuit(
+    name: &str,
+    size: CircuitSize,
+    rng: &mut impl Rng,
+) -> Result<Module, BuildError> {
     let mut b = ModuleBuilder::new(name)?;
     b.clock()?;
     let rst = b.input("rst", Ty::BIT)?;
@@ -196,12 +243,20 @@ pub fn random_circuit(name: &str, size: CircuitSize, rng: &mut impl Rng) -> Resu
         let d = g.pick();
         let ty = g.b.ty(r);
         let d = g.b.resize("d", d, ty)?;
-        let en = if g.rng.random_bool(0.5) { Some(g.pick_bit()?) } else { None };
+        let en = if g.rng.random_bool(0.5) {
+            Some(g.pick_bit()?)
+        } else {
+            None
+        };
         g.b.drive(r, d, en)?;
     }
     let n = g.pool.len();
     for o in 0..size.outputs.max(1) {
-        let s = if o < size.outputs / 2 { g.pool[n - 1 - o] } else { g.pick() };
+        let s = if o < size.outputs / 2 {
+            g.pool[n - 1 - o]
+        } else {
+            g.pick()
+        };
         g.b.output(&format!("out{o}"), s)?;
     }
     g.b.finish()

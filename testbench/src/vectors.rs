@@ -46,9 +46,12 @@ impl CoreLayout {
     /// Reads the layout off a module's ports, checking it has the contract's ports.
     pub fn from_module(m: &Module) -> Result<CoreLayout, String> {
         let port = |name: &str, dir: Dir| {
-            m.port(name)
-                .filter(|p| p.dir == dir)
-                .ok_or_else(|| format!("module `{}` has no {dir:?} port `{name}` of the core contract", m.name))
+            m.port(name).filter(|p| p.dir == dir).ok_or_else(|| {
+                format!(
+                    "module `{}` has no {dir:?} port `{name}` of the core contract",
+                    m.name
+                )
+            })
         };
         for (name, dir) in [
             ("clk", Dir::Input),
@@ -61,7 +64,11 @@ impl CoreLayout {
         ] {
             port(name, dir)?;
         }
-        let (act, w, y) = (port("in_act", Dir::Input)?, port("in_w", Dir::Input)?, port("out_y", Dir::Output)?);
+        let (act, w, y) = (
+            port("in_act", Dir::Input)?,
+            port("in_w", Dir::Input)?,
+            port("out_y", Dir::Output)?,
+        );
         Ok(CoreLayout {
             act_elems: act.signals.len(),
             act_bits: act.elem.width,
@@ -95,7 +102,12 @@ impl Stream {
             beats.extend(r.beats.iter().cloned());
             run_ends.push(beats.len() - 1);
         }
-        Stream { beats, schedule, expected_results: runs.len(), run_ends }
+        Stream {
+            beats,
+            schedule,
+            expected_results: runs.len(),
+            run_ends,
+        }
     }
 
     /// Cycles after which the bench gives up: time for every beat and result

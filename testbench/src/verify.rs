@@ -42,7 +42,14 @@ impl Plan {
             .into_iter()
             .filter(|&k| k != StimulusKind::Exhaustive || spec_is_exhaustive_small(&spec))
             .collect();
-        Plan { spec, stimulus, traffic: TrafficKind::ALL.to_vec(), streams, runs, seed }
+        Plan {
+            spec,
+            stimulus,
+            traffic: TrafficKind::ALL.to_vec(),
+            streams,
+            runs,
+            seed,
+        }
     }
 }
 
@@ -66,18 +73,32 @@ pub fn cases(plan: &Plan) -> Result<Vec<Case>, StimulusError> {
     let mut out = Vec::new();
     for (si, &stimulus) in plan.stimulus.iter().enumerate() {
         for (ti, &traffic) in plan.traffic.iter().enumerate() {
-            let mut rng = ChaCha8Rng::seed_from_u64(plan.seed ^ ((si as u64) << 32) ^ ((ti as u64) << 40));
+            let mut rng =
+                ChaCha8Rng::seed_from_u64(plan.seed ^ ((si as u64) << 32) ^ ((ti as u64) << 40));
             let mut streams = Vec::new();
             let mut expected = Vec::new();
-            let stream_count = if stimulus == StimulusKind::Exhaustive { 1 } else { plan.streams };
+            let stream_count = if stimulus == StimulusKind::Exhaustive {
+                1
+            } else {
+                plan.streams
+            };
             for _ in 0..stream_count {
                 let rs = runs(&spec, stimulus, plan.runs, &mut rng)?;
                 let beats: usize = rs.iter().map(|r| r.beats.len()).sum();
                 let sched = schedule(traffic, 2 * beats + 2 * rs.len() + 16, &mut rng);
-                expected.push(rs.iter().map(|r| run_result(spec.shape, spec.format, spec.w_bits, r)).collect());
+                expected.push(
+                    rs.iter()
+                        .map(|r| run_result(spec.shape, spec.format, spec.w_bits, r))
+                        .collect(),
+                );
                 streams.push(Stream::new(&rs, sched));
             }
-            out.push(Case { stimulus, traffic, streams, expected });
+            out.push(Case {
+                stimulus,
+                traffic,
+                streams,
+                expected,
+            });
         }
     }
     Ok(out)
@@ -92,7 +113,11 @@ pub fn spec_for(p: &lutforge_hdl::datapath::CommonParams) -> StimulusSpec {
         Hw::Int => WeightFormat::Int,
     };
     StimulusSpec {
-        shape: Shape { m: p.m, n: p.n, k: p.k },
+        shape: Shape {
+            m: p.m,
+            n: p.n,
+            k: p.k,
+        },
         act_bits: p.act_bits,
         format,
         w_bits: p.w_bits,
@@ -105,11 +130,16 @@ pub fn check_case(case: &Case, outcomes: &[Outcome]) -> CheckReport {
     let mut report = CheckReport::default();
     for (expected, outcome) in case.expected.iter().zip(outcomes) {
         let mut r = check_stream(expected, &outcome.observed);
-        r.protocol_errors.extend(outcome.protocol_errors.iter().cloned());
+        r.protocol_errors
+            .extend(outcome.protocol_errors.iter().cloned());
         report.merge(r);
     }
     if outcomes.len() != case.streams.len() {
-        report.protocol_errors.push(format!("{} streams run, {} expected", outcomes.len(), case.streams.len()));
+        report.protocol_errors.push(format!(
+            "{} streams run, {} expected",
+            outcomes.len(),
+            case.streams.len()
+        ));
     }
     report
 }

@@ -18,7 +18,11 @@ use rand_chacha::ChaCha8Rng;
 const CYCLES: usize = 40;
 
 fn circuit_count() -> usize {
-    if std::env::var("LUTFORGE_NIGHTLY").is_ok_and(|v| v == "1") { 3000 } else { 300 }
+    if std::env::var("LUTFORGE_NIGHTLY").is_ok_and(|v| v == "1") {
+        3000
+    } else {
+        300
+    }
 }
 
 /// Inputs per cycle for each non-clock input port: `rst` high in cycle 0
@@ -55,7 +59,12 @@ fn rust_outputs(m: &Module, inputs: &[Vec<u64>]) -> Vec<Vec<u64>> {
         .filter(|p| p.dir == Dir::Input && p.name != "clk")
         .map(|p| sim.input(&p.name).unwrap())
         .collect();
-    let outs: Vec<_> = m.ports.iter().filter(|p| p.dir == Dir::Output).map(|p| sim.output(&p.name).unwrap()).collect();
+    let outs: Vec<_> = m
+        .ports
+        .iter()
+        .filter(|p| p.dir == Dir::Output)
+        .map(|p| sim.output(&p.name).unwrap())
+        .collect();
     inputs
         .iter()
         .map(|cycle| {
@@ -73,17 +82,31 @@ fn rust_outputs(m: &Module, inputs: &[Vec<u64>]) -> Vec<Vec<u64>> {
 fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
     let sims: Vec<Simulator> = [Simulator::Icarus, Simulator::Verilator]
         .into_iter()
-        .filter(|s| s.tools().iter().all(|&t| for_test(t, "differential").is_some()))
+        .filter(|s| {
+            s.tools()
+                .iter()
+                .all(|&t| for_test(t, "differential").is_some())
+        })
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(0x1f0_46e);
     let count = circuit_count();
     let modules: Vec<Module> = (0..count)
-        .map(|i| random_circuit(&format!("rc{i}"), CircuitSize::SMALL, &mut rng).expect("random circuit builds"))
+        .map(|i| {
+            random_circuit(&format!("rc{i}"), CircuitSize::SMALL, &mut rng)
+                .expect("random circuit builds")
+        })
         .collect();
     let ops: usize = modules.iter().map(Module::op_count).sum();
     let inputs: Vec<Vec<Vec<u64>>> = modules.iter().map(|m| stimulus(m, &mut rng)).collect();
-    let expected: Vec<Vec<Vec<u64>>> = modules.iter().zip(&inputs).map(|(m, i)| rust_outputs(m, i)).collect();
-    let header = Header { command: "differential test".into(), params: vec![] };
+    let expected: Vec<Vec<Vec<u64>>> = modules
+        .iter()
+        .zip(&inputs)
+        .map(|(m, i)| rust_outputs(m, i))
+        .collect();
+    let header = Header {
+        command: "differential test".into(),
+        params: vec![],
+    };
     let work = tempfile::tempdir().unwrap();
     for sim in sims {
         for (batch, chunk) in modules.chunks(150).enumerate() {
@@ -100,7 +123,11 @@ fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
             let dir = work.path().join(format!("{}_{batch}", sim.name()));
             let got = match run_cycle_bench(sim, &circuits, CYCLES, &dir) {
                 Ok(g) => g.outputs,
-                Err(e) => panic!("{}: {e}; files kept in {}", sim.name(), work.keep().display()),
+                Err(e) => panic!(
+                    "{}: {e}; files kept in {}",
+                    sim.name(),
+                    work.keep().display()
+                ),
             };
             for (j, (g, want)) in got.iter().zip(&expected[base..]).enumerate() {
                 // Cycle 0 is the reset cycle (not reported): Verilog registers are X until its edge.
@@ -118,6 +145,9 @@ fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
                 }
             }
         }
-        eprintln!("{}: {count} circuits ({ops} ops) × {CYCLES} cycles agree with the Rust simulator", sim.name());
+        eprintln!(
+            "{}: {count} circuits ({ops} ops) × {CYCLES} cycles agree with the Rust simulator",
+            sim.name()
+        );
     }
 }

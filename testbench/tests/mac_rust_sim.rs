@@ -7,7 +7,15 @@ use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::traffic::TrafficKind;
 use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
 
-fn params(m: usize, n: usize, k: usize, a: u32, b: u32, beats: u64, stage_levels: u32) -> MacGemvParams {
+fn params(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: u32,
+    b: u32,
+    beats: u64,
+    stage_levels: u32,
+) -> MacGemvParams {
     MacGemvParams {
         common: CommonParams {
             name: "mac_test".into(),
@@ -49,8 +57,17 @@ fn mac_gemv_matches_golden_on_rust_sim() {
             );
             assert!(report.compared_elements > 0);
             if case.traffic == TrafficKind::Full {
-                let lat = outcomes.iter().zip(&case.streams).flat_map(|(o, s)| o.latencies(s)).min();
-                assert_eq!(lat, Some(core.latency as u64), "metadata latency of {:?}", p.common);
+                let lat = outcomes
+                    .iter()
+                    .zip(&case.streams)
+                    .flat_map(|(o, s)| o.latencies(s))
+                    .min();
+                assert_eq!(
+                    lat,
+                    Some(core.latency as u64),
+                    "metadata latency of {:?}",
+                    p.common
+                );
             }
         }
     }
@@ -60,7 +77,10 @@ fn mac_gemv_matches_golden_on_rust_sim() {
 fn full_traffic_takes_a_beat_every_cycle() {
     let p = params(1, 2, 8, 8, 4, 4, 2);
     let core = generate(&p).unwrap();
-    let plan = Plan { traffic: vec![TrafficKind::Full], ..Plan::full(spec_for(&p.common), 1, 20, 3) };
+    let plan = Plan {
+        traffic: vec![TrafficKind::Full],
+        ..Plan::full(spec_for(&p.common), 1, 20, 3)
+    };
     let case = &cases(&plan).unwrap()[0];
     let out = &run_streams(&core.module, &case.streams).unwrap()[0];
     let beats = case.streams[0].beats.len() as u64;

@@ -5,27 +5,16 @@
 
 pub mod designs;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::Command;
 
-/// True when `tool` is on PATH. Otherwise prints a loud SKIPPED line (past
-/// the test harness's capture) and returns false, or panics when
-/// `LUTFORGE_REQUIRE_TOOLS=1`.
-pub fn have_tool(tool: &str, package: &str) -> bool {
-    let found = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file()))
-        .unwrap_or(false);
-    if found {
-        return true;
-    }
-    let message =
-        format!("SKIPPED: {tool} not found on PATH; install with: apt-get install {package}");
-    if std::env::var("LUTFORGE_REQUIRE_TOOLS").as_deref() == Ok("1") {
-        panic!("{message} (LUTFORGE_REQUIRE_TOOLS=1 requires it)");
-    }
-    let _ = writeln!(std::io::stderr(), "\n*** {message} ***\n");
-    false
+use lutforge_fpga::tools::{Tool, for_test};
+
+/// True when `tool` is on PATH; otherwise the one discovery module prints a
+/// loud skip notice with the install command (or fails the test under
+/// `LUTFORGE_REQUIRE_TOOLS=1`).
+pub fn have_tool(tool: Tool) -> bool {
+    for_test(tool, "lutforge-gen tool test").is_some()
 }
 
 /// Runs `program` with `args` in `dir`; returns whether it succeeded and

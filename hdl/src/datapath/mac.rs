@@ -65,7 +65,10 @@ pub fn generate(p: &MacGemvParams) -> Result<GeneratedCore, CoreError> {
         a_ty.max_value() * w_ty.min_value(),
         a_ty.max_value() * w_ty.max_value(),
     ];
-    let (lo, hi) = (*corners.iter().min().unwrap_or(&0), *corners.iter().max().unwrap_or(&0));
+    let (lo, hi) = (
+        *corners.iter().min().unwrap_or(&0),
+        *corners.iter().max().unwrap_or(&0),
+    );
     let prod_ty = Ty::signed_for_range(lo, hi);
     let mut sums = Vec::with_capacity(c.m * c.n);
     let mut stages = 0;
@@ -79,11 +82,22 @@ pub fn generate(p: &MacGemvParams) -> Result<GeneratedCore, CoreError> {
                         shell.act[m * c.k + k],
                         shell.w[n * c.k + k],
                     )?;
-                    let sig = b.register(&format!("prod_m{m}_n{n}_k{k}_q"), prod, Some(shell.en), None)?;
+                    let sig = b.register(
+                        &format!("prod_m{m}_n{n}_k{k}_q"),
+                        prod,
+                        Some(shell.en),
+                        None,
+                    )?;
                     Ok(Ranged { sig, lo, hi })
                 })
                 .collect::<Result<Vec<_>, BuildError>>()?;
-            let tree = adder_tree(&mut b, &format!("sum_m{m}_n{n}"), terms, shell.en, p.stage_levels)?;
+            let tree = adder_tree(
+                &mut b,
+                &format!("sum_m{m}_n{n}"),
+                terms,
+                shell.en,
+                p.stage_levels,
+            )?;
             stages = 1 + tree.stages;
             sums.push(tree.sum);
         }

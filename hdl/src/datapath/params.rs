@@ -50,7 +50,11 @@ pub struct ParamError {
 
 impl ParamError {
     fn new(param: &'static str, value: impl ToString, reason: impl Into<String>) -> Self {
-        ParamError { param, value: value.to_string(), reason: reason.into() }
+        ParamError {
+            param,
+            value: value.to_string(),
+            reason: reason.into(),
+        }
     }
 }
 
@@ -113,10 +117,18 @@ impl CommonParams {
             return Err(ParamError::new(
                 "m·n·k",
                 macs,
-                format!("at most {} multiply-accumulates per beat are supported", limits::MACS),
+                format!(
+                    "at most {} multiply-accumulates per beat are supported",
+                    limits::MACS
+                ),
             ));
         }
-        range("act-bits", self.act_bits, limits::ACT_BITS, "activation bits")?;
+        range(
+            "act-bits",
+            self.act_bits,
+            limits::ACT_BITS,
+            "activation bits",
+        )?;
         let fixed = match self.w_format {
             WeightFormat::Ternary => Some(2),
             WeightFormat::Binary => Some(1),
@@ -130,10 +142,20 @@ impl CommonParams {
                     format!("the {} format has {b}-bit codes", self.w_format.name()),
                 ));
             }
-            None => range("w-bits", self.w_bits, limits::INT_W_BITS, "bits of an int weight")?,
+            None => range(
+                "w-bits",
+                self.w_bits,
+                limits::INT_W_BITS,
+                "bits of an int weight",
+            )?,
             _ => {}
         }
-        range("max-beats", self.max_beats, limits::MAX_BEATS, "beats per run")?;
+        range(
+            "max-beats",
+            self.max_beats,
+            limits::MAX_BEATS,
+            "beats per run",
+        )?;
         let acc = self.acc_bits();
         if acc > limits::ACC_BITS {
             return Err(ParamError::new(
@@ -171,7 +193,11 @@ fn range<T: PartialOrd + std::fmt::Display + Copy>(
     what: &str,
 ) -> Result<(), ParamError> {
     if value < lo || value > hi {
-        return Err(ParamError::new(param, value, format!("{what} must be in {lo}..={hi}")));
+        return Err(ParamError::new(
+            param,
+            value,
+            format!("{what} must be in {lo}..={hi}"),
+        ));
     }
     Ok(())
 }
@@ -197,22 +223,59 @@ mod tests {
     fn acc_bits_follow_the_formula() {
         // 8 · 16 · 128 · 8 = 2^17 → bitlen 18, +1 = 19
         assert_eq!(base().acc_bits(), 19);
-        let t = CommonParams { w_format: WeightFormat::Ternary, w_bits: 2, max_beats: 1, k: 64, ..base() };
+        let t = CommonParams {
+            w_format: WeightFormat::Ternary,
+            w_bits: 2,
+            max_beats: 1,
+            k: 64,
+            ..base()
+        };
         // 64 · 128 = 2^13 → 14 + 1
         assert_eq!(t.acc_bits(), 15);
     }
 
     #[test]
     fn limits_are_named() {
-        let e = CommonParams { k: 0, ..base() }.validate().unwrap_err().to_string();
-        assert!(e.starts_with("k = 0 is invalid") && e.contains("1..=4096"), "{e}");
-        let e = CommonParams { act_bits: 99, ..base() }.validate().unwrap_err().to_string();
+        let e = CommonParams { k: 0, ..base() }
+            .validate()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("k = 0 is invalid") && e.contains("1..=4096"),
+            "{e}"
+        );
+        let e = CommonParams {
+            act_bits: 99,
+            ..base()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("act-bits = 99"), "{e}");
-        let e = CommonParams { max_beats: 0, ..base() }.validate().unwrap_err().to_string();
+        let e = CommonParams {
+            max_beats: 0,
+            ..base()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("max-beats = 0"), "{e}");
-        let e = CommonParams { name: "wire".into(), ..base() }.validate().unwrap_err().to_string();
+        let e = CommonParams {
+            name: "wire".into(),
+            ..base()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("keyword"), "{e}");
-        let e = CommonParams { w_format: WeightFormat::Ternary, w_bits: 4, ..base() }.validate().unwrap_err().to_string();
+        let e = CommonParams {
+            w_format: WeightFormat::Ternary,
+            w_bits: 4,
+            ..base()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("2-bit codes"), "{e}");
         assert!(base().validate().is_ok());
     }

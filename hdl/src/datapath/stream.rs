@@ -13,8 +13,18 @@ use super::params::{CommonParams, WeightFormat};
 use super::tree::Ranged;
 
 /// Port order of every core, as core-contract.md lists it.
-pub const PORT_ORDER: [&str; 10] =
-    ["clk", "rst", "in_valid", "in_ready", "in_last", "in_act", "in_w", "out_valid", "out_ready", "out_y"];
+pub const PORT_ORDER: [&str; 10] = [
+    "clk",
+    "rst",
+    "in_valid",
+    "in_ready",
+    "in_last",
+    "in_act",
+    "in_w",
+    "out_valid",
+    "out_ready",
+    "out_y",
+];
 
 /// The shell's inputs as the datapath sees them.
 #[derive(Debug, Clone)]
@@ -50,7 +60,10 @@ impl StreamShell {
         let in_valid = b.input("in_valid", Ty::BIT)?;
         let last = b.input("in_last", Ty::BIT)?;
         let act = b.input_vec("in_act", p.m * p.k, Ty::signed(p.act_bits))?;
-        let w_ty = Ty { width: p.w_bits, signed: p.w_format == WeightFormat::Int };
+        let w_ty = Ty {
+            width: p.w_bits,
+            signed: p.w_format == WeightFormat::Int,
+        };
         let w = b.input_vec("in_w", p.n * p.k, w_ty)?;
         let out_ready = b.input("out_ready", Ty::BIT)?;
         let out_valid = b.reg("out_valid_q", Ty::BIT, Some((rst, 0)))?;
@@ -58,7 +71,16 @@ impl StreamShell {
         let en = b.or("pipe_en", Ty::BIT, idle, out_ready)?;
         let accept = b.and("accept", Ty::BIT, in_valid, en)?;
         b.output("in_ready", en)?;
-        Ok(StreamShell { rst, en, accept, last, act, w, out_valid, out_ready })
+        Ok(StreamShell {
+            rst,
+            en,
+            accept,
+            last,
+            act,
+            w,
+            out_valid,
+            out_ready,
+        })
     }
 
     /// Adds the valid/last pipeline (`stages` deep, matching the datapath's
@@ -74,10 +96,24 @@ impl StreamShell {
         let mut valid = self.accept;
         let mut last = self.last;
         for s in 1..=stages {
-            valid = b.register(&format!("valid_s{s}"), valid, Some(self.en), Some((self.rst, 0)))?;
-            last = b.register(&format!("last_s{s}"), last, Some(self.en), Some((self.rst, 0)))?;
+            valid = b.register(
+                &format!("valid_s{s}"),
+                valid,
+                Some(self.en),
+                Some((self.rst, 0)),
+            )?;
+            last = b.register(
+                &format!("last_s{s}"),
+                last,
+                Some(self.en),
+                Some((self.rst, 0)),
+            )?;
         }
-        let fire = if stages == 0 { valid } else { b.and("beat_fire", Ty::BIT, valid, self.en)? };
+        let fire = if stages == 0 {
+            valid
+        } else {
+            b.and("beat_fire", Ty::BIT, valid, self.en)?
+        };
         let not_last = b.not("not_last", Ty::BIT, last)?;
         let load_acc = b.and("load_acc", Ty::BIT, fire, not_last)?;
         let load_out = b.and("load_out", Ty::BIT, fire, last)?;

@@ -57,16 +57,20 @@ pub fn adder_tree(
                 .into_iter()
                 .enumerate()
                 .map(|(i, v)| {
-                    let sig = b.register(&format!("{prefix}_l{level}_{i}_q"), v.sig, Some(en), None)?;
+                    let sig =
+                        b.register(&format!("{prefix}_l{level}_{i}_q"), v.sig, Some(en), None)?;
                     Ok(Ranged { sig, ..v })
                 })
                 .collect::<Result<_, BuildError>>()?;
         }
         level_vals = next;
     }
-    let sum = level_vals.into_iter().next().ok_or_else(|| BuildError::Invalid {
-        module: b.module_name().into(),
-        message: format!("adder tree `{prefix}` has no terms"),
-    })?;
+    let sum = level_vals
+        .into_iter()
+        .next()
+        .ok_or_else(|| BuildError::Invalid {
+            module: b.module_name().into(),
+            message: format!("adder tree `{prefix}` has no terms"),
+        })?;
     Ok(TreeSum { sum, stages })
 }

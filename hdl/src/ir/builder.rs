@@ -44,7 +44,11 @@ impl ModuleBuilder {
     /// Starts a module; `name` must be a Verilog identifier and no keyword.
     pub fn new(name: &str) -> Result<Self, BuildError> {
         if let Some(problem) = identifier_problem(name) {
-            return Err(BuildError::BadName { module: name.into(), name: name.into(), problem });
+            return Err(BuildError::BadName {
+                module: name.into(),
+                name: name.into(),
+                problem,
+            });
         }
         Ok(ModuleBuilder {
             name: name.into(),
@@ -91,13 +95,24 @@ impl ModuleBuilder {
         let port = self.ports.len();
         self.reserve_port_name(name);
         let s = self.push(name.to_string(), ty, Def::Input { port, elem: 0 });
-        self.ports.push(Port { name: name.into(), dir: Dir::Input, elem: ty, vector: false, signals: vec![s] });
+        self.ports.push(Port {
+            name: name.into(),
+            dir: Dir::Input,
+            elem: ty,
+            vector: false,
+            signals: vec![s],
+        });
         Ok(s)
     }
 
     /// A vector input port of `count` elements of type `elem`; element `i`
     /// becomes signal `NAME_i`.
-    pub fn input_vec(&mut self, name: &str, count: usize, elem: Ty) -> Result<Vec<SignalId>, BuildError> {
+    pub fn input_vec(
+        &mut self,
+        name: &str,
+        count: usize,
+        elem: Ty,
+    ) -> Result<Vec<SignalId>, BuildError> {
         self.check_port_name(name)?;
         self.check_width(name, elem.width)?;
         if count == 0 {
@@ -111,7 +126,13 @@ impl ModuleBuilder {
                 self.push(n, elem, Def::Input { port, elem: i })
             })
             .collect();
-        self.ports.push(Port { name: name.into(), dir: Dir::Input, elem, vector: false, signals });
+        self.ports.push(Port {
+            name: name.into(),
+            dir: Dir::Input,
+            elem,
+            vector: false,
+            signals,
+        });
         self.ports[port].vector = true;
         Ok(self.ports[port].signals.clone())
     }
@@ -142,10 +163,22 @@ impl ModuleBuilder {
         self.add_output(name, ty, true, elems.to_vec())
     }
 
-    fn add_output(&mut self, name: &str, elem: Ty, vector: bool, signals: Vec<SignalId>) -> Result<(), BuildError> {
+    fn add_output(
+        &mut self,
+        name: &str,
+        elem: Ty,
+        vector: bool,
+        signals: Vec<SignalId>,
+    ) -> Result<(), BuildError> {
         self.check_port_name(name)?;
         self.reserve_port_name(name);
-        self.ports.push(Port { name: name.into(), dir: Dir::Output, elem, vector, signals });
+        self.ports.push(Port {
+            name: name.into(),
+            dir: Dir::Output,
+            elem,
+            vector,
+            signals,
+        });
         Ok(())
     }
 
@@ -159,7 +192,14 @@ impl ModuleBuilder {
     }
 
     /// A two-operand op; operands may be narrower than `ty`, never wider.
-    pub fn binary(&mut self, name: &str, op: BinOp, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+    pub fn binary(
+        &mut self,
+        name: &str,
+        op: BinOp,
+        ty: Ty,
+        a: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
         self.check_fits(name, a, ty.width)?;
         self.check_fits(name, b, ty.width)?;
@@ -167,37 +207,79 @@ impl ModuleBuilder {
     }
 
     /// a + b, wrapped to `ty`.
-    pub fn add(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+    pub fn add(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        a: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.binary(name, BinOp::Add, ty, a, b)
     }
 
     /// a − b, wrapped to `ty`.
-    pub fn sub(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+    pub fn sub(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        a: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.binary(name, BinOp::Sub, ty, a, b)
     }
 
     /// a · b, wrapped to `ty`.
-    pub fn mul(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+    pub fn mul(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        a: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.binary(name, BinOp::Mul, ty, a, b)
     }
 
     /// Bitwise AND of the extended operands.
-    pub fn and(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+    pub fn and(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        a: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.binary(name, BinOp::And, ty, a, b)
     }
 
     /// Bitwise OR of the extended operands.
-    pub fn or(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+    pub fn or(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        a: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.binary(name, BinOp::Or, ty, a, b)
     }
 
     /// Bitwise XOR of the extended operands.
-    pub fn xor(&mut self, name: &str, ty: Ty, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+    pub fn xor(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        a: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.binary(name, BinOp::Xor, ty, a, b)
     }
 
     /// A one-operand op; the operand may be narrower than `ty`, never wider.
-    pub fn unary(&mut self, name: &str, op: UnOp, ty: Ty, a: SignalId) -> Result<SignalId, BuildError> {
+    pub fn unary(
+        &mut self,
+        name: &str,
+        op: UnOp,
+        ty: Ty,
+        a: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
         self.check_fits(name, a, ty.width)?;
         Ok(self.push_fresh(name, ty, Def::Unary(op, a)))
@@ -214,12 +296,23 @@ impl ModuleBuilder {
     }
 
     /// A comparison of exact values: one unsigned bit.
-    pub fn compare(&mut self, name: &str, op: CmpOp, a: SignalId, b: SignalId) -> Result<SignalId, BuildError> {
+    pub fn compare(
+        &mut self,
+        name: &str,
+        op: CmpOp,
+        a: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
         Ok(self.push_fresh(name, Ty::BIT, Def::Compare(op, a, b)))
     }
 
     /// A reduction of every bit of `a` to one unsigned bit.
-    pub fn reduce(&mut self, name: &str, op: ReduceOp, a: SignalId) -> Result<SignalId, BuildError> {
+    pub fn reduce(
+        &mut self,
+        name: &str,
+        op: ReduceOp,
+        a: SignalId,
+    ) -> Result<SignalId, BuildError> {
         Ok(self.push_fresh(name, Ty::BIT, Def::Reduce(op, a)))
     }
 
@@ -240,7 +333,14 @@ impl ModuleBuilder {
     }
 
     /// Bits `lo .. lo + width` of `a`, read with the given signedness.
-    pub fn slice(&mut self, name: &str, a: SignalId, lo: u32, width: u32, signed: bool) -> Result<SignalId, BuildError> {
+    pub fn slice(
+        &mut self,
+        name: &str,
+        a: SignalId,
+        lo: u32,
+        width: u32,
+        signed: bool,
+    ) -> Result<SignalId, BuildError> {
         self.check_width(name, width)?;
         let src = &self.signals[a.0 as usize];
         if lo.checked_add(width).is_none_or(|hi| hi > src.ty.width) {
@@ -273,7 +373,13 @@ impl ModuleBuilder {
     }
 
     /// `a` extended to `ty` (no narrower than `a`) by sign copies or zeros.
-    pub fn extend(&mut self, name: &str, a: SignalId, ty: Ty, sign: bool) -> Result<SignalId, BuildError> {
+    pub fn extend(
+        &mut self,
+        name: &str,
+        a: SignalId,
+        ty: Ty,
+        sign: bool,
+    ) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
         self.check_fits(name, a, ty.width)?;
         Ok(self.push_fresh(name, ty, Def::Extend { src: a, sign }))
@@ -291,7 +397,12 @@ impl ModuleBuilder {
     }
 
     /// Parts side by side, `parts[0]` in the lowest bits.
-    pub fn concat(&mut self, name: &str, parts: &[SignalId], signed: bool) -> Result<SignalId, BuildError> {
+    pub fn concat(
+        &mut self,
+        name: &str,
+        parts: &[SignalId],
+        signed: bool,
+    ) -> Result<SignalId, BuildError> {
         if parts.is_empty() {
             return Err(self.invalid(format!("concatenation `{name}` has no parts")));
         }
@@ -301,16 +412,37 @@ impl ModuleBuilder {
     }
 
     /// `sel` ? `then` : `otherwise`, each extended by its own signedness to `ty`.
-    pub fn mux(&mut self, name: &str, ty: Ty, sel: SignalId, then: SignalId, otherwise: SignalId) -> Result<SignalId, BuildError> {
+    pub fn mux(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        sel: SignalId,
+        then: SignalId,
+        otherwise: SignalId,
+    ) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
         self.check_select(name, sel)?;
         self.check_fits(name, then, ty.width)?;
         self.check_fits(name, otherwise, ty.width)?;
-        Ok(self.push_fresh(name, ty, Def::Mux { sel, then, otherwise }))
+        Ok(self.push_fresh(
+            name,
+            ty,
+            Def::Mux {
+                sel,
+                then,
+                otherwise,
+            },
+        ))
     }
 
     /// A constant table of values of `ty`, read at unsigned `addr`; 0 past its end.
-    pub fn rom(&mut self, name: &str, ty: Ty, addr: SignalId, table: &[i128]) -> Result<SignalId, BuildError> {
+    pub fn rom(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        addr: SignalId,
+        table: &[i128],
+    ) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
         let aw = self.ty(addr).width;
         if aw > 16 {
@@ -325,15 +457,30 @@ impl ModuleBuilder {
                 1usize << aw
             )));
         }
-        let bits = table.iter().map(|&v| self.encode(name, ty, v)).collect::<Result<Vec<_>, _>>()?;
-        Ok(self.push_fresh(name, ty, Def::Rom { addr, table: Arc::new(bits) }))
+        let bits = table
+            .iter()
+            .map(|&v| self.encode(name, ty, v))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(self.push_fresh(
+            name,
+            ty,
+            Def::Rom {
+                addr,
+                table: Arc::new(bits),
+            },
+        ))
     }
 
     // ---- registers -------------------------------------------------------
 
     /// A register of type `ty`, optionally reset synchronously by the one-bit
     /// `reset.0` to the value `reset.1`; give it its input with [`Self::drive`].
-    pub fn reg(&mut self, name: &str, ty: Ty, reset: Option<(SignalId, i128)>) -> Result<SignalId, BuildError> {
+    pub fn reg(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        reset: Option<(SignalId, i128)>,
+    ) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
         self.clock()?;
         let (rst, init) = match reset {
@@ -344,15 +491,32 @@ impl ModuleBuilder {
             None => (None, 0),
         };
         let id = SignalId(self.signals.len() as u32);
-        let s = self.push_fresh(name, ty, Def::Reg { d: id, en: None, rst, init });
+        let s = self.push_fresh(
+            name,
+            ty,
+            Def::Reg {
+                d: id,
+                en: None,
+                rst,
+                init,
+            },
+        );
         self.undriven_regs.push(s);
         Ok(s)
     }
 
     /// Connects a register's next value `d` (same width) and optional one-bit enable.
-    pub fn drive(&mut self, reg: SignalId, d: SignalId, en: Option<SignalId>) -> Result<(), BuildError> {
+    pub fn drive(
+        &mut self,
+        reg: SignalId,
+        d: SignalId,
+        en: Option<SignalId>,
+    ) -> Result<(), BuildError> {
         let Some(pos) = self.undriven_regs.iter().position(|&r| r == reg) else {
-            return Err(self.invalid(format!("`{}` is not a register waiting for its input", self.name_of(reg))));
+            return Err(self.invalid(format!(
+                "`{}` is not a register waiting for its input",
+                self.name_of(reg)
+            )));
         };
         let (rname, rty) = (self.name_of(reg).to_string(), self.ty(reg));
         if self.ty(d).width != rty.width {
@@ -378,7 +542,13 @@ impl ModuleBuilder {
     }
 
     /// A register with its input, enable and reset in one call.
-    pub fn register(&mut self, name: &str, d: SignalId, en: Option<SignalId>, reset: Option<(SignalId, i128)>) -> Result<SignalId, BuildError> {
+    pub fn register(
+        &mut self,
+        name: &str,
+        d: SignalId,
+        en: Option<SignalId>,
+        reset: Option<(SignalId, i128)>,
+    ) -> Result<SignalId, BuildError> {
         let r = self.reg(name, self.ty(d), reset)?;
         self.drive(r, d, en)?;
         Ok(r)
@@ -388,7 +558,12 @@ impl ModuleBuilder {
 
     /// Instantiates `module`, connecting each of its input ports (except
     /// `clk`, tied to this module's clock) from `inputs` by port name.
-    pub fn instance(&mut self, name: &str, module: Arc<Module>, inputs: &[(&str, &[SignalId])]) -> Result<InstanceOutputs, BuildError> {
+    pub fn instance(
+        &mut self,
+        name: &str,
+        module: Arc<Module>,
+        inputs: &[(&str, &[SignalId])],
+    ) -> Result<InstanceOutputs, BuildError> {
         for (port, _) in inputs {
             match module.port(port) {
                 Some(p) if p.dir == Dir::Input && p.name != "clk" => {}
@@ -449,7 +624,15 @@ impl ModuleBuilder {
                             } else {
                                 format!("{inst_name}_{}", port.name)
                             };
-                            self.push_fresh(&base, port.elem, Def::InstOut { inst, port: pi, elem })
+                            self.push_fresh(
+                                &base,
+                                port.elem,
+                                Def::InstOut {
+                                    inst,
+                                    port: pi,
+                                    elem,
+                                },
+                            )
                         })
                         .collect();
                     outputs.ports.insert(port.name.clone(), sigs.clone());
@@ -457,16 +640,30 @@ impl ModuleBuilder {
                 }
             }
         }
-        self.instances.push(Instance { name: inst_name, module, connections });
+        self.instances.push(Instance {
+            name: inst_name,
+            module,
+            connections,
+        });
         Ok(outputs)
     }
 
     /// Puts the named ports first, in the given order (the rest keep theirs).
     pub fn order_ports(&mut self, names: &[&str]) {
-        let rank = |p: &Port| names.iter().position(|n| *n == p.name).unwrap_or(names.len());
+        let rank = |p: &Port| {
+            names
+                .iter()
+                .position(|n| *n == p.name)
+                .unwrap_or(names.len())
+        };
         let old: Vec<String> = self.ports.iter().map(|p| p.name.clone()).collect();
         self.ports.sort_by_key(rank);
-        let new_index = |i: usize| self.ports.iter().position(|p| p.name == old[i]).unwrap_or(i);
+        let new_index = |i: usize| {
+            self.ports
+                .iter()
+                .position(|p| p.name == old[i])
+                .unwrap_or(i)
+        };
         let remap: Vec<usize> = (0..old.len()).map(new_index).collect();
         for sig in &mut self.signals {
             if let Def::Input { port, .. } = &mut sig.def {
@@ -478,7 +675,10 @@ impl ModuleBuilder {
     /// Checks that every register is driven and returns the module.
     pub fn finish(self) -> Result<Module, BuildError> {
         if let Some(&r) = self.undriven_regs.first() {
-            return Err(self.invalid(format!("register `{}` was never given an input", self.name_of(r))));
+            return Err(self.invalid(format!(
+                "register `{}` was never given an input",
+                self.name_of(r)
+            )));
         }
         if !self.ports.iter().any(|p| p.dir == Dir::Output) {
             return Err(self.invalid("the module has no output port".into()));
@@ -511,7 +711,10 @@ impl ModuleBuilder {
         if !self.names.contains(&base) {
             return base;
         }
-        (1..).map(|i| format!("{base}_{i}")).find(|n| !self.names.contains(n)).unwrap_or(base)
+        (1..)
+            .map(|i| format!("{base}_{i}"))
+            .find(|n| !self.names.contains(n))
+            .unwrap_or(base)
     }
 
     /// Takes `name` for a port; an internal signal that already carries it moves aside.
@@ -526,20 +729,38 @@ impl ModuleBuilder {
 
     fn check_port_name(&self, name: &str) -> Result<(), BuildError> {
         if let Some(problem) = identifier_problem(name) {
-            return Err(BuildError::BadName { module: self.name.clone(), name: name.into(), problem });
+            return Err(BuildError::BadName {
+                module: self.name.clone(),
+                name: name.into(),
+                problem,
+            });
         }
         if self.ports.iter().any(|p| p.name == name) {
-            return Err(BuildError::DuplicatePort { module: self.name.clone(), name: name.into() });
+            return Err(BuildError::DuplicatePort {
+                module: self.name.clone(),
+                name: name.into(),
+            });
         }
-        if self.signals.iter().any(|s| s.name == name && matches!(s.def, Def::Input { .. })) {
-            return Err(BuildError::DuplicatePort { module: self.name.clone(), name: name.into() });
+        if self
+            .signals
+            .iter()
+            .any(|s| s.name == name && matches!(s.def, Def::Input { .. }))
+        {
+            return Err(BuildError::DuplicatePort {
+                module: self.name.clone(),
+                name: name.into(),
+            });
         }
         Ok(())
     }
 
     fn check_width(&self, name: &str, width: u32) -> Result<(), BuildError> {
         if width == 0 || width > MAX_WIDTH {
-            return Err(BuildError::BadWidth { module: self.name.clone(), signal: name.into(), width });
+            return Err(BuildError::BadWidth {
+                module: self.name.clone(),
+                signal: name.into(),
+                width,
+            });
         }
         Ok(())
     }
@@ -578,7 +799,10 @@ impl ModuleBuilder {
 
     fn check_shift(&self, name: &str, k: u32) -> Result<(), BuildError> {
         if k > 2 * MAX_WIDTH {
-            return Err(self.invalid(format!("shift `{name}` by {k} is larger than {}", 2 * MAX_WIDTH)));
+            return Err(self.invalid(format!(
+                "shift `{name}` by {k} is larger than {}",
+                2 * MAX_WIDTH
+            )));
         }
         Ok(())
     }
@@ -594,6 +818,9 @@ impl ModuleBuilder {
     }
 
     fn invalid(&self, message: String) -> BuildError {
-        BuildError::Invalid { module: self.name.clone(), message }
+        BuildError::Invalid {
+            module: self.name.clone(),
+            message,
+        }
     }
 }

@@ -4,7 +4,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BuildError {
     /// A width outside 1..=64.
-    #[error("module `{module}`, signal `{signal}`: width {width} is outside 1..=64 bits (the IR carries at most 64 bits per signal; use a vector port for wider buses)")]
+    #[error(
+        "module `{module}`, signal `{signal}`: width {width} is outside 1..=64 bits (the IR carries at most 64 bits per signal; use a vector port for wider buses)"
+    )]
     BadWidth {
         /// Module being built.
         module: String,
@@ -14,7 +16,9 @@ pub enum BuildError {
         width: u32,
     },
     /// An operand wider than an op's result, or two widths that must match but do not.
-    #[error("module `{module}`, signal `{signal}`: operand `{operand}` is {operand_width} bits but {rule} ({result_width} bits){hint}")]
+    #[error(
+        "module `{module}`, signal `{signal}`: operand `{operand}` is {operand_width} bits but {rule} ({result_width} bits){hint}"
+    )]
     WidthMismatch {
         /// Module being built.
         module: String,
@@ -32,7 +36,9 @@ pub enum BuildError {
         hint: &'static str,
     },
     /// A constant or reset value that the type cannot hold.
-    #[error("module `{module}`, signal `{signal}`: value {value} does not fit {width}-bit {signedness}")]
+    #[error(
+        "module `{module}`, signal `{signal}`: value {value} does not fit {width}-bit {signedness}"
+    )]
     ValueDoesNotFit {
         /// Module being built.
         module: String,
@@ -64,7 +70,9 @@ pub enum BuildError {
         name: String,
     },
     /// A slice that reaches past its source.
-    #[error("module `{module}`, signal `{signal}`: slice [{lo} +: {width}] reaches past the {src_width}-bit source `{src}`")]
+    #[error(
+        "module `{module}`, signal `{signal}`: slice [{lo} +: {width}] reaches past the {src_width}-bit source `{src}`"
+    )]
     SliceOutOfRange {
         /// Module being built.
         module: String,
@@ -88,7 +96,9 @@ pub enum BuildError {
         message: String,
     },
     /// Two different modules share one name in a hierarchy.
-    #[error("two different modules are both named `{name}`; give each generated module a distinct name")]
+    #[error(
+        "two different modules are both named `{name}`; give each generated module a distinct name"
+    )]
     ModuleNameClash {
         /// The name.
         name: String,

@@ -41,12 +41,18 @@ pub struct Ty {
 impl Ty {
     /// An unsigned type of `width` bits.
     pub const fn unsigned(width: u32) -> Ty {
-        Ty { width, signed: false }
+        Ty {
+            width,
+            signed: false,
+        }
     }
 
     /// A two's-complement type of `width` bits.
     pub const fn signed(width: u32) -> Ty {
-        Ty { width, signed: true }
+        Ty {
+            width,
+            signed: true,
+        }
     }
 
     /// One unsigned bit.
@@ -54,12 +60,20 @@ impl Ty {
 
     /// Smallest value of the type.
     pub fn min_value(self) -> i128 {
-        if self.signed { -(1i128 << (self.width - 1)) } else { 0 }
+        if self.signed {
+            -(1i128 << (self.width - 1))
+        } else {
+            0
+        }
     }
 
     /// Largest value of the type.
     pub fn max_value(self) -> i128 {
-        if self.signed { (1i128 << (self.width - 1)) - 1 } else { (1i128 << self.width) - 1 }
+        if self.signed {
+            (1i128 << (self.width - 1)) - 1
+        } else {
+            (1i128 << self.width) - 1
+        }
     }
 
     /// The smallest signed type that holds every value in `lo..=hi`.
@@ -90,7 +104,11 @@ impl Ty {
 
 /// Low `width` bits set (`width` ≤ 64).
 pub fn mask(width: u32) -> u64 {
-    if width >= 64 { u64::MAX } else { (1u64 << width) - 1 }
+    if width >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << width) - 1
+    }
 }
 
 /// Index of a signal within its module.
@@ -334,7 +352,11 @@ impl Module {
             match out.iter().find(|seen| seen.name == m.name) {
                 None => out.push(m),
                 Some(seen) if *seen == m => {}
-                Some(_) => return Err(BuildError::ModuleNameClash { name: m.name.clone() }),
+                Some(_) => {
+                    return Err(BuildError::ModuleNameClash {
+                        name: m.name.clone(),
+                    });
+                }
             }
             Ok(())
         }
@@ -348,8 +370,17 @@ impl Module {
         let own = self
             .signals
             .iter()
-            .filter(|s| !matches!(s.def, Def::Input { .. } | Def::Const(_) | Def::InstOut { .. }))
+            .filter(|s| {
+                !matches!(
+                    s.def,
+                    Def::Input { .. } | Def::Const(_) | Def::InstOut { .. }
+                )
+            })
             .count();
-        own + self.instances.iter().map(|i| i.module.op_count()).sum::<usize>()
+        own + self
+            .instances
+            .iter()
+            .map(|i| i.module.op_count())
+            .sum::<usize>()
     }
 }

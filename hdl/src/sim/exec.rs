@@ -11,7 +11,11 @@ fn ext(v: u64, sign: u64) -> u64 {
 
 #[inline(always)]
 fn value(v: u64, sign: u64) -> i128 {
-    if sign != 0 { ext(v, sign) as i64 as i128 } else { v as i128 }
+    if sign != 0 {
+        ext(v, sign) as i64 as i128
+    } else {
+        v as i128
+    }
 }
 
 /// Storage of every slot for every lane: slot `s`, lane `l` at `s * lanes + l`.
@@ -24,7 +28,12 @@ pub(crate) struct Lanes<'a> {
 
 impl<'a> Lanes<'a> {
     pub fn new(values: &'a mut [u64], lanes: usize) -> Self {
-        Lanes { base: values.as_mut_ptr(), lanes, len: values.len(), _borrow: std::marker::PhantomData }
+        Lanes {
+            base: values.as_mut_ptr(),
+            lanes,
+            len: values.len(),
+            _borrow: std::marker::PhantomData,
+        }
     }
 
     #[inline(always)]
@@ -70,12 +79,24 @@ macro_rules! map2 {
 pub(crate) fn run_comb(l: &Lanes, comb: &[Instr]) {
     for ins in comb {
         match ins {
-            Instr::Bin { op, dst, a: Operand { slot: a, sign: sa }, b: Operand { slot: b, sign: sb }, mask } => {
+            Instr::Bin {
+                op,
+                dst,
+                a: Operand { slot: a, sign: sa },
+                b: Operand { slot: b, sign: sb },
+                mask,
+            } => {
                 let (sa, sb, m) = (*sa, *sb, *mask);
                 match op {
-                    BinOp::Add => map2!(l, *dst, *a, *b, |x, y| ext(x, sa).wrapping_add(ext(y, sb)) & m),
-                    BinOp::Sub => map2!(l, *dst, *a, *b, |x, y| ext(x, sa).wrapping_sub(ext(y, sb)) & m),
-                    BinOp::Mul => map2!(l, *dst, *a, *b, |x, y| ext(x, sa).wrapping_mul(ext(y, sb)) & m),
+                    BinOp::Add => map2!(l, *dst, *a, *b, |x, y| ext(x, sa)
+                        .wrapping_add(ext(y, sb))
+                        & m),
+                    BinOp::Sub => map2!(l, *dst, *a, *b, |x, y| ext(x, sa)
+                        .wrapping_sub(ext(y, sb))
+                        & m),
+                    BinOp::Mul => map2!(l, *dst, *a, *b, |x, y| ext(x, sa)
+                        .wrapping_mul(ext(y, sb))
+                        & m),
                     BinOp::And => map2!(l, *dst, *a, *b, |x, y| ext(x, sa) & ext(y, sb) & m),
                     BinOp::Or => map2!(l, *dst, *a, *b, |x, y| (ext(x, sa) | ext(y, sb)) & m),
                     BinOp::Xor => map2!(l, *dst, *a, *b, |x, y| (ext(x, sa) ^ ext(y, sb)) & m),
@@ -98,7 +119,13 @@ pub(crate) fn run_comb(l: &Lanes, comb: &[Instr]) {
                     CmpOp::Gt => |x, y| x > y,
                     CmpOp::Ge => |x, y| x >= y,
                 };
-                map2!(l, *dst, a.slot, b.slot, |x, y| f(value(x, sa), value(y, sb)) as u64)
+                map2!(
+                    l,
+                    *dst,
+                    a.slot,
+                    b.slot,
+                    |x, y| f(value(x, sa), value(y, sb)) as u64
+                )
             }
             Instr::Reduce { op, dst, a, full } => {
                 let full = *full;
@@ -144,15 +171,28 @@ pub(crate) fn run_comb(l: &Lanes, comb: &[Instr]) {
                 let (sa, m) = (a.sign, *mask);
                 map1!(l, *dst, a.slot, |x| ext(x, sa) & m)
             }
-            Instr::Mux { dst, sel, t, f, mask } => {
+            Instr::Mux {
+                dst,
+                sel,
+                t,
+                f,
+                mask,
+            } => {
                 let (st, sf, m) = (t.sign, f.sign, *mask);
                 let (d, s, tv, fv) = (l.dst(*dst), l.src(*sel), l.src(t.slot), l.src(f.slot));
                 for i in 0..d.len() {
-                    d[i] = if s[i] != 0 { ext(tv[i], st) } else { ext(fv[i], sf) } & m;
+                    d[i] = if s[i] != 0 {
+                        ext(tv[i], st)
+                    } else {
+                        ext(fv[i], sf)
+                    } & m;
                 }
             }
             Instr::Rom { dst, addr, table } => {
-                map1!(l, *dst, *addr, |x| table.get(x as usize).copied().unwrap_or(0))
+                map1!(l, *dst, *addr, |x| table
+                    .get(x as usize)
+                    .copied()
+                    .unwrap_or(0))
             }
         }
     }

@@ -41,7 +41,10 @@ struct Builder<'a> {
 
 /// Flattens `top`; child clocks must be the parent's clock.
 pub(crate) fn flatten(top: &Module) -> Result<Flat, SimError> {
-    let mut b = Builder { nodes: Vec::new(), slots: Vec::new() };
+    let mut b = Builder {
+        nodes: Vec::new(),
+        slots: Vec::new(),
+    };
     let top_nodes = visit(&mut b, top, "", None)?;
     let resolve = |mut n: usize, nodes: &[Node]| {
         for _ in 0..=nodes.len() {
@@ -50,15 +53,23 @@ pub(crate) fn flatten(top: &Module) -> Result<Flat, SimError> {
                 Node::Alias(t) => n = t,
             }
         }
-        Err(SimError::CombinationalLoop { signal: "a port connected straight back to itself".into() })
+        Err(SimError::CombinationalLoop {
+            signal: "a port connected straight back to itself".into(),
+        })
     };
     let mut slots = Vec::with_capacity(b.slots.len());
     for (name, ty, def, operand_nodes) in &b.slots {
-        let resolved = operand_nodes.iter().map(|&n| resolve(n, &b.nodes).map(SignalId)).collect::<Result<Vec<_>, _>>()?;
+        let resolved = operand_nodes
+            .iter()
+            .map(|&n| resolve(n, &b.nodes).map(SignalId))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut ops = resolved.into_iter();
         let mut next = || ops.next().expect("operand count matches the definition");
         let def = match def {
-            Def::Input { port, elem } => Def::Input { port: *port, elem: *elem },
+            Def::Input { port, elem } => Def::Input {
+                port: *port,
+                elem: *elem,
+            },
             Def::Const(v) => Def::Const(*v),
             Def::Unary(op, _) => Def::Unary(*op, next()),
             Def::Binary(op, _, _) => Def::Binary(*op, next(), next()),
@@ -66,26 +77,52 @@ pub(crate) fn flatten(top: &Module) -> Result<Flat, SimError> {
             Def::Reduce(op, _) => Def::Reduce(*op, next()),
             Def::Shl(_, k) => Def::Shl(next(), *k),
             Def::Shr(_, k) => Def::Shr(next(), *k),
-            Def::Slice { lo, .. } => Def::Slice { src: next(), lo: *lo },
+            Def::Slice { lo, .. } => Def::Slice {
+                src: next(),
+                lo: *lo,
+            },
             Def::Concat(parts) => Def::Concat(parts.iter().map(|_| next()).collect()),
-            Def::Extend { sign, .. } => Def::Extend { src: next(), sign: *sign },
-            Def::Mux { .. } => Def::Mux { sel: next(), then: next(), otherwise: next() },
-            Def::Rom { table, .. } => Def::Rom { addr: next(), table: table.clone() },
+            Def::Extend { sign, .. } => Def::Extend {
+                src: next(),
+                sign: *sign,
+            },
+            Def::Mux { .. } => Def::Mux {
+                sel: next(),
+                then: next(),
+                otherwise: next(),
+            },
+            Def::Rom { table, .. } => Def::Rom {
+                addr: next(),
+                table: table.clone(),
+            },
             Def::Reg { en, rst, init, .. } => {
                 let d = next();
                 let en = en.map(|_| next());
                 let rst = rst.map(|_| next());
-                Def::Reg { d, en, rst, init: *init }
+                Def::Reg {
+                    d,
+                    en,
+                    rst,
+                    init: *init,
+                }
             }
             Def::InstOut { .. } => unreachable!("instance outputs are aliases"),
         };
-        slots.push(FlatSignal { name: name.clone(), ty: *ty, def });
+        slots.push(FlatSignal {
+            name: name.clone(),
+            ty: *ty,
+            def,
+        });
     }
     let ports = top
         .ports
         .iter()
         .map(|p| {
-            let slots = p.signals.iter().map(|s| resolve(top_nodes[s.0 as usize], &b.nodes)).collect::<Result<_, _>>()?;
+            let slots = p
+                .signals
+                .iter()
+                .map(|s| resolve(top_nodes[s.0 as usize], &b.nodes))
+                .collect::<Result<_, _>>()?;
             Ok((p.name.clone(), p.dir, p.elem, slots))
         })
         .collect::<Result<_, SimError>>()?;
@@ -110,7 +147,8 @@ fn visit<'a>(
             (Def::InstOut { .. }, _) => Node::Alias(usize::MAX),
             _ => {
                 let slot = b.slots.len() as u32;
-                b.slots.push((format!("{prefix}{}", s.name), s.ty, &s.def, Vec::new()));
+                b.slots
+                    .push((format!("{prefix}{}", s.name), s.ty, &s.def, Vec::new()));
                 Node::Slot(slot)
             }
         };
@@ -118,14 +156,22 @@ fn visit<'a>(
     }
     let node_of = |s: SignalId| base + s.0 as usize;
     for (i, s) in m.signals.iter().enumerate() {
-        let Node::Slot(slot) = b.nodes[base + i] else { continue };
+        let Node::Slot(slot) = b.nodes[base + i] else {
+            continue;
+        };
         let operands: Vec<usize> = match &s.def {
             Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => vec![],
-            Def::Unary(_, a) | Def::Reduce(_, a) | Def::Shl(a, _) | Def::Shr(a, _) => vec![node_of(*a)],
+            Def::Unary(_, a) | Def::Reduce(_, a) | Def::Shl(a, _) | Def::Shr(a, _) => {
+                vec![node_of(*a)]
+            }
             Def::Slice { src, .. } | Def::Extend { src, .. } => vec![node_of(*src)],
             Def::Binary(_, a, c) | Def::Compare(_, a, c) => vec![node_of(*a), node_of(*c)],
             Def::Concat(parts) => parts.iter().map(|p| node_of(*p)).collect(),
-            Def::Mux { sel, then, otherwise } => vec![node_of(*sel), node_of(*then), node_of(*otherwise)],
+            Def::Mux {
+                sel,
+                then,
+                otherwise,
+            } => vec![node_of(*sel), node_of(*then), node_of(*otherwise)],
             Def::Rom { addr, .. } => vec![node_of(*addr)],
             Def::Reg { d, en, rst, .. } => {
                 let mut v = vec![node_of(*d)];
@@ -144,8 +190,13 @@ fn visit<'a>(
                 continue;
             }
             let conn = &inst.connections[pi];
-            if port.name == "clk" && Some(port.signals[0]) == child.clock && Some(conn[0]) != m.clock {
-                return Err(SimError::DerivedClock { instance: format!("{prefix}{}", inst.name) });
+            if port.name == "clk"
+                && Some(port.signals[0]) == child.clock
+                && Some(conn[0]) != m.clock
+            {
+                return Err(SimError::DerivedClock {
+                    instance: format!("{prefix}{}", inst.name),
+                });
             }
             for (e, &csig) in port.signals.iter().enumerate() {
                 map.insert(csig, node_of(conn[e]));

@@ -31,7 +31,9 @@ pub enum SimError {
         signal: String,
     },
     /// An instance whose clock is not the parent's clock.
-    #[error("instance `{instance}` is clocked by something other than its parent's `clk`; lutforge designs have one clock")]
+    #[error(
+        "instance `{instance}` is clocked by something other than its parent's `clk`; lutforge designs have one clock"
+    )]
     DerivedClock {
         /// The instance's hierarchical name.
         instance: String,
@@ -142,8 +144,15 @@ impl Sim {
         self.ports
             .iter()
             .find(|(n, d, _, _)| n == name && *d == dir)
-            .map(|(n, _, ty, slots)| PortHandle { name: n.clone(), elem: *ty, slots: slots.clone() })
-            .ok_or_else(|| SimError::NoSuchPort { dir: word, name: name.into() })
+            .map(|(n, _, ty, slots)| PortHandle {
+                name: n.clone(),
+                elem: *ty,
+                slots: slots.clone(),
+            })
+            .ok_or_else(|| SimError::NoSuchPort {
+                dir: word,
+                name: name.into(),
+            })
     }
 
     /// Sets element `elem` of an input port in one lane to a bit pattern (masked to the width).
@@ -188,7 +197,10 @@ impl Sim {
     /// Settles the combinational logic for the current inputs and register values.
     pub fn eval(&mut self) {
         if self.dirty {
-            run_comb(&Lanes::new(&mut self.values, self.lanes), &self.program.comb);
+            run_comb(
+                &Lanes::new(&mut self.values, self.lanes),
+                &self.program.comb,
+            );
             self.dirty = false;
         }
     }
@@ -197,9 +209,14 @@ impl Sim {
     pub fn tick(&mut self) -> Result<(), SimError> {
         self.eval();
         if let Some(vcd) = &mut self.vcd {
-            vcd.sample(self.cycle, &self.values, self.lanes).map_err(|e| SimError::Vcd(e.to_string()))?;
+            vcd.sample(self.cycle, &self.values, self.lanes)
+                .map_err(|e| SimError::Vcd(e.to_string()))?;
         }
-        run_regs(&Lanes::new(&mut self.values, self.lanes), &self.program.regs, &mut self.reg_next);
+        run_regs(
+            &Lanes::new(&mut self.values, self.lanes),
+            &self.program.regs,
+            &mut self.reg_next,
+        );
         self.cycle += 1;
         self.dirty = true;
         Ok(())
@@ -208,7 +225,8 @@ impl Sim {
     /// Starts a VCD dump of every signal of one lane, sampled at each `tick`.
     pub fn dump_vcd(&mut self, lane: usize, out: Box<dyn Write + Send>) -> Result<(), SimError> {
         let lane = lane.min(self.lanes - 1);
-        let dump = VcdDump::new(out, &self.names, lane).map_err(|e| SimError::Vcd(e.to_string()))?;
+        let dump =
+            VcdDump::new(out, &self.names, lane).map_err(|e| SimError::Vcd(e.to_string()))?;
         self.vcd = Some(dump);
         Ok(())
     }
@@ -216,7 +234,9 @@ impl Sim {
     /// Ends the VCD dump, flushing it.
     pub fn finish_vcd(&mut self) -> Result<(), SimError> {
         match self.vcd.take() {
-            Some(v) => v.finish(self.cycle).map_err(|e| SimError::Vcd(e.to_string())),
+            Some(v) => v
+                .finish(self.cycle)
+                .map_err(|e| SimError::Vcd(e.to_string())),
             None => Ok(()),
         }
     }

@@ -18,24 +18,80 @@ pub(crate) struct Operand {
 
 impl Operand {
     fn new(slot: u32, width: u32, signed: bool) -> Self {
-        Operand { slot, sign: if signed { 1u64 << (width - 1) } else { 0 } }
+        Operand {
+            slot,
+            sign: if signed { 1u64 << (width - 1) } else { 0 },
+        }
     }
 }
 
 /// One combinational word operation over all lanes.
 #[derive(Debug, Clone)]
 pub(crate) enum Instr {
-    Bin { op: BinOp, dst: u32, a: Operand, b: Operand, mask: u64 },
-    Un { op: UnOp, dst: u32, a: Operand, mask: u64 },
-    Cmp { op: CmpOp, dst: u32, a: Operand, b: Operand },
-    Reduce { op: ReduceOp, dst: u32, a: u32, full: u64 },
-    Shl { dst: u32, a: Operand, k: u32, mask: u64 },
-    Shr { dst: u32, a: Operand, k: u32, mask: u64 },
-    Slice { dst: u32, a: u32, lo: u32, mask: u64 },
-    Concat { dst: u32, parts: Box<[(u32, u32)]> },
-    Extend { dst: u32, a: Operand, mask: u64 },
-    Mux { dst: u32, sel: u32, t: Operand, f: Operand, mask: u64 },
-    Rom { dst: u32, addr: u32, table: Arc<Vec<u64>> },
+    Bin {
+        op: BinOp,
+        dst: u32,
+        a: Operand,
+        b: Operand,
+        mask: u64,
+    },
+    Un {
+        op: UnOp,
+        dst: u32,
+        a: Operand,
+        mask: u64,
+    },
+    Cmp {
+        op: CmpOp,
+        dst: u32,
+        a: Operand,
+        b: Operand,
+    },
+    Reduce {
+        op: ReduceOp,
+        dst: u32,
+        a: u32,
+        full: u64,
+    },
+    Shl {
+        dst: u32,
+        a: Operand,
+        k: u32,
+        mask: u64,
+    },
+    Shr {
+        dst: u32,
+        a: Operand,
+        k: u32,
+        mask: u64,
+    },
+    Slice {
+        dst: u32,
+        a: u32,
+        lo: u32,
+        mask: u64,
+    },
+    Concat {
+        dst: u32,
+        parts: Box<[(u32, u32)]>,
+    },
+    Extend {
+        dst: u32,
+        a: Operand,
+        mask: u64,
+    },
+    Mux {
+        dst: u32,
+        sel: u32,
+        t: Operand,
+        f: Operand,
+        mask: u64,
+    },
+    Rom {
+        dst: u32,
+        addr: u32,
+        table: Arc<Vec<u64>>,
+    },
 }
 
 /// One register's update at the clock edge.
@@ -73,8 +129,9 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
             }
         }
     }
-    let mut ready: Vec<u32> =
-        (0..n as u32).filter(|&i| is_comb(&flat.slots[i as usize].def) && pending[i as usize] == 0).collect();
+    let mut ready: Vec<u32> = (0..n as u32)
+        .filter(|&i| is_comb(&flat.slots[i as usize].def) && pending[i as usize] == 0)
+        .collect();
     ready.reverse();
     let mut order = Vec::new();
     while let Some(i) = ready.pop() {
@@ -88,8 +145,12 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
     }
     let comb_count = flat.slots.iter().filter(|s| is_comb(&s.def)).count();
     if order.len() != comb_count {
-        let stuck = (0..n).find(|&i| is_comb(&flat.slots[i].def) && pending[i] > 0).unwrap_or(0);
-        return Err(SimError::CombinationalLoop { signal: flat.slots[stuck].name.clone() });
+        let stuck = (0..n)
+            .find(|&i| is_comb(&flat.slots[i].def) && pending[i] > 0)
+            .unwrap_or(0);
+        return Err(SimError::CombinationalLoop {
+            signal: flat.slots[stuck].name.clone(),
+        });
     }
 
     let opnd = |slot: SignalSlot, signed: bool| {
@@ -103,15 +164,49 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
             let s = &flat.slots[dst as usize];
             let m = mask(s.ty.width);
             match &s.def {
-                Def::Binary(op, a, b) => Instr::Bin { op: *op, dst, a: own(a.0), b: own(b.0), mask: m },
-                Def::Unary(op, a) => Instr::Un { op: *op, dst, a: own(a.0), mask: m },
-                Def::Compare(op, a, b) => Instr::Cmp { op: *op, dst, a: own(a.0), b: own(b.0) },
-                Def::Reduce(op, a) => {
-                    Instr::Reduce { op: *op, dst, a: a.0, full: mask(flat.slots[a.0 as usize].ty.width) }
-                }
-                Def::Shl(a, k) => Instr::Shl { dst, a: own(a.0), k: *k, mask: m },
-                Def::Shr(a, k) => Instr::Shr { dst, a: own(a.0), k: *k, mask: m },
-                Def::Slice { src, lo } => Instr::Slice { dst, a: src.0, lo: *lo, mask: m },
+                Def::Binary(op, a, b) => Instr::Bin {
+                    op: *op,
+                    dst,
+                    a: own(a.0),
+                    b: own(b.0),
+                    mask: m,
+                },
+                Def::Unary(op, a) => Instr::Un {
+                    op: *op,
+                    dst,
+                    a: own(a.0),
+                    mask: m,
+                },
+                Def::Compare(op, a, b) => Instr::Cmp {
+                    op: *op,
+                    dst,
+                    a: own(a.0),
+                    b: own(b.0),
+                },
+                Def::Reduce(op, a) => Instr::Reduce {
+                    op: *op,
+                    dst,
+                    a: a.0,
+                    full: mask(flat.slots[a.0 as usize].ty.width),
+                },
+                Def::Shl(a, k) => Instr::Shl {
+                    dst,
+                    a: own(a.0),
+                    k: *k,
+                    mask: m,
+                },
+                Def::Shr(a, k) => Instr::Shr {
+                    dst,
+                    a: own(a.0),
+                    k: *k,
+                    mask: m,
+                },
+                Def::Slice { src, lo } => Instr::Slice {
+                    dst,
+                    a: src.0,
+                    lo: *lo,
+                    mask: m,
+                },
                 Def::Concat(parts) => {
                     let mut off = 0;
                     let parts = parts
@@ -124,11 +219,27 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                         .collect();
                     Instr::Concat { dst, parts }
                 }
-                Def::Extend { src, sign } => Instr::Extend { dst, a: opnd(src.0, *sign), mask: m },
-                Def::Mux { sel, then, otherwise } => {
-                    Instr::Mux { dst, sel: sel.0, t: own(then.0), f: own(otherwise.0), mask: m }
-                }
-                Def::Rom { addr, table } => Instr::Rom { dst, addr: addr.0, table: table.clone() },
+                Def::Extend { src, sign } => Instr::Extend {
+                    dst,
+                    a: opnd(src.0, *sign),
+                    mask: m,
+                },
+                Def::Mux {
+                    sel,
+                    then,
+                    otherwise,
+                } => Instr::Mux {
+                    dst,
+                    sel: sel.0,
+                    t: own(then.0),
+                    f: own(otherwise.0),
+                    mask: m,
+                },
+                Def::Rom { addr, table } => Instr::Rom {
+                    dst,
+                    addr: addr.0,
+                    table: table.clone(),
+                },
                 Def::Input { .. } | Def::Const(_) | Def::Reg { .. } | Def::InstOut { .. } => {
                     unreachable!("only combinational ops are ordered")
                 }
@@ -171,7 +282,11 @@ fn operands(d: &Def) -> Vec<u32> {
         Def::Slice { src, .. } | Def::Extend { src, .. } => vec![src.0],
         Def::Binary(_, a, b) | Def::Compare(_, a, b) => vec![a.0, b.0],
         Def::Concat(parts) => parts.iter().map(|p| p.0).collect(),
-        Def::Mux { sel, then, otherwise } => vec![sel.0, then.0, otherwise.0],
+        Def::Mux {
+            sel,
+            then,
+            otherwise,
+        } => vec![sel.0, then.0, otherwise.0],
         Def::Rom { addr, .. } => vec![addr.0],
         Def::Reg { d, en, rst, .. } => {
             let mut v = vec![d.0];

@@ -18,19 +18,31 @@ pub(crate) struct VcdDump {
 const HALF_PERIOD: u64 = 5;
 
 impl VcdDump {
-    pub fn new(out: Box<dyn Write + Send>, names: &[(String, Ty)], lane: usize) -> io::Result<Self> {
+    pub fn new(
+        out: Box<dyn Write + Send>,
+        names: &[(String, Ty)],
+        lane: usize,
+    ) -> io::Result<Self> {
         let mut writer = Writer::new(out);
         writer.timescale(1, TimescaleUnit::NS)?;
         writer.add_module("top")?;
         let clk = writer.add_wire(1, "sim_clock")?;
         let mut ids = vec![(clk, 1)];
         for (name, ty) in names {
-            ids.push((writer.add_wire(ty.width, &name.replace('.', "__"))?, ty.width));
+            ids.push((
+                writer.add_wire(ty.width, &name.replace('.', "__"))?,
+                ty.width,
+            ));
         }
         writer.upscope()?;
         writer.enddefinitions()?;
         let last = vec![None; ids.len()];
-        Ok(VcdDump { writer, ids, last, lane })
+        Ok(VcdDump {
+            writer,
+            ids,
+            last,
+            lane,
+        })
     }
 
     /// Writes the settled values of `cycle` (clock low), then the rising edge.
@@ -42,11 +54,18 @@ impl VcdDump {
             if self.last[i] != Some(v) {
                 self.last[i] = Some(v);
                 let (id, width) = self.ids[i];
-                let bits = (0..width).rev().map(|b| if (v >> b) & 1 == 1 { Value::V1 } else { Value::V0 });
+                let bits = (0..width).rev().map(|b| {
+                    if (v >> b) & 1 == 1 {
+                        Value::V1
+                    } else {
+                        Value::V0
+                    }
+                });
                 self.writer.change_vector(id, bits)?;
             }
         }
-        self.writer.timestamp(cycle * 2 * HALF_PERIOD + HALF_PERIOD)?;
+        self.writer
+            .timestamp(cycle * 2 * HALF_PERIOD + HALF_PERIOD)?;
         self.writer.change_scalar(self.ids[0].0, Value::V1)
     }
 

@@ -39,18 +39,25 @@ pub fn pack(elems: impl IntoIterator<Item = u64>, width: u32) -> String {
 pub fn unpack(hex: &str, count: usize, width: u32) -> Result<Vec<u64>, String> {
     let mut bits: Vec<bool> = Vec::with_capacity(hex.len() * 4);
     for ch in hex.trim().chars().rev() {
-        let nib = ch.to_digit(16).ok_or_else(|| format!("`{ch}` in simulator output is not a hex digit (X or Z?)"))?;
+        let nib = ch
+            .to_digit(16)
+            .ok_or_else(|| format!("`{ch}` in simulator output is not a hex digit (X or Z?)"))?;
         for b in 0..4 {
             bits.push((nib >> b) & 1 == 1);
         }
     }
     let need = count * width as usize;
     if bits.len() < need {
-        return Err(format!("simulator printed {} bits, expected {need}", bits.len()));
+        return Err(format!(
+            "simulator printed {} bits, expected {need}",
+            bits.len()
+        ));
     }
     Ok((0..count)
         .map(|e| {
-            (0..width as usize).fold(0u64, |acc, b| acc | ((bits[e * width as usize + b] as u64) << b))
+            (0..width as usize).fold(0u64, |acc, b| {
+                acc | ((bits[e * width as usize + b] as u64) << b)
+            })
         })
         .collect())
 }
@@ -62,7 +69,9 @@ mod tests {
     #[test]
     fn round_trips_odd_widths() {
         for width in [1u32, 3, 7, 8, 13, 33, 64] {
-            let elems: Vec<u64> = (0..11u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) & mask(width)).collect();
+            let elems: Vec<u64> = (0..11u64)
+                .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) & mask(width))
+                .collect();
             let hex = pack(elems.iter().copied(), width);
             assert_eq!(hex.len() as u64, (11 * width as u64).div_ceil(4));
             assert_eq!(unpack(&hex, 11, width).unwrap(), elems, "width {width}");

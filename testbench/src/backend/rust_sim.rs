@@ -40,7 +40,10 @@ pub fn run_streams_traced(
     streams: &[Stream],
     vcd: Option<Box<dyn std::io::Write + Send>>,
 ) -> Result<Vec<Outcome>, SimError> {
-    let layout = CoreLayout::from_module(module).map_err(|e| SimError::NoSuchPort { dir: "contract", name: e })?;
+    let layout = CoreLayout::from_module(module).map_err(|e| SimError::NoSuchPort {
+        dir: "contract",
+        name: e,
+    })?;
     let mut sim = Sim::new(module, streams.len().max(1))?;
     if let Some(out) = vcd {
         sim.dump_vcd(0, out)?;
@@ -75,7 +78,9 @@ pub fn run_streams_traced(
         if lanes.iter().all(|l| l.finished) {
             break;
         }
-        drive(&mut sim, &p, &layout, &lanes, streams, c, &mut offer, &mut buf);
+        drive(
+            &mut sim, &p, &layout, &lanes, streams, c, &mut offer, &mut buf,
+        );
         let in_ready = sim.get_lanes(&p.in_ready, 0).to_vec();
         let out_valid = sim.get_lanes(&p.out_valid, 0).to_vec();
         for (lane, (st, s)) in lanes.iter_mut().zip(streams).enumerate() {
@@ -85,13 +90,20 @@ pub fn run_streams_traced(
             let took_beat = offer[lane] && in_ready[lane] == 1;
             let valid = out_valid[lane] == 1;
             let ready = s.schedule.ready_at(c);
-            let y: Option<Vec<u64>> =
-                (valid || st.held.is_some()).then(|| (0..layout.y_elems).map(|e| sim.get(&p.out_y, e, lane)).collect());
+            let y: Option<Vec<u64>> = (valid || st.held.is_some()).then(|| {
+                (0..layout.y_elems)
+                    .map(|e| sim.get(&p.out_y, e, lane))
+                    .collect()
+            });
             if let Some(prev) = &st.held {
                 if !valid {
-                    st.outcome.protocol_errors.push(format!("cycle {c}: out_valid fell before its result was taken"));
+                    st.outcome.protocol_errors.push(format!(
+                        "cycle {c}: out_valid fell before its result was taken"
+                    ));
                 } else if y.as_ref() != Some(prev) {
-                    st.outcome.protocol_errors.push(format!("cycle {c}: out_y changed while out_valid waited for out_ready"));
+                    st.outcome.protocol_errors.push(format!(
+                        "cycle {c}: out_y changed while out_valid waited for out_ready"
+                    ));
                 }
             }
             if valid && !st.offered {
@@ -106,12 +118,18 @@ pub fn run_streams_traced(
             if valid && ready {
                 let bits = y.unwrap_or_default();
                 let values = bits.iter().map(|&b| y_ty.decode(b) as i64).collect();
-                st.outcome.observed.push(Observed { cycle: c as u64, y: values });
+                st.outcome.observed.push(Observed {
+                    cycle: c as u64,
+                    y: values,
+                });
             } else if valid {
                 st.held = y;
             }
             st.outcome.cycles = c as u64 + 1;
-            if st.done_at.is_none() && st.ptr == s.beats.len() && st.outcome.observed.len() >= s.expected_results {
+            if st.done_at.is_none()
+                && st.ptr == s.beats.len()
+                && st.outcome.observed.len() >= s.expected_results
+            {
                 st.done_at = Some(c);
             }
             if st.done_at.is_some_and(|d| c >= d + DRAIN_CYCLES) {
@@ -175,7 +193,12 @@ fn drive(
         sim.set_lanes(port, elem, buf);
     };
     for e in 0..layout.act_elems {
-        set(&p.in_act, e, &|b, flip| act_bits(b, e, layout.act_bits) ^ flip, 0);
+        set(
+            &p.in_act,
+            e,
+            &|b, flip| act_bits(b, e, layout.act_bits) ^ flip,
+            0,
+        );
     }
     let wm = mask(layout.w_bits);
     for e in 0..layout.w_elems {

@@ -72,7 +72,10 @@ pub enum BackendError {
 }
 
 fn io_err(dir: &Path) -> impl Fn(std::io::Error) -> BackendError + '_ {
-    move |e| BackendError::Io { dir: dir.display().to_string(), message: e.to_string() }
+    move |e| BackendError::Io {
+        dir: dir.display().to_string(),
+        message: e.to_string(),
+    }
 }
 
 /// Time limits: compiling a bench, and running one stream.
@@ -97,8 +100,14 @@ impl Compiled {
         let out = run(&self.run_tool, &args, dir, RUN_LIMIT, what)?;
         let took = start.elapsed();
         let text = String::from_utf8_lossy(&out.stdout);
-        if let Some(line) = text.lines().find(|l| l.contains("ERROR") || l.contains("%Error")) {
-            return Err(BackendError::Output { simulator: self.simulator.name(), message: line.trim().to_string() });
+        if let Some(line) = text
+            .lines()
+            .find(|l| l.contains("ERROR") || l.contains("%Error"))
+        {
+            return Err(BackendError::Output {
+                simulator: self.simulator.name(),
+                message: line.trim().to_string(),
+            });
         }
         let text = std::fs::read_to_string(dir.join("out.txt")).map_err(io_err(dir))?;
         Ok((text, took))
@@ -106,7 +115,12 @@ impl Compiled {
 }
 
 /// Compiles Verilog sources (already written into `work`) with top `top`.
-fn compile(simulator: Simulator, work: &Path, sources: &[&str], top: &str) -> Result<Compiled, BackendError> {
+fn compile(
+    simulator: Simulator,
+    work: &Path,
+    sources: &[&str],
+    top: &str,
+) -> Result<Compiled, BackendError> {
     match simulator {
         Simulator::Icarus => {
             let iverilog = find(Tool::Iverilog)?;
@@ -115,16 +129,32 @@ fn compile(simulator: Simulator, work: &Path, sources: &[&str], top: &str) -> Re
             args.extend_from_slice(sources);
             run(&iverilog, &args, work, BUILD_LIMIT, "compiling the bench")?;
             let image = work.join("bench.vvp").display().to_string();
-            Ok(Compiled { simulator, work: work.into(), run_tool: vvp, run_args: vec!["-n".into(), image] })
+            Ok(Compiled {
+                simulator,
+                work: work.into(),
+                run_tool: vvp,
+                run_args: vec!["-n".into(), image],
+            })
         }
         Simulator::Verilator => {
             let verilator = find(Tool::Verilator)?;
-            let jobs = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).to_string();
+            let jobs = std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1)
+                .to_string();
             let mut cmd = std::process::Command::new(&verilator.path);
-            cmd.args(["--binary", "--timing", "-Wno-fatal", "-Wno-lint", "-Wno-style", "--top-module", top])
-                .args(["-Mdir", "obj", "-j", &jobs, "-O1"])
-                .env("OPT_FAST", "-O1")
-                .args(sources);
+            cmd.args([
+                "--binary",
+                "--timing",
+                "-Wno-fatal",
+                "-Wno-lint",
+                "-Wno-style",
+                "--top-module",
+                top,
+            ])
+            .args(["-Mdir", "obj", "-j", &jobs, "-O1"])
+            .env("OPT_FAST", "-O1")
+            .args(sources);
             run_command(cmd, "verilator", work, BUILD_LIMIT, "building the bench")?;
             let exe = FoundTool {
                 tool: Tool::Verilator,
@@ -132,7 +162,12 @@ fn compile(simulator: Simulator, work: &Path, sources: &[&str], top: &str) -> Re
                 version: verilator.version,
                 yowasp: false,
             };
-            Ok(Compiled { simulator, work: work.into(), run_tool: exe, run_args: vec![] })
+            Ok(Compiled {
+                simulator,
+                work: work.into(),
+                run_tool: exe,
+                run_args: vec![],
+            })
         }
     }
 }
@@ -169,8 +204,18 @@ impl StreamBench {
     ) -> Result<StreamBench, BackendError> {
         let layout = CoreLayout::from_module(top).map_err(BackendError::Design)?;
         std::fs::create_dir_all(work).map_err(io_err(work))?;
-        let max_beats = streams.iter().map(|s| s.beats.len()).max().unwrap_or(1).max(1);
-        let max_sched = streams.iter().map(|s| s.schedule.len()).max().unwrap_or(1).max(1);
+        let max_beats = streams
+            .iter()
+            .map(|s| s.beats.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        let max_sched = streams
+            .iter()
+            .map(|s| s.schedule.len())
+            .max()
+            .unwrap_or(1)
+            .max(1);
         let ctx = StreamBenchContext {
             top: &top.name,
             act_width: layout.act_elems as u64 * layout.act_bits as u64,
@@ -186,7 +231,12 @@ impl StreamBench {
         std::fs::write(work.join("bench.v"), tb).map_err(io_err(work))?;
         std::fs::write(work.join("dut.v"), dut_verilog).map_err(io_err(work))?;
         let compiled = compile(simulator, work, &["bench.v", "dut.v"], "lutforge_stream_tb")?;
-        Ok(StreamBench { compiled, layout, max_beats, max_sched })
+        Ok(StreamBench {
+            compiled,
+            layout,
+            max_beats,
+            max_sched,
+        })
     }
 
     /// Runs one stream (its files go to `work/stream_INDEX`).
@@ -195,26 +245,50 @@ impl StreamBench {
     }
 
     /// Like [`Self::run`], also returning how long the simulator process ran.
-    pub fn run_timed(&self, stream: &Stream, index: usize) -> Result<(Outcome, Duration), BackendError> {
+    pub fn run_timed(
+        &self,
+        stream: &Stream,
+        index: usize,
+    ) -> Result<(Outcome, Duration), BackendError> {
         if stream.beats.len() > self.max_beats || stream.schedule.len() > self.max_sched {
-            return Err(BackendError::Design("stream is longer than the bench was built for".into()));
+            return Err(BackendError::Design(
+                "stream is longer than the bench was built for".into(),
+            ));
         }
         let dir = self.compiled.work.join(format!("stream_{index}"));
         std::fs::create_dir_all(&dir).map_err(io_err(&dir))?;
         write_stream_files(&dir, stream, &self.layout, self.max_beats, self.max_sched)?;
-        let (text, took) = self.compiled.run_in(&dir, &format!("simulating stream {index}"))?;
-        Ok((parse_stream_output(&text, &self.layout, self.compiled.simulator)?, took))
+        let (text, took) = self
+            .compiled
+            .run_in(&dir, &format!("simulating stream {index}"))?;
+        Ok((
+            parse_stream_output(&text, &self.layout, self.compiled.simulator)?,
+            took,
+        ))
     }
 }
 
-fn write_stream_files(dir: &Path, s: &Stream, l: &CoreLayout, max_beats: usize, max_sched: usize) -> Result<(), BackendError> {
+fn write_stream_files(
+    dir: &Path,
+    s: &Stream,
+    l: &CoreLayout,
+    max_beats: usize,
+    max_sched: usize,
+) -> Result<(), BackendError> {
     let mut act = String::new();
     let mut w = String::new();
     let mut last = String::new();
     for i in 0..max_beats {
         match s.beats.get(i) {
             Some(b) => {
-                let _ = writeln!(act, "{}", pack((0..l.act_elems).map(|e| act_bits(b, e, l.act_bits)), l.act_bits));
+                let _ = writeln!(
+                    act,
+                    "{}",
+                    pack(
+                        (0..l.act_elems).map(|e| act_bits(b, e, l.act_bits)),
+                        l.act_bits
+                    )
+                );
                 let _ = writeln!(w, "{}", pack(b.w.iter().copied(), l.w_bits));
                 let _ = writeln!(last, "{}", b.last as u8);
             }
@@ -225,7 +299,11 @@ fn write_stream_files(dir: &Path, s: &Stream, l: &CoreLayout, max_beats: usize, 
             }
         }
     }
-    let bits = |f: &dyn Fn(usize) -> bool| (0..max_sched).map(|c| if f(c) { "1\n" } else { "0\n" }).collect::<String>();
+    let bits = |f: &dyn Fn(usize) -> bool| {
+        (0..max_sched)
+            .map(|c| if f(c) { "1\n" } else { "0\n" })
+            .collect::<String>()
+    };
     let offer = bits(&|c| s.schedule.offer_at(c));
     let ready = bits(&|c| s.schedule.ready_at(c));
     let counts = format!(
@@ -235,32 +313,56 @@ fn write_stream_files(dir: &Path, s: &Stream, l: &CoreLayout, max_beats: usize, 
         s.schedule.len(),
         s.max_cycles()
     );
-    for (name, text) in
-        [("act.memh", act), ("w.memh", w), ("last.memh", last), ("offer.memh", offer), ("ready.memh", ready), ("counts.memh", counts)]
-    {
+    for (name, text) in [
+        ("act.memh", act),
+        ("w.memh", w),
+        ("last.memh", last),
+        ("offer.memh", offer),
+        ("ready.memh", ready),
+        ("counts.memh", counts),
+    ] {
         std::fs::write(dir.join(name), text).map_err(io_err(dir))?;
     }
     Ok(())
 }
 
-fn parse_stream_output(text: &str, l: &CoreLayout, sim: Simulator) -> Result<Outcome, BackendError> {
-    let bad = |message: String| BackendError::Output { simulator: sim.name(), message };
+fn parse_stream_output(
+    text: &str,
+    l: &CoreLayout,
+    sim: Simulator,
+) -> Result<Outcome, BackendError> {
+    let bad = |message: String| BackendError::Output {
+        simulator: sim.name(),
+        message,
+    };
     let y_ty = Ty::signed(l.acc_bits);
     let mut o = Outcome::default();
     let mut ended = false;
     for line in text.lines() {
         let mut parts = line.splitn(3, ' ');
-        let (tag, cycle, rest) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""), parts.next());
-        let c: u64 = cycle.parse().map_err(|_| bad(format!("unreadable line `{line}`")))?;
+        let (tag, cycle, rest) = (
+            parts.next().unwrap_or(""),
+            parts.next().unwrap_or(""),
+            parts.next(),
+        );
+        let c: u64 = cycle
+            .parse()
+            .map_err(|_| bad(format!("unreadable line `{line}`")))?;
         match tag {
             "A" => o.accept_cycles.push(c),
             "O" => o.offer_cycles.push(c),
             "R" => {
-                let hex = rest.ok_or_else(|| bad(format!("result line without value: `{line}`")))?;
+                let hex =
+                    rest.ok_or_else(|| bad(format!("result line without value: `{line}`")))?;
                 let bits = unpack(hex, l.y_elems, l.acc_bits).map_err(bad)?;
-                o.observed.push(Observed { cycle: c, y: bits.iter().map(|&b| y_ty.decode(b) as i64).collect() });
+                o.observed.push(Observed {
+                    cycle: c,
+                    y: bits.iter().map(|&b| y_ty.decode(b) as i64).collect(),
+                });
             }
-            "P" => o.protocol_errors.push(format!("cycle {c}: {}", rest.unwrap_or(""))),
+            "P" => o
+                .protocol_errors
+                .push(format!("cycle {c}: {}", rest.unwrap_or(""))),
             "E" => {
                 o.cycles = c;
                 ended = true;
@@ -274,7 +376,9 @@ fn parse_stream_output(text: &str, l: &CoreLayout, sim: Simulator) -> Result<Out
         }
     }
     if !ended {
-        return Err(bad("the bench stopped before it finished (no end marker)".into()));
+        return Err(bad(
+            "the bench stopped before it finished (no end marker)".into()
+        ));
     }
     Ok(o)
 }
@@ -333,7 +437,10 @@ pub fn run_cycle_bench(
     work: &Path,
 ) -> Result<CycleBenchOutput, BackendError> {
     std::fs::create_dir_all(work).map_err(io_err(work))?;
-    let mut ctx = CycleBenchCtx { cycles, circuits: Vec::new() };
+    let mut ctx = CycleBenchCtx {
+        cycles,
+        circuits: Vec::new(),
+    };
     let mut sources = Vec::new();
     for (index, c) in circuits.iter().enumerate() {
         let mut inputs = Vec::new();
@@ -341,18 +448,29 @@ pub fn run_cycle_bench(
         let mut lo = 0u64;
         for p in &c.module.ports {
             if p.vector {
-                return Err(BackendError::Design(format!("cycle bench: port `{}` is a vector port", p.name)));
+                return Err(BackendError::Design(format!(
+                    "cycle bench: port `{}` is a vector port",
+                    p.name
+                )));
             }
             let w = p.elem.width;
             match p.dir {
                 lutforge_hdl::ir::Dir::Input if p.name == "clk" => {}
                 lutforge_hdl::ir::Dir::Input => {
-                    inputs.push(CyclePort { name: p.name.clone(), width: w, lo, hi: lo + w as u64 - 1 });
+                    inputs.push(CyclePort {
+                        name: p.name.clone(),
+                        width: w,
+                        lo,
+                        hi: lo + w as u64 - 1,
+                    });
                     lo += w as u64;
                 }
-                lutforge_hdl::ir::Dir::Output => {
-                    outputs.push(CyclePort { name: p.name.clone(), width: w, lo: 0, hi: 0 })
-                }
+                lutforge_hdl::ir::Dir::Output => outputs.push(CyclePort {
+                    name: p.name.clone(),
+                    width: w,
+                    lo: 0,
+                    hi: 0,
+                }),
             }
         }
         let in_width = lo.max(1);
@@ -370,7 +488,13 @@ pub fn run_cycle_bench(
         let file = format!("c{index}.v");
         std::fs::write(work.join(&file), &c.verilog).map_err(io_err(work))?;
         sources.push(file);
-        ctx.circuits.push(CycleCircuitCtx { index, module: c.module.name.clone(), in_width, inputs, outputs });
+        ctx.circuits.push(CycleCircuitCtx {
+            index,
+            module: c.module.name.clone(),
+            in_width,
+            inputs,
+            outputs,
+        });
     }
     let tb = lutforge_gen::render_template("cycle_bench.v.tera", CYCLE_BENCH, &ctx)
         .map_err(|e| BackendError::Design(e.to_string()))?;
@@ -379,12 +503,21 @@ pub fn run_cycle_bench(
     srcs.extend(sources.iter().map(String::as_str));
     let compiled = compile(simulator, work, &srcs, "lutforge_cycle_tb")?;
     let (text, run_time) = compiled.run_in(work, "simulating the circuits")?;
-    let bad = |message: String| BackendError::Output { simulator: simulator.name(), message };
-    let mut out: Vec<Vec<Vec<u64>>> = ctx.circuits.iter().map(|_| Vec::with_capacity(cycles)).collect();
+    let bad = |message: String| BackendError::Output {
+        simulator: simulator.name(),
+        message,
+    };
+    let mut out: Vec<Vec<Vec<u64>>> = ctx
+        .circuits
+        .iter()
+        .map(|_| Vec::with_capacity(cycles))
+        .collect();
     for line in text.lines() {
         let mut f = line.split_whitespace();
         let (_c, i) = (f.next(), f.next().and_then(|i| i.parse::<usize>().ok()));
-        let i = i.filter(|&i| i < out.len()).ok_or_else(|| bad(format!("unreadable line `{line}`")))?;
+        let i = i
+            .filter(|&i| i < out.len())
+            .ok_or_else(|| bad(format!("unreadable line `{line}`")))?;
         let vals = f
             .zip(&ctx.circuits[i].outputs)
             .map(|(h, p)| unpack(h, 1, p.width).map(|v| v[0] & mask(p.width)))
@@ -393,9 +526,15 @@ pub fn run_cycle_bench(
         out[i].push(vals);
     }
     if out.iter().any(|c| c.len() + 1 != cycles) {
-        return Err(bad(format!("expected {} cycles of output for every circuit", cycles - 1)));
+        return Err(bad(format!(
+            "expected {} cycles of output for every circuit",
+            cycles - 1
+        )));
     }
-    Ok(CycleBenchOutput { outputs: out, run_time })
+    Ok(CycleBenchOutput {
+        outputs: out,
+        run_time,
+    })
 }
 
 const STREAM_BENCH: &str = include_str!("../../templates/stream_bench.v.tera");
