@@ -9,6 +9,8 @@
 //! `verilator --lint-only -Wall` without warnings (unread bits get a
 //! targeted, commented waiver) and synthesises in Yosys without latches.
 
+#![warn(missing_docs)]
+
 mod error;
 mod fusesoc;
 mod metadata;

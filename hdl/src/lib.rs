@@ -1,6 +1,8 @@
 //! lutforge's hardware description: the IR and its builder, the
 //! lane-batched cycle simulator, and the datapath generators.
 
+#![warn(missing_docs)]
+
 pub mod datapath;
 pub mod ir;
 pub mod sim;

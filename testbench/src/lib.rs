@@ -2,6 +2,8 @@
 //! traffic patterns, one stream checker, and the back ends that run the same
 //! vectors on the Rust simulator, Icarus Verilog and Verilator.
 
+#![warn(missing_docs)]
+
 pub mod backend;
 pub mod check;
 pub mod cosim;

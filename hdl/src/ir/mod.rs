@@ -252,6 +252,88 @@ pub enum Def {
     },
 }
 
+impl Def {
+    /// The signals this definition reads, in a fixed order (for a register:
+    /// `d`, then `en`, then `rst`).
+    pub fn operands(&self) -> Vec<SignalId> {
+        match self {
+            Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => vec![],
+            Def::Unary(_, a) | Def::Reduce(_, a) | Def::Shl(a, _) | Def::Shr(a, _) => vec![*a],
+            Def::Slice { src, .. } | Def::Extend { src, .. } => vec![*src],
+            Def::Binary(_, a, b) | Def::Compare(_, a, b) => vec![*a, *b],
+            Def::Concat(parts) => parts.clone(),
+            Def::Mux {
+                sel,
+                then,
+                otherwise,
+            } => vec![*sel, *then, *otherwise],
+            Def::Rom { addr, .. } => vec![*addr],
+            Def::Reg { d, en, rst, .. } => {
+                let mut v = vec![*d];
+                v.extend(*en);
+                v.extend(*rst);
+                v
+            }
+        }
+    }
+
+    /// The same definition reading `f(s)` wherever it read `s`, visited in
+    /// the order of [`Def::operands`].
+    pub fn map_operands(&self, mut f: impl FnMut(SignalId) -> SignalId) -> Def {
+        match self {
+            Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => self.clone(),
+            Def::Unary(op, a) => Def::Unary(*op, f(*a)),
+            Def::Reduce(op, a) => Def::Reduce(*op, f(*a)),
+            Def::Shl(a, k) => Def::Shl(f(*a), *k),
+            Def::Shr(a, k) => Def::Shr(f(*a), *k),
+            Def::Slice { src, lo } => Def::Slice {
+                src: f(*src),
+                lo: *lo,
+            },
+            Def::Extend { src, sign } => Def::Extend {
+                src: f(*src),
+                sign: *sign,
+            },
+            Def::Binary(op, a, b) => {
+                let a = f(*a);
+                Def::Binary(*op, a, f(*b))
+            }
+            Def::Compare(op, a, b) => {
+                let a = f(*a);
+                Def::Compare(*op, a, f(*b))
+            }
+            Def::Concat(parts) => Def::Concat(parts.iter().map(|&p| f(p)).collect()),
+            Def::Mux {
+                sel,
+                then,
+                otherwise,
+            } => {
+                let sel = f(*sel);
+                let then = f(*then);
+                Def::Mux {
+                    sel,
+                    then,
+                    otherwise: f(*otherwise),
+                }
+            }
+            Def::Rom { addr, table } => Def::Rom {
+                addr: f(*addr),
+                table: table.clone(),
+            },
+            Def::Reg { d, en, rst, init } => {
+                let d = f(*d);
+                let en = en.map(&mut f);
+                Def::Reg {
+                    d,
+                    en,
+                    rst: rst.map(&mut f),
+                    init: *init,
+                }
+            }
+        }
+    }
+}
+
 /// A named, typed signal and what drives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Signal {

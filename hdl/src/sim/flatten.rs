@@ -63,51 +63,8 @@ pub(crate) fn flatten(top: &Module) -> Result<Flat, SimError> {
             .iter()
             .map(|&n| resolve(n, &b.nodes).map(SignalId))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut ops = resolved.into_iter();
-        let mut next = || ops.next().expect("operand count matches the definition");
-        let def = match def {
-            Def::Input { port, elem } => Def::Input {
-                port: *port,
-                elem: *elem,
-            },
-            Def::Const(v) => Def::Const(*v),
-            Def::Unary(op, _) => Def::Unary(*op, next()),
-            Def::Binary(op, _, _) => Def::Binary(*op, next(), next()),
-            Def::Compare(op, _, _) => Def::Compare(*op, next(), next()),
-            Def::Reduce(op, _) => Def::Reduce(*op, next()),
-            Def::Shl(_, k) => Def::Shl(next(), *k),
-            Def::Shr(_, k) => Def::Shr(next(), *k),
-            Def::Slice { lo, .. } => Def::Slice {
-                src: next(),
-                lo: *lo,
-            },
-            Def::Concat(parts) => Def::Concat(parts.iter().map(|_| next()).collect()),
-            Def::Extend { sign, .. } => Def::Extend {
-                src: next(),
-                sign: *sign,
-            },
-            Def::Mux { .. } => Def::Mux {
-                sel: next(),
-                then: next(),
-                otherwise: next(),
-            },
-            Def::Rom { table, .. } => Def::Rom {
-                addr: next(),
-                table: table.clone(),
-            },
-            Def::Reg { en, rst, init, .. } => {
-                let d = next();
-                let en = en.map(|_| next());
-                let rst = rst.map(|_| next());
-                Def::Reg {
-                    d,
-                    en,
-                    rst,
-                    init: *init,
-                }
-            }
-            Def::InstOut { .. } => unreachable!("instance outputs are aliases"),
-        };
+        let mut next = resolved.into_iter();
+        let def = def.map_operands(|s| next.next().unwrap_or(s));
         slots.push(FlatSignal {
             name: name.clone(),
             ty: *ty,
@@ -159,27 +116,7 @@ fn visit<'a>(
         let Node::Slot(slot) = b.nodes[base + i] else {
             continue;
         };
-        let operands: Vec<usize> = match &s.def {
-            Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => vec![],
-            Def::Unary(_, a) | Def::Reduce(_, a) | Def::Shl(a, _) | Def::Shr(a, _) => {
-                vec![node_of(*a)]
-            }
-            Def::Slice { src, .. } | Def::Extend { src, .. } => vec![node_of(*src)],
-            Def::Binary(_, a, c) | Def::Compare(_, a, c) => vec![node_of(*a), node_of(*c)],
-            Def::Concat(parts) => parts.iter().map(|p| node_of(*p)).collect(),
-            Def::Mux {
-                sel,
-                then,
-                otherwise,
-            } => vec![node_of(*sel), node_of(*then), node_of(*otherwise)],
-            Def::Rom { addr, .. } => vec![node_of(*addr)],
-            Def::Reg { d, en, rst, .. } => {
-                let mut v = vec![node_of(*d)];
-                v.extend(en.map(node_of));
-                v.extend(rst.map(node_of));
-                v
-            }
-        };
+        let operands: Vec<usize> = s.def.operands().into_iter().map(node_of).collect();
         b.slots[slot as usize].3 = operands;
     }
     for inst in &m.instances {

@@ -122,7 +122,7 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
         if !is_comb(&s.def) {
             continue;
         }
-        for op in operands(&s.def) {
+        for op in s.def.operands().into_iter().map(|o| o.0) {
             if is_comb(&flat.slots[op as usize].def) {
                 users[op as usize].push(i as u32);
                 pending[i] += 1;
@@ -274,25 +274,3 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
 }
 
 type SignalSlot = u32;
-
-fn operands(d: &Def) -> Vec<u32> {
-    match d {
-        Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => vec![],
-        Def::Unary(_, a) | Def::Reduce(_, a) | Def::Shl(a, _) | Def::Shr(a, _) => vec![a.0],
-        Def::Slice { src, .. } | Def::Extend { src, .. } => vec![src.0],
-        Def::Binary(_, a, b) | Def::Compare(_, a, b) => vec![a.0, b.0],
-        Def::Concat(parts) => parts.iter().map(|p| p.0).collect(),
-        Def::Mux {
-            sel,
-            then,
-            otherwise,
-        } => vec![sel.0, then.0, otherwise.0],
-        Def::Rom { addr, .. } => vec![addr.0],
-        Def::Reg { d, en, rst, .. } => {
-            let mut v = vec![d.0];
-            v.extend(en.map(|e| e.0));
-            v.extend(rst.map(|r| r.0));
-            v
-        }
-    }
-}
