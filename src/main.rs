@@ -26,10 +26,27 @@ enum Command {
     Sim(cmd::sim::SimArgs),
     /// Run the emitted Verilog in Icarus or Verilator beside the Rust simulator
     Cosim(cmd::cosim::CosimArgs),
+    /// Synthesize a core in its characterisation harness with Yosys and report its size
+    Synth(cmd::flow::FlowArgs),
+    /// Generate, verify, synthesize, place and route a core, pack the bitstream, and report size and Fmax
+    Flow(cmd::flow::FlowArgs),
+    /// Run a grid of cores × targets through the flow: tables, plots, cache, or Make/Slurm scripts
+    Sweep(cmd::sweep::SweepArgs),
+    /// Work with flow reports
+    Report {
+        #[command(subcommand)]
+        what: ReportCommand,
+    },
     /// Measure the Rust simulator against Verilator (results per second)
     Bench(cmd::bench::BenchArgs),
     /// List the external tools found, their versions, and how to install the rest
     Tools,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// Join report.json files of flow runs into one sweep's tables and plots
+    Merge(cmd::sweep::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +55,12 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen_core::run(a),
         Command::Sim(a) => cmd::sim::run(a),
         Command::Cosim(a) => cmd::cosim::run(a),
+        Command::Synth(a) => cmd::flow::run(a, false),
+        Command::Flow(a) => cmd::flow::run(a, true),
+        Command::Sweep(a) => cmd::sweep::run(a),
+        Command::Report {
+            what: ReportCommand::Merge(a),
+        } => cmd::sweep::merge(a),
         Command::Bench(a) => cmd::bench::run(a),
         Command::Tools => cmd::tools::run(),
     };

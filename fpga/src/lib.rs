@@ -4,5 +4,11 @@
 #![warn(missing_docs)]
 
 pub mod checks;
+pub mod flow;
+pub mod harness;
+pub mod parse;
 pub mod process;
+pub mod report;
+pub mod sweep;
+pub mod targets;
 pub mod tools;

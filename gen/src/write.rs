@@ -44,6 +44,13 @@ pub fn write_atomic(dir: &Path, file_name: &str, contents: &str) -> Result<PathB
         .map_err(io("create a temporary file in", dir))?;
     tmp.write_all(contents.as_bytes())
         .map_err(io("write", tmp.path()))?;
+    // Temporary files are private (0600); a generated file is as readable as any other.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(io("set permissions of", tmp.path()))?;
+    }
     tmp.as_file().sync_all().map_err(io("write", tmp.path()))?;
     // On failure the temporary file is dropped, which deletes it.
     tmp.persist(&path).map_err(|e| GenError::Io {

@@ -2,6 +2,8 @@
 
 pub mod bench;
 pub mod cosim;
+pub mod flow;
 pub mod gen_core;
 pub mod sim;
+pub mod sweep;
 pub mod tools;

@@ -1,0 +1,532 @@
+//! The flow: emit the core, the core in its harness and the empty harness;
+//! synthesize each with Yosys; place and route with nextpnr; pack the
+//! bitstream; and put what the tools said into one [`Report`].
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lutforge_gen::{Header, render_template, render_verilog};
+use lutforge_hdl::ir::Module;
+use serde::Serialize;
+
+use crate::harness::{empty_core, harness};
+use crate::parse::{PnrReport, YosysStat, nextpnr_report, yosys_stat};
+use crate::process::{ToolError, run};
+use crate::report::Report;
+use crate::targets::{Family, Target};
+use crate::tools::{FoundTool, MissingTool, Tool, find};
+
+/// What to run the flow on.
+#[derive(Debug, Clone)]
+pub struct FlowRequest {
+    /// The core.
+    pub core: Arc<Module>,
+    /// Its kind, e.g. `mac-gemv`.
+    pub kind: String,
+    /// Its generation parameters (as in its metadata).
+    pub params: serde_json::Value,
+    /// Multiply-accumulates per cycle at full rate.
+    pub macs_per_cycle: f64,
+    /// Where to run it.
+    pub target: Target,
+    /// Clock constraint, MHz (the target's default when `None`).
+    pub freq_mhz: Option<f64>,
+    /// Let Yosys map multiplies to DSP blocks.
+    pub dsp: bool,
+    /// Place, route and pack after synthesis (`lutforge flow`), or stop after synthesis (`lutforge synth`).
+    pub place_and_route: bool,
+    /// Longest any one tool run may take.
+    pub step_limit: Duration,
+    /// Folder for every intermediate file (created).
+    pub work: PathBuf,
+}
+
+/// Why the flow stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    /// A tool is not installed.
+    #[error(transparent)]
+    Missing(#[from] MissingTool),
+    /// A tool failed or ran past its limit.
+    #[error(transparent)]
+    Tool(#[from] ToolError),
+    /// The design needs more of a resource than the device has.
+    #[error(
+        "`{core}` does not fit {target}: it needs {need} {resource}, the device has {have}; shrink the tile (n, k) or choose a larger target"
+    )]
+    DoesNotFit {
+        /// Core name.
+        core: String,
+        /// Target name.
+        target: String,
+        /// Resource (cell type).
+        resource: String,
+        /// How many the design needs.
+        need: u64,
+        /// How many the device has.
+        have: u64,
+    },
+    /// A tool's output could not be read.
+    #[error("{what} `{file}` could not be read: {problem}")]
+    BadOutput {
+        /// What the file is.
+        what: &'static str,
+        /// Its path.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// Rendering or writing a file failed.
+    #[error("{0}")]
+    Files(String),
+}
+
+/// The report and the files the flow made.
+#[derive(Debug, Clone)]
+pub struct FlowOutcome {
+    /// Everything measured.
+    pub report: Report,
+    /// The bitstream in the work folder, when one was packed.
+    pub bitstream: Option<PathBuf>,
+}
+
+#[derive(Serialize)]
+struct SynthScript<'a> {
+    top: &'a str,
+    file: &'a str,
+    synth: String,
+    json: Option<&'a str>,
+    stat: &'a str,
+}
+
+struct Runner<'a> {
+    req: &'a FlowRequest,
+    steps: BTreeMap<String, f64>,
+    tools: BTreeMap<String, String>,
+    on_step: &'a mut dyn FnMut(&str),
+}
+
+impl Runner<'_> {
+    fn tool(&mut self, t: Tool) -> Result<FoundTool, FlowError> {
+        let found = find(t)?;
+        self.tools.insert(t.name().into(), found.version.clone());
+        Ok(found)
+    }
+
+    fn step<T>(
+        &mut self,
+        name: &str,
+        f: impl FnOnce(&mut Self) -> Result<T, FlowError>,
+    ) -> Result<T, FlowError> {
+        (self.on_step)(name);
+        let start = Instant::now();
+        let r = f(self);
+        self.steps.insert(
+            name.into(),
+            (start.elapsed().as_secs_f64() * 100.0).round() / 100.0,
+        );
+        r
+    }
+
+    fn write(&self, name: &str, text: &str) -> Result<(), FlowError> {
+        std::fs::write(self.req.work.join(name), text).map_err(|e| {
+            FlowError::Files(format!(
+                "cannot write {name} in {}: {e}",
+                self.req.work.display()
+            ))
+        })
+    }
+
+    fn read(&self, name: &str, what: &'static str) -> Result<String, FlowError> {
+        std::fs::read_to_string(self.req.work.join(name)).map_err(|e| FlowError::BadOutput {
+            what,
+            file: self.req.work.join(name).display().to_string(),
+            problem: e.to_string(),
+        })
+    }
+
+    /// Synthesizes `file` (top `top`); writes the netlist when `json` is given.
+    fn synth(
+        &mut self,
+        top: &str,
+        file: &str,
+        json: Option<&str>,
+        stat: &str,
+    ) -> Result<YosysStat, FlowError> {
+        let yosys = self.tool(Tool::Yosys)?;
+        let mut synth = self.req.target.synth_command().to_string();
+        match (self.req.target.family, self.req.dsp) {
+            (Family::Ice40, true)
+                if self
+                    .req
+                    .target
+                    .capacity
+                    .iter()
+                    .any(|&(c, n)| c == "SB_MAC16" && n > 0) =>
+            {
+                synth.push_str(" -dsp")
+            }
+            (Family::Ecp5 | Family::Xc7, false) => synth.push_str(" -nodsp"),
+            _ => {}
+        }
+        let script = render_template(
+            "synth.ys.tera",
+            SYNTH_SCRIPT,
+            &SynthScript {
+                top,
+                file,
+                synth,
+                json,
+                stat,
+            },
+        )
+        .map_err(|e| FlowError::Files(e.to_string()))?;
+        let ys = format!("{stat}.ys");
+        self.write(&ys, &script)?;
+        let out = run(
+            &yosys,
+            &["-q", "-l", &format!("{stat}.log"), "-s", &ys],
+            &self.req.work,
+            self.req.step_limit,
+            "synthesis",
+        )?;
+        drop(out);
+        let text = self.read(stat, "Yosys statistics")?;
+        yosys_stat(&text, top).map_err(|problem| FlowError::BadOutput {
+            what: "Yosys statistics",
+            file: self.req.work.join(stat).display().to_string(),
+            problem,
+        })
+    }
+
+    /// Places and routes `json`; writes the report and the bitstream input when `out` is given.
+    fn pnr(&mut self, json: &str, report: &str, out: Option<&str>) -> Result<PnrReport, FlowError> {
+        let (pnr_tool, _) = self
+            .req
+            .target
+            .pnr_tools()
+            .ok_or_else(|| FlowError::Files("no place and route for this target".into()))?;
+        let nextpnr = self.tool(pnr_tool)?;
+        if nextpnr.yowasp {
+            (self.on_step)(
+                "(YoWASP nextpnr compiles itself on its first run: this can take a minute)",
+            );
+        }
+        let freq = format!("{}", self.freq());
+        let mut args: Vec<&str> = self.req.target.pnr_args.to_vec();
+        args.extend([
+            "--json",
+            json,
+            "--report",
+            report,
+            "--freq",
+            &freq,
+            "--timing-allow-fail",
+            "--seed",
+            "1",
+        ]);
+        let out_flag = match self.req.target.family {
+            Family::Ice40 => ["--pcf-allow-unconstrained", "--asc"],
+            _ => ["--lpf-allow-unconstrained", "--textcfg"],
+        };
+        args.push(out_flag[0]);
+        if let Some(o) = out {
+            args.extend([out_flag[1], o]);
+        }
+        match run(
+            &nextpnr,
+            &args,
+            &self.req.work,
+            self.req.step_limit,
+            "place and route",
+        ) {
+            Ok(_) => {}
+            Err(ToolError::Failed { excerpt, .. })
+                if excerpt.contains("only has") || excerpt.contains("Unable to place") =>
+            {
+                return Err(self.pnr_does_not_fit(&excerpt));
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let text = self.read(report, "nextpnr report")?;
+        nextpnr_report(&text).map_err(|problem| FlowError::BadOutput {
+            what: "nextpnr report",
+            file: self.req.work.join(report).display().to_string(),
+            problem,
+        })
+    }
+
+    fn pnr_does_not_fit(&self, excerpt: &str) -> FlowError {
+        FlowError::Files(format!(
+            "`{}` does not fit {}: nextpnr says: {excerpt}",
+            self.req.core.name, self.req.target.name
+        ))
+    }
+
+    fn freq(&self) -> f64 {
+        self.req
+            .freq_mhz
+            .unwrap_or(self.req.target.default_freq_mhz)
+    }
+
+    /// Refuses a design that needs more of a resource than the device has.
+    fn fit_check(&self, stat: &YosysStat) -> Result<(), FlowError> {
+        for &(cell, have) in self.req.target.capacity {
+            let need: u64 = match cell.strip_suffix('*') {
+                Some(prefix) => stat
+                    .cells
+                    .iter()
+                    .filter(|(k, _)| k.starts_with(prefix))
+                    .map(|(_, n)| n)
+                    .sum(),
+                None => stat.cells.get(cell).copied().unwrap_or(0),
+            };
+            if need > have {
+                return Err(FlowError::DoesNotFit {
+                    core: self.req.core.name.clone(),
+                    target: self.req.target.name.into(),
+                    resource: cell.trim_end_matches('*').into(),
+                    need,
+                    have,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Runs the flow; `on_step` hears the name of each step as it starts.
+pub fn run_flow(
+    req: &FlowRequest,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<FlowOutcome, FlowError> {
+    std::fs::create_dir_all(&req.work)
+        .map_err(|e| FlowError::Files(format!("cannot create {}: {e}", req.work.display())))?;
+    for t in req.target.tools() {
+        if !req.place_and_route && t != Tool::Yosys {
+            continue;
+        }
+        find(t)?;
+    }
+    let mut r = Runner {
+        req,
+        steps: BTreeMap::new(),
+        tools: BTreeMap::new(),
+        on_step,
+    };
+    let top = req.core.name.clone();
+    let wrapped = format!("{top}_harness");
+    let empty_top = format!("{top}_empty_harness");
+    r.step("emit", |r| {
+        let files = |m: &Module| {
+            render_verilog(m, &Header::default()).map_err(|e| FlowError::Files(e.to_string()))
+        };
+        let h = harness(req.core.clone()).map_err(|e| FlowError::Files(e.to_string()))?;
+        let empty = empty_core(&req.core)
+            .and_then(|e| harness(Arc::new(e)))
+            .map_err(|e| FlowError::Files(e.to_string()))?;
+        r.write("core.v", &files(&req.core)?)?;
+        r.write("harness.v", &files(&h)?)?;
+        r.write("empty_harness.v", &files(&empty)?)
+    })?;
+    let ooc = r.step("synth_core_alone", |r| {
+        r.synth(&top, "core.v", None, "stat_core.json")
+    })?;
+    let total = r.step("synth", |r| {
+        r.synth(
+            &wrapped,
+            "harness.v",
+            Some("harness.json"),
+            "stat_harness.json",
+        )
+    })?;
+    let empty = r.step("synth_empty_harness", |r| {
+        r.synth(
+            &empty_top,
+            "empty_harness.v",
+            Some("empty_harness.json"),
+            "stat_empty_harness.json",
+        )
+    })?;
+    r.fit_check(&total)?;
+
+    let mut pnr = None;
+    let mut empty_lc = None;
+    let mut bitstream = None;
+    if req.place_and_route && req.target.pnr_tools().is_some() {
+        let routed = match req.target.family {
+            Family::Ice40 => "harness.asc",
+            _ => "harness.config",
+        };
+        pnr = Some(r.step("place_and_route", |r| {
+            r.pnr("harness.json", "pnr_harness.json", Some(routed))
+        })?);
+        if req.target.family == Family::Ice40 {
+            let e = r.step("place_and_route_empty_harness", |r| {
+                r.pnr("empty_harness.json", "pnr_empty_harness.json", None)
+            })?;
+            empty_lc = e.utilization.get("ICESTORM_LC").map(|u| u.used);
+        }
+        let (_, pack_tool) = req
+            .target
+            .pnr_tools()
+            .unwrap_or((Tool::Icepack, Tool::Icepack));
+        let bit = match req.target.family {
+            Family::Ice40 => "harness.bin",
+            _ => "harness.bit",
+        };
+        r.step("bitstream", |r| {
+            let pack = r.tool(pack_tool)?;
+            run(
+                &pack,
+                &[routed, bit],
+                &req.work,
+                req.step_limit,
+                "packing the bitstream",
+            )?;
+            Ok(())
+        })?;
+        let path = req.work.join(bit);
+        if !path.is_file() {
+            return Err(FlowError::BadOutput {
+                what: "bitstream",
+                file: path.display().to_string(),
+                problem: "the packer wrote nothing".into(),
+            });
+        }
+        bitstream = Some(path);
+    }
+    let report = build_report(
+        req,
+        &r,
+        &ooc,
+        &total,
+        &empty,
+        pnr.as_ref(),
+        empty_lc,
+        bitstream.as_deref(),
+    );
+    Ok(FlowOutcome { report, bitstream })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_report(
+    req: &FlowRequest,
+    r: &Runner,
+    ooc: &YosysStat,
+    total: &YosysStat,
+    empty: &YosysStat,
+    pnr: Option<&PnrReport>,
+    empty_lc: Option<u64>,
+    bitstream: Option<&Path>,
+) -> Report {
+    let mut resources: BTreeMap<String, i64> = BTreeMap::new();
+    for k in total.cells.keys().chain(empty.cells.keys()) {
+        let d = total.cells.get(k).copied().unwrap_or(0) as i64
+            - empty.cells.get(k).copied().unwrap_or(0) as i64;
+        resources.insert(k.clone(), d);
+    }
+    let cell = |k: &str| resources.get(k).copied().unwrap_or(0) as f64;
+    let logic_cells = match (pnr, empty_lc) {
+        (Some(p), Some(e)) => p
+            .utilization
+            .get("ICESTORM_LC")
+            .map(|u| u.used as i64 - e as i64),
+        _ => None,
+    };
+    let mut definitions = BTreeMap::new();
+    let lut4_equiv = match req.target.family {
+        Family::Ecp5 => {
+            definitions.insert(
+                "lut4_equiv".into(),
+                "LUT4 + 2·CCU2C of the core (a CCU2C carry cell holds two LUT4s)".into(),
+            );
+            cell("LUT4") + 2.0 * cell("CCU2C")
+        }
+        Family::Ice40 => match logic_cells {
+            Some(lc) => {
+                definitions.insert("lut4_equiv".into(), "iCE40 logic cells of the core after packing (a logic cell holds one LUT4, one carry and one flip-flop)".into());
+                lc as f64
+            }
+            None => {
+                definitions.insert("lut4_equiv".into(), "SB_LUT4 cells of the core (synthesis only: logic cells are known after packing)".into());
+                cell("SB_LUT4")
+            }
+        },
+        Family::Xc7 => {
+            definitions.insert(
+                "lut4_equiv".into(),
+                "LUT1..LUT6 cells of the core (7-series LUT6s, not LUT4s)".into(),
+            );
+            ["LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"]
+                .iter()
+                .map(|k| cell(k))
+                .sum()
+        }
+    };
+    definitions.insert(
+        "resources".into(),
+        "cells of the core: Yosys cells of the harness around the core minus those of the same harness around an empty core (outputs wired from inputs)".into(),
+    );
+    definitions.insert(
+        "resources_out_of_context".into(),
+        "Yosys cells of the core synthesized alone with its ports as top-level ports".into(),
+    );
+    definitions.insert(
+        "macs_per_cycle".into(),
+        "multiply-accumulates per cycle at full rate, from the core's metadata".into(),
+    );
+    definitions.insert(
+        "gops".into(),
+        "2 · MACs per cycle · achieved Fmax (MHz) / 1000".into(),
+    );
+    definitions.insert(
+        "gops_per_klut4".into(),
+        "GOPS per 1 000 LUT4-equivalents of the core".into(),
+    );
+    definitions.insert(
+        "fmax_mhz".into(),
+        "achieved Fmax of the harness and core after place and route (nextpnr's timing report)"
+            .into(),
+    );
+    let fmax = pnr.map(|p| p.fmax_mhz);
+    let gops = fmax.map(|f| 2.0 * req.macs_per_cycle * f / 1000.0);
+    let gops_per_klut4 = gops
+        .filter(|_| lut4_equiv > 0.0)
+        .map(|g| g / (lut4_equiv / 1000.0));
+    Report {
+        core: req.core.name.clone(),
+        kind: req.kind.clone(),
+        params: req.params.clone(),
+        target: req.target.name.into(),
+        device: req.target.device.into(),
+        fmax_mhz: fmax.map(round2),
+        fmax_constraint_mhz: pnr.map_or(r.freq(), |p| p.constraint_mhz),
+        resources,
+        resources_total: total.cells.clone(),
+        resources_harness: empty.cells.clone(),
+        resources_out_of_context: ooc.cells.clone(),
+        lut4_equiv,
+        logic_cells,
+        utilization: pnr.map(|p| p.utilization.clone()).unwrap_or_default(),
+        macs_per_cycle: req.macs_per_cycle,
+        gops: gops.map(round2),
+        gops_per_klut4: gops_per_klut4.map(round2),
+        critical_path: pnr.and_then(|p| p.critical_path.clone()),
+        flattened: total.flat,
+        tools: r.tools.clone(),
+        steps: r.steps.clone(),
+        bitstream: bitstream
+            .and_then(|b| b.file_name())
+            .map(|n| n.to_string_lossy().into_owned()),
+        definitions,
+    }
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+const SYNTH_SCRIPT: &str = include_str!("../templates/synth.ys.tera");

@@ -1,0 +1,203 @@
+//! `lutforge synth` and `lutforge flow`: how big and how fast a core is on
+//! an FPGA, measured with Yosys and nextpnr in the characterisation harness.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use lutforge_fpga::flow::{FlowRequest, run_flow};
+use lutforge_fpga::report::Report;
+use lutforge_fpga::targets::Target;
+use lutforge_testbench::backend::rust_sim::run_streams;
+use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
+
+use crate::args::{CoreArgs, CoreKind};
+use crate::cores::CoreSpec;
+
+/// Arguments of `lutforge synth` and `lutforge flow`.
+#[derive(Debug, Clone, Args)]
+pub struct FlowArgs {
+    /// Core to measure
+    #[arg(value_enum)]
+    pub core: CoreKind,
+    #[command(flatten)]
+    pub params: CoreArgs,
+    /// Target: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k or xc7-synth
+    #[arg(long)]
+    pub target: String,
+    /// Clock constraint for place and route, MHz [default: 48 on iCE40, 100 on ECP5]
+    #[arg(long, value_name = "MHZ")]
+    pub freq: Option<f64>,
+    /// Keep multiplies out of DSP blocks (ECP5 MULT18X18D, iCE40 SB_MAC16)
+    #[arg(long)]
+    pub no_dsp: bool,
+    /// Output folder for report.json, report.md, the core and the tool files [default: build/NAME-TARGET]
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Longest any one tool run may take, seconds
+    #[arg(long, default_value_t = 1800, value_name = "SECONDS")]
+    pub step_timeout: u64,
+}
+
+/// Everything about one flow run that a sweep also needs.
+pub struct FlowPlan {
+    /// The core.
+    pub spec: CoreSpec,
+    /// The target.
+    pub target: Target,
+    /// Output folder.
+    pub out: PathBuf,
+}
+
+impl FlowArgs {
+    /// Resolves the core, the target and the output folder.
+    pub fn plan(&self) -> Result<FlowPlan> {
+        let target = Target::by_name(&self.target).map_err(anyhow::Error::msg)?;
+        let spec = CoreSpec::resolve(self.core, &self.params)?;
+        if let Some(f) = self.freq
+            && !(f > 0.0 && f <= 1000.0)
+        {
+            bail!("--freq {f} is invalid: give a clock constraint in MHz, 0 < f ≤ 1000");
+        }
+        if self.step_timeout == 0 {
+            bail!("--step-timeout 0 is invalid: give the longest a tool may run, in seconds");
+        }
+        let out = self.out.clone().unwrap_or_else(|| {
+            PathBuf::from("build").join(format!("{}-{}", spec.common().name, target.name))
+        });
+        if out.is_file() {
+            bail!(
+                "output folder `{}` is a file; give --out a folder path",
+                out.display()
+            );
+        }
+        Ok(FlowPlan { spec, target, out })
+    }
+}
+
+/// Runs `synth` (`place_and_route` false) or `flow` (true) and prints the summary.
+pub fn run(args: &FlowArgs, place_and_route: bool) -> Result<()> {
+    let plan = args.plan()?;
+    let spinner = crate::progress::spinner();
+    let target = plan.target.name;
+    let report = run_plan(&plan, args, place_and_route, &mut |step| {
+        spinner.set_message(format!("[{target}] {step}"))
+    });
+    spinner.finish_and_clear();
+    let report = report?;
+    print_summary(&report, &plan.out);
+    Ok(())
+}
+
+/// Generates, verifies (for `flow`), synthesizes and, for `flow`, places,
+/// routes and packs; writes report.json and report.md only when all went well.
+pub fn run_plan(
+    plan: &FlowPlan,
+    args: &FlowArgs,
+    place_and_route: bool,
+    on_step: &mut dyn FnMut(&str),
+) -> Result<Report> {
+    std::fs::create_dir_all(&plan.out)
+        .with_context(|| format!("cannot create output folder `{}`", plan.out.display()))?;
+    for stale in ["report.json", "report.md"] {
+        let p = plan.out.join(stale);
+        if p.exists() {
+            std::fs::remove_file(&p)
+                .with_context(|| format!("cannot remove the old `{}`", p.display()))?;
+        }
+    }
+    let mut steps = Vec::new();
+    on_step("generate");
+    let start = Instant::now();
+    let core = plan.spec.generate()?;
+    lutforge_gen::write_core(
+        &plan.out,
+        &core.module,
+        &plan.spec.header(),
+        &plan.spec.metadata(&core),
+    )?;
+    steps.push(("generate".to_string(), start.elapsed().as_secs_f64()));
+    if place_and_route {
+        on_step("verify on the Rust simulator");
+        let start = Instant::now();
+        verify(&plan.spec, &core.module)?;
+        steps.push(("verify".to_string(), start.elapsed().as_secs_f64()));
+    }
+    let metadata = plan.spec.metadata(&core);
+    let req = FlowRequest {
+        core: Arc::new(core.module),
+        kind: core.kind.to_string(),
+        params: metadata.params,
+        macs_per_cycle: core.macs_per_cycle,
+        target: plan.target,
+        freq_mhz: args.freq,
+        dsp: !args.no_dsp,
+        place_and_route,
+        step_limit: Duration::from_secs(args.step_timeout),
+        work: plan.out.join("work"),
+    };
+    let outcome = run_flow(&req, on_step)?;
+    let mut report = outcome.report;
+    for (name, secs) in steps {
+        report.steps.insert(name, (secs * 100.0).round() / 100.0);
+    }
+    report.bitstream = outcome.bitstream.map(|b| relative(&b, &plan.out));
+    lutforge_gen::write_atomic(&plan.out, "report.md", &report.to_markdown())?;
+    lutforge_gen::write_atomic(&plan.out, "report.json", &report.to_json())?;
+    Ok(report)
+}
+
+/// A quick check of the core on the Rust simulator against the golden model.
+fn verify(spec: &CoreSpec, module: &lutforge_hdl::ir::Module) -> Result<()> {
+    let plan = Plan::full(spec_for(spec.common()), 4, 8, 1);
+    for case in cases(&plan)? {
+        let outcomes = run_streams(module, &case.streams)?;
+        let report = check_case(&case, &outcomes);
+        if !report.passed() {
+            bail!(
+                "the core fails verification on the Rust simulator ({} / {}): {}",
+                case.stimulus.name(),
+                case.traffic.name(),
+                report.summary_with_cols(spec.common().n)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn relative(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+fn print_summary(r: &Report, out: &Path) {
+    let f = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.2}"));
+    println!("{} ({}) on {} [{}]", r.core, r.kind, r.target, r.device);
+    println!("  LUT4-equivalents (core): {:.0}", r.lut4_equiv);
+    if let Some(lc) = r.logic_cells {
+        println!("  logic cells (core):      {lc}");
+    }
+    let dsp: i64 = r
+        .resources
+        .iter()
+        .filter(|(k, _)| k.contains("MULT") || k.contains("MAC16") || k.contains("DSP"))
+        .map(|(_, v)| *v)
+        .sum();
+    println!("  DSP blocks (core):       {dsp}");
+    println!(
+        "  Fmax:                    {} MHz (constraint {:.1})",
+        f(r.fmax_mhz),
+        r.fmax_constraint_mhz
+    );
+    println!(
+        "  GOPS:                    {}  ({} per 1000 LUT4-eq)",
+        f(r.gops),
+        f(r.gops_per_klut4)
+    );
+    println!("wrote {}", out.join("report.json").display());
+    println!("wrote {}", out.join("report.md").display());
+}

@@ -1,0 +1,513 @@
+//! `lutforge sweep`: a grid of cores × targets through the flow, with a
+//! progress bar, parallel points, a cache, tables and plots; or a Makefile
+//! or Slurm array script that runs each point as its own `lutforge flow`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use lutforge_fpga::report::Report;
+use lutforge_fpga::sweep::{SweepPoint, write_sweep};
+use serde::Deserialize;
+
+use crate::args::{CoreArgs, CoreKind, WFormatArg};
+use crate::cmd::flow::{FlowArgs, run_plan};
+use crate::progress::bar;
+
+/// Arguments of `lutforge sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// TOML grid: keys `core`, `target`, `m`, `n`, `k`, `act_bits`, `w_format`, `w_bits`, `max_beats`, `stage_levels`, each a list (flags given here win)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Core kinds, comma-separated
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub core: Vec<CoreKind>,
+    /// Targets, comma-separated
+    #[arg(long, value_delimiter = ',')]
+    pub target: Vec<String>,
+    /// Values of M
+    #[arg(long, value_delimiter = ',')]
+    pub m: Vec<u64>,
+    /// Values of N
+    #[arg(long, value_delimiter = ',')]
+    pub n: Vec<u64>,
+    /// Values of K
+    #[arg(long, value_delimiter = ',')]
+    pub k: Vec<u64>,
+    /// Values of A
+    #[arg(long, value_delimiter = ',')]
+    pub act_bits: Vec<u64>,
+    /// Weight formats
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub w_format: Vec<WFormatArg>,
+    /// Values of B
+    #[arg(long, value_delimiter = ',')]
+    pub w_bits: Vec<u64>,
+    /// Values of max-beats
+    #[arg(long, value_delimiter = ',')]
+    pub max_beats: Vec<u64>,
+    /// Values of stage-levels
+    #[arg(long, value_delimiter = ',')]
+    pub stage_levels: Vec<u64>,
+    /// Clock constraint for every point, MHz [default: the target's]
+    #[arg(long, value_name = "MHZ")]
+    pub freq: Option<f64>,
+    /// Keep multiplies out of DSP blocks
+    #[arg(long)]
+    pub no_dsp: bool,
+    /// Points run at once
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Longest any one tool run may take, seconds
+    #[arg(long, default_value_t = 1800, value_name = "SECONDS")]
+    pub step_timeout: u64,
+    /// Output folder: sweep.csv, sweep.json, sweep.md, plots, and points/ with one flow folder per point
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Instead of running, write a Makefile (`make -jN`) or a Slurm array script with one `lutforge flow` per point
+    #[arg(long, value_enum)]
+    pub emit: Option<Emit>,
+}
+
+/// Scripts a sweep can be written as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// A Makefile: `make -jN` runs the points, `make merge` joins their reports
+    Make,
+    /// A Slurm array job: `sbatch sweep.slurm`, then `lutforge report merge`
+    Slurm,
+}
+
+/// The grid as a TOML file spells it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GridFile {
+    #[serde(default)]
+    core: Vec<CoreKind>,
+    #[serde(default)]
+    target: Vec<String>,
+    #[serde(default)]
+    m: Vec<u64>,
+    #[serde(default)]
+    n: Vec<u64>,
+    #[serde(default)]
+    k: Vec<u64>,
+    #[serde(default)]
+    act_bits: Vec<u64>,
+    #[serde(default)]
+    w_format: Vec<WFormatArg>,
+    #[serde(default)]
+    w_bits: Vec<u64>,
+    #[serde(default)]
+    max_beats: Vec<u64>,
+    #[serde(default)]
+    stage_levels: Vec<u64>,
+}
+
+/// One point of the grid: the flow arguments of one `lutforge flow` run.
+struct Point {
+    label: String,
+    args: FlowArgs,
+}
+
+fn pick<T: Clone>(flag: &[T], file: &[T]) -> Vec<Option<T>> {
+    let v = if flag.is_empty() { file } else { flag };
+    if v.is_empty() {
+        vec![None]
+    } else {
+        v.iter().cloned().map(Some).collect()
+    }
+}
+
+/// The grid's points, in a fixed order (core, target, then each parameter).
+fn points(a: &SweepArgs) -> Result<Vec<Point>> {
+    let file = match &a.config {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read grid `{}`", p.display()))?;
+            toml::from_str::<GridFile>(&text).map_err(|e| {
+                anyhow::anyhow!("grid `{}`: {}", p.display(), e.message().replace('\n', " "))
+            })?
+        }
+        None => GridFile::default(),
+    };
+    let cores = if a.core.is_empty() {
+        file.core.clone()
+    } else {
+        a.core.clone()
+    };
+    let targets = if a.target.is_empty() {
+        file.target.clone()
+    } else {
+        a.target.clone()
+    };
+    if cores.is_empty() || targets.is_empty() {
+        bail!(
+            "a sweep needs at least one --core and one --target (or `core` and `target` lists in --config)"
+        );
+    }
+    let mut out = Vec::new();
+    for &core in &cores {
+        for target in &targets {
+            for m in pick(&a.m, &file.m) {
+                for n in pick(&a.n, &file.n) {
+                    for k in pick(&a.k, &file.k) {
+                        for act in pick(&a.act_bits, &file.act_bits) {
+                            for wf in pick(&a.w_format, &file.w_format) {
+                                for wb in pick(&a.w_bits, &file.w_bits) {
+                                    for mb in pick(&a.max_beats, &file.max_beats) {
+                                        for sl in pick(&a.stage_levels, &file.stage_levels) {
+                                            out.push(point(
+                                                a,
+                                                core,
+                                                target,
+                                                [m, n, k, act, wb, mb, sl],
+                                                wf,
+                                            ));
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if out.len() > 10_000 {
+        bail!(
+            "the grid has {} points; at most 10000 run in one sweep (split it, or use --emit slurm)",
+            out.len()
+        );
+    }
+    Ok(out)
+}
+
+fn point(
+    a: &SweepArgs,
+    core: CoreKind,
+    target: &str,
+    v: [Option<u64>; 7],
+    wf: Option<WFormatArg>,
+) -> Point {
+    let [m, n, k, act, wb, mb, sl] = v;
+    let mut name = core.name().replace('-', "_");
+    for (tag, val) in [
+        ("m", m),
+        ("n", n),
+        ("k", k),
+        ("a", act),
+        ("w", wb),
+        ("b", mb),
+        ("s", sl),
+    ] {
+        if let Some(x) = val {
+            name.push_str(&format!("_{tag}{x}"));
+        }
+    }
+    if let Some(f) = wf {
+        name.push_str(&format!("_{f:?}").to_lowercase());
+    }
+    let params = CoreArgs {
+        config: None,
+        name: Some(name.clone()),
+        m,
+        n,
+        k,
+        act_bits: act,
+        w_format: wf,
+        w_bits: wb,
+        max_beats: mb,
+        stage_levels: sl,
+        core: None,
+    };
+    let args = FlowArgs {
+        core,
+        params,
+        target: target.to_string(),
+        freq: a.freq,
+        no_dsp: a.no_dsp,
+        out: Some(a.out.join("points").join(format!("{name}-{target}"))),
+        step_timeout: a.step_timeout,
+    };
+    Point {
+        label: format!("{name} @ {target}"),
+        args,
+    }
+}
+
+/// The flags of `lutforge flow` that reproduce one point.
+fn flow_command(p: &Point) -> Vec<String> {
+    let a = &p.args;
+    let mut v = vec!["flow".to_string(), a.core.name().to_string()];
+    let c = &a.params;
+    let mut flag = |f: &str, val: Option<String>| {
+        if let Some(x) = val {
+            v.push(format!("--{f}"));
+            v.push(x);
+        }
+    };
+    flag("name", c.name.clone());
+    flag("m", c.m.map(|x| x.to_string()));
+    flag("n", c.n.map(|x| x.to_string()));
+    flag("k", c.k.map(|x| x.to_string()));
+    flag("act-bits", c.act_bits.map(|x| x.to_string()));
+    flag(
+        "w-format",
+        c.w_format.map(|f| format!("{f:?}").to_lowercase()),
+    );
+    flag("w-bits", c.w_bits.map(|x| x.to_string()));
+    flag("max-beats", c.max_beats.map(|x| x.to_string()));
+    flag("stage-levels", c.stage_levels.map(|x| x.to_string()));
+    flag("target", Some(a.target.clone()));
+    flag("freq", a.freq.map(|x| x.to_string()));
+    flag("step-timeout", Some(a.step_timeout.to_string()));
+    flag("out", a.out.as_ref().map(|o| o.display().to_string()));
+    if a.no_dsp {
+        v.push("--no-dsp".into());
+    }
+    v
+}
+
+/// Runs the sweep (or writes its scripts).
+pub fn run(a: &SweepArgs) -> Result<()> {
+    if !(1..=64).contains(&a.jobs) {
+        bail!("--jobs {} is invalid: run 1..=64 points at once", a.jobs);
+    }
+    if a.out.is_file() {
+        bail!(
+            "output folder `{}` is a file; give --out a folder path",
+            a.out.display()
+        );
+    }
+    let pts = points(a)?;
+    for p in &pts {
+        p.args
+            .plan()
+            .with_context(|| format!("point `{}`", p.label))?;
+    }
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create `{}`", a.out.display()))?;
+    if let Some(emit) = a.emit {
+        return emit_scripts(a, &pts, emit);
+    }
+    let progress = bar(pts.len() as u64, "sweep");
+    let queue = Mutex::new(pts.iter().enumerate().collect::<Vec<_>>());
+    let results: Mutex<BTreeMap<usize, Result<(Report, bool), String>>> =
+        Mutex::new(BTreeMap::new());
+    std::thread::scope(|s| {
+        for _ in 0..a.jobs.min(pts.len()) {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().ok().and_then(|mut q| {
+                        if q.is_empty() {
+                            None
+                        } else {
+                            Some(q.remove(0))
+                        }
+                    });
+                    let Some((i, p)) = next else { break };
+                    progress.set_message(p.label.clone());
+                    let r = run_point(p).map_err(|e| format!("{e:#}").replace('\n', " "));
+                    if let Ok(mut m) = results.lock() {
+                        m.insert(i, r);
+                    }
+                    progress.inc(1);
+                }
+            });
+        }
+    });
+    progress.finish_and_clear();
+    let results = results.into_inner().unwrap_or_default();
+    let mut points_ok = Vec::new();
+    let mut failures = Vec::new();
+    let mut cached = 0;
+    for (i, r) in results {
+        match r {
+            Ok((report, from_cache)) => {
+                cached += from_cache as usize;
+                points_ok.push(SweepPoint {
+                    label: pts[i].label.clone(),
+                    report,
+                });
+            }
+            Err(e) => failures.push((pts[i].label.clone(), e)),
+        }
+    }
+    let written = write_sweep(&a.out, "lutforge sweep", &points_ok)?;
+    println!(
+        "{} points: {} measured, {} from the cache, {} failed",
+        pts.len(),
+        points_ok.len() - cached,
+        cached,
+        failures.len()
+    );
+    print!("{}", lutforge_fpga::sweep::markdown_table(&points_ok));
+    for (label, e) in &failures {
+        println!("FAILED {label}: {e}");
+    }
+    for w in written {
+        println!("wrote {}", w.display());
+    }
+    let hard: Vec<_> = failures
+        .iter()
+        .filter(|(_, e)| !e.contains("does not fit"))
+        .collect();
+    if !hard.is_empty() {
+        bail!(
+            "{} of {} points failed (first: {}: {})",
+            hard.len(),
+            pts.len(),
+            hard[0].0,
+            hard[0].1
+        );
+    }
+    Ok(())
+}
+
+/// Runs one point, or takes its report from the cache when its core, target and tools are unchanged.
+fn run_point(p: &Point) -> Result<(Report, bool)> {
+    let plan = p.args.plan()?;
+    let key = cache_key(p)?;
+    let key_file = plan.out.join("cache_key");
+    let report_file = plan.out.join("report.json");
+    if std::fs::read_to_string(&key_file).is_ok_and(|k| k == key)
+        && let Ok(text) = std::fs::read_to_string(&report_file)
+        && let Ok(report) = serde_json::from_str::<Report>(&text)
+    {
+        return Ok((report, true));
+    }
+    let report = run_plan(&plan, &p.args, true, &mut |_| {})?;
+    lutforge_gen::write_atomic(&plan.out, "cache_key", &key)?;
+    Ok((report, false))
+}
+
+/// What decides a point's result: the core's Verilog, the target, the
+/// constraint, DSP use and the tool versions (FNV-1a, printed in hex).
+fn cache_key(p: &Point) -> Result<String> {
+    let plan = p.args.plan()?;
+    let core = plan.spec.generate()?;
+    let verilog = lutforge_gen::render_verilog(&core.module, &plan.spec.header())?;
+    let mut text = format!(
+        "{verilog}\n{}\n{:?}\n{}\n",
+        plan.target.name, p.args.freq, p.args.no_dsp
+    );
+    for t in plan.target.tools() {
+        if let Ok(f) = lutforge_fpga::tools::find(t) {
+            text.push_str(&format!("{} {}\n", t.name(), f.version));
+        }
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in text.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    Ok(format!("{h:016x}\n"))
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./=@,".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+fn emit_scripts(a: &SweepArgs, pts: &[Point], emit: Emit) -> Result<()> {
+    let exe = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "lutforge".into());
+    let reports: Vec<String> = pts.iter().map(|p| report_path(p, &a.out)).collect();
+    let (file, text) = match emit {
+        Emit::Make => {
+            let mut t = format!(
+                "# Generated by lutforge: {} sweep points, one `lutforge flow` each.\n# Run with `make -jN`; `make merge` joins the reports into sweep.*.\nLUTFORGE ?= {}\n\nall: merge\n\n",
+                pts.len(),
+                shell_quote(&exe)
+            );
+            for (p, r) in pts.iter().zip(&reports) {
+                let cmd: Vec<String> = flow_command(p).iter().map(|s| shell_quote(s)).collect();
+                t.push_str(&format!("{r}:\n\t$(LUTFORGE) {}\n\n", cmd.join(" ")));
+            }
+            t.push_str(&format!(
+                "merge: {}\n\t$(LUTFORGE) report merge --out {} {}\n\n.PHONY: all merge\n",
+                reports.join(" "),
+                shell_quote(&a.out.display().to_string()),
+                reports.join(" ")
+            ));
+            ("Makefile", t)
+        }
+        Emit::Slurm => {
+            let mut t = format!(
+                "#!/bin/bash\n# Generated by lutforge: {} sweep points as one Slurm array job.\n# Submit with `sbatch sweep.slurm`; when all tasks are done run:\n#   lutforge report merge --out {} {}/points/*/report.json\n#SBATCH --job-name=lutforge-sweep\n#SBATCH --array=0-{}\n#SBATCH --cpus-per-task=1\nset -euo pipefail\nLUTFORGE=${{LUTFORGE:-{}}}\nCMDS=(\n",
+                pts.len(),
+                shell_quote(&a.out.display().to_string()),
+                shell_quote(&a.out.display().to_string()),
+                pts.len() - 1,
+                shell_quote(&exe)
+            );
+            for p in pts {
+                let cmd: Vec<String> = flow_command(p).iter().map(|s| shell_quote(s)).collect();
+                t.push_str(&format!("  {}\n", shell_quote(&cmd.join(" "))));
+            }
+            t.push_str(")\neval \"$LUTFORGE ${CMDS[$SLURM_ARRAY_TASK_ID]}\"\n");
+            ("sweep.slurm", t)
+        }
+    };
+    let path = lutforge_gen::write_atomic(&a.out, file, &text)?;
+    println!("wrote {} ({} points)", path.display(), pts.len());
+    Ok(())
+}
+
+fn report_path(p: &Point, _out: &Path) -> String {
+    p.args
+        .out
+        .as_ref()
+        .map(|o| o.join("report.json").display().to_string())
+        .unwrap_or_default()
+}
+
+/// Arguments of `lutforge report merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Folder for sweep.csv, sweep.json, sweep.md and the plots
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// report.json files of flow runs
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+}
+
+/// Joins flow reports into one sweep's tables and plots.
+pub fn merge(a: &MergeArgs) -> Result<()> {
+    if a.out.is_file() {
+        bail!(
+            "output folder `{}` is a file; give --out a folder path",
+            a.out.display()
+        );
+    }
+    let mut pts = Vec::new();
+    for path in &a.reports {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read report `{}`", path.display()))?;
+        let report: Report = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("report `{}` does not parse: {e}", path.display()))?;
+        pts.push(SweepPoint {
+            label: format!("{} @ {}", report.core, report.target),
+            report,
+        });
+    }
+    std::fs::create_dir_all(&a.out)
+        .with_context(|| format!("cannot create `{}`", a.out.display()))?;
+    let written = write_sweep(&a.out, "lutforge sweep (merged)", &pts)?;
+    print!("{}", lutforge_fpga::sweep::markdown_table(&pts));
+    for w in written {
+        println!("wrote {}", w.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! `lutforge synth` and `lutforge flow` end to end: real runs on iCE40 and
+//! ECP5 checked against Yosys' and nextpnr's own files, and every way the
+//! flow can be refused or fail, each one line, exit ≠ 0, no report.
+
+mod common;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use common::{assert_one_line_error, lutforge, lutforge_with};
+use lutforge_fpga::tools::{Tool, for_test};
+use serde_json::Value;
+
+const SMALL: [&str; 12] = [
+    "--m",
+    "1",
+    "--n",
+    "1",
+    "--k",
+    "4",
+    "--act-bits",
+    "8",
+    "--w-bits",
+    "4",
+    "--max-beats",
+    "4",
+];
+
+fn flow(target: &str, out: &Path, extra: &[&str]) -> common::Run {
+    let mut args = vec!["flow", "mac-gemv"];
+    args.extend_from_slice(&SMALL);
+    args.extend_from_slice(&[
+        "--name",
+        "macf",
+        "--target",
+        target,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    args.extend_from_slice(extra);
+    lutforge(&args)
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
+    )
+    .unwrap()
+}
+
+/// The report agrees with the tools' own files.
+fn check_against_tools(out: &Path, lut_cells: &[&str]) {
+    let report = json(&out.join("report.json"));
+    for key in [
+        "target",
+        "fmax_mhz",
+        "fmax_constraint_mhz",
+        "resources",
+        "lut4_equiv",
+        "macs_per_cycle",
+        "gops",
+        "gops_per_klut4",
+        "tools",
+        "steps",
+    ] {
+        assert!(report.get(key).is_some(), "report.json has `{key}`");
+    }
+    let stat = json(&out.join("work/stat_harness.json"));
+    let by_type = &stat["modules"]["\\macf_harness"]["num_cells_by_type"];
+    for (cell, n) in by_type.as_object().unwrap() {
+        assert_eq!(
+            &report["resources_total"][cell], n,
+            "{cell} as Yosys counted it"
+        );
+    }
+    let empty = json(&out.join("work/stat_empty_harness.json"));
+    let empty_types = &empty["modules"]["\\macf_empty_harness"]["num_cells_by_type"];
+    for cell in lut_cells {
+        let core = by_type[cell].as_i64().unwrap_or(0) - empty_types[cell].as_i64().unwrap_or(0);
+        assert_eq!(
+            report["resources"][cell].as_i64().unwrap_or(0),
+            core,
+            "{cell}: harness + core − harness"
+        );
+    }
+    let pnr = json(&out.join("work/pnr_harness.json"));
+    let clock = pnr["fmax"].as_object().unwrap().values().next().unwrap();
+    let achieved = clock["achieved"].as_f64().unwrap();
+    assert!(
+        (report["fmax_mhz"].as_f64().unwrap() - achieved).abs() < 0.01,
+        "Fmax as nextpnr reported it"
+    );
+    for (res, u) in pnr["utilization"].as_object().unwrap() {
+        assert_eq!(report["utilization"][res]["used"], u["used"], "{res}");
+    }
+    let gops = 2.0 * report["macs_per_cycle"].as_f64().unwrap() * achieved / 1000.0;
+    assert!((report["gops"].as_f64().unwrap() - gops).abs() < 0.01);
+    assert_eq!(report["macs_per_cycle"].as_f64(), Some(4.0));
+    let bit = report["bitstream"].as_str().expect("bitstream named");
+    assert!(
+        std::fs::metadata(out.join(bit)).unwrap().len() > 1000,
+        "bitstream written"
+    );
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("GOPS per 1 000 LUT4-eq") && md.contains("## Definitions"));
+    for step in [
+        "generate",
+        "verify",
+        "synth",
+        "place_and_route",
+        "bitstream",
+    ] {
+        assert!(report["steps"].get(step).is_some(), "step `{step}` timed");
+    }
+}
+
+#[test]
+fn flow_on_ice40_up5k() {
+    if [Tool::Yosys, Tool::NextpnrIce40, Tool::Icepack]
+        .iter()
+        .any(|&t| for_test(t, "flow ice40").is_none())
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = flow("ice40-up5k", dir.path(), &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    check_against_tools(dir.path(), &["SB_LUT4", "SB_CARRY"]);
+    let report = json(&dir.path().join("report.json"));
+    assert!(report["logic_cells"].as_i64().unwrap() > 0);
+    assert_eq!(
+        report["lut4_equiv"].as_f64(),
+        report["logic_cells"].as_f64()
+    );
+}
+
+#[test]
+fn flow_on_ecp5_25k() {
+    if [Tool::Yosys, Tool::NextpnrEcp5, Tool::Ecppack]
+        .iter()
+        .any(|&t| for_test(t, "flow ecp5").is_none())
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = flow("ecp5-25k", dir.path(), &["--no-dsp"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    check_against_tools(dir.path(), &["LUT4", "CCU2C"]);
+    let report = json(&dir.path().join("report.json"));
+    let res = &report["resources"];
+    let lut4eq = res["LUT4"].as_f64().unwrap_or(0.0) + 2.0 * res["CCU2C"].as_f64().unwrap_or(0.0);
+    assert_eq!(report["lut4_equiv"].as_f64(), Some(lut4eq));
+    assert_eq!(
+        res.get("MULT18X18D").and_then(Value::as_i64).unwrap_or(0),
+        0,
+        "--no-dsp keeps multiplies in LUTs"
+    );
+}
+
+#[test]
+fn synth_only_on_xc7() {
+    if for_test(Tool::Yosys, "synth xc7").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["synth", "mac-gemv"];
+    args.extend_from_slice(&SMALL);
+    args.extend_from_slice(&[
+        "--target",
+        "xc7-synth",
+        "--no-dsp",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let r = lutforge(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let report = json(&dir.path().join("report.json"));
+    assert!(report["fmax_mhz"].is_null() && report["gops"].is_null());
+    assert!(report["lut4_equiv"].as_f64().unwrap() > 10.0);
+    assert!(
+        report["definitions"]["lut4_equiv"]
+            .as_str()
+            .unwrap()
+            .contains("LUT6")
+    );
+}
+
+#[test]
+fn unknown_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let r = flow("ice40-up9k", dir.path(), &[]);
+    assert_one_line_error(&r, "unknown target `ice40-up9k`; use one of ice40-up5k");
+}
+
+#[test]
+fn core_too_big_for_the_device() {
+    if for_test(Tool::Yosys, "fit check").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // 16 multipliers, and a UP5K has 8 DSP blocks.
+    let r = lutforge(&[
+        "synth",
+        "mac-gemv",
+        "--k",
+        "16",
+        "--n",
+        "1",
+        "--target",
+        "ice40-up5k",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_one_line_error(&r, "it needs 16 SB_MAC16, the device has 8");
+    assert!(!dir.path().join("report.json").exists(), "no report");
+}
+
+/// A folder holding a fake `nextpnr-ice40` that answers `--version` and otherwise runs `body`.
+fn fake_nextpnr(body: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "#!/bin/bash\nif [ \"$1\" = \"--version\" ]; then echo 'nextpnr-ice40 -- fake (Version 0.0)'; exit 0; fi\n\
+         while [ $# -gt 0 ]; do if [ \"$1\" = \"--report\" ]; then REPORT=\"$2\"; fi; shift; done\n{body}\n"
+    );
+    let path = dir.path().join("nextpnr-ice40");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    dir
+}
+
+fn flow_with_path(path: String, extra: &[&str]) -> (common::Run, tempfile::TempDir) {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["flow", "mac-gemv"];
+    args.extend_from_slice(&SMALL);
+    args.extend_from_slice(&[
+        "--target",
+        "ice40-up5k",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    args.extend_from_slice(extra);
+    let r = lutforge_with(&args, |c| {
+        c.env("PATH", path);
+    });
+    (r, out)
+}
+
+fn with_fake(fake: &Path) -> String {
+    format!(
+        "{}:{}",
+        fake.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+#[test]
+fn missing_place_and_route_tool() {
+    let Some(yosys) = for_test(Tool::Yosys, "missing tool") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(&yosys.path, dir.path().join("yosys")).unwrap();
+    let (r, out) = flow_with_path(dir.path().display().to_string(), &[]);
+    assert_one_line_error(
+        &r,
+        "nextpnr-ice40 not found on PATH; install it with: apt-get install -y nextpnr-ice40",
+    );
+    assert!(!out.path().join("report.json").exists());
+}
+
+#[test]
+fn failing_tool() {
+    if [Tool::Yosys, Tool::Icepack]
+        .iter()
+        .any(|&t| for_test(t, "failing tool").is_none())
+    {
+        return;
+    }
+    let fake = fake_nextpnr("echo 'ERROR: simulated routing failure' >&2; exit 3");
+    let (r, out) = flow_with_path(with_fake(fake.path()), &[]);
+    assert_one_line_error(
+        &r,
+        "nextpnr-ice40 failed (place and route), exit code 3: ERROR: simulated routing failure",
+    );
+    assert!(!out.path().join("report.json").exists());
+}
+
+#[test]
+fn hanging_tool_is_stopped() {
+    if [Tool::Yosys, Tool::Icepack]
+        .iter()
+        .any(|&t| for_test(t, "hanging tool").is_none())
+    {
+        return;
+    }
+    let fake = fake_nextpnr("sleep 60");
+    let (r, out) = flow_with_path(with_fake(fake.path()), &["--step-timeout", "3"]);
+    assert_one_line_error(&r, "nextpnr-ice40 did not finish within 3 s");
+    assert!(!out.path().join("report.json").exists());
+}
+
+#[test]
+fn report_that_does_not_parse() {
+    if [Tool::Yosys, Tool::Icepack]
+        .iter()
+        .any(|&t| for_test(t, "bad report").is_none())
+    {
+        return;
+    }
+    let fake = fake_nextpnr("echo 'this is not json' > \"$REPORT\"; exit 0");
+    let (r, out) = flow_with_path(with_fake(fake.path()), &[]);
+    assert_one_line_error(&r, "nextpnr report");
+    assert!(r.stderr.contains("not JSON"), "{}", r.stderr);
+    assert!(!out.path().join("report.json").exists());
+}
