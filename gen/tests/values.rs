@@ -54,6 +54,10 @@ fn evaluate(m: &Module, inputs: &[u64]) -> Vec<u64> {
                     w,
                 )
             }
+            &Def::Add3(a, b, c) => {
+                let (x, y, z) = (val(a, &bits), val(b, &bits), val(c, &bits));
+                wrap(x.wrapping_add(y).wrapping_add(z), w)
+            }
             &Def::Compare(op, a, b) => {
                 let (x, y) = (val(a, &bits), val(b, &bits));
                 u64::from(match op {

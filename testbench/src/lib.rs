@@ -9,6 +9,8 @@ pub mod check;
 pub mod cosim;
 pub mod formats;
 pub mod golden;
+pub mod layer;
+pub mod packing;
 pub mod random_circuit;
 pub mod stimulus;
 pub mod traffic;

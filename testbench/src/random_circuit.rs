@@ -83,7 +83,7 @@ impl<R: Rng> Gen<'_, R> {
 
     fn op(&mut self) -> Result<SignalId, BuildError> {
         let a = self.pick();
-        let kind = self.rng.random_range(0..15);
+        let kind = self.rng.random_range(0..16);
         Ok(match kind {
             0..=3 => {
                 let b = self.pick();
@@ -176,6 +176,20 @@ impl<R: Rng> Gen<'_, R> {
                 let ty = random_ty(self.rng, 64);
                 let v = self.rng.random_range(ty.min_value()..=ty.max_value());
                 self.b.constant("k", ty, v)?
+            }
+            14 => {
+                let (b, c) = (self.pick(), self.pick());
+                let min = self
+                    .b
+                    .ty(a)
+                    .width
+                    .max(self.b.ty(b).width)
+                    .max(self.b.ty(c).width);
+                let ty = Ty {
+                    width: (min + self.rng.random_range(0..=3)).min(64),
+                    signed: self.rng.random_bool(0.5),
+                };
+                self.b.add3("add3", ty, a, b, c)?
             }
             _ => {
                 let ty = random_ty(self.rng, 64);

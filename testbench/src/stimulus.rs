@@ -67,6 +67,9 @@ impl StimulusKind {
 /// Why stimulus could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StimulusError {
+    /// Weights could not be packed into the core's encoding.
+    #[error("packing weights: {0}")]
+    Packing(String),
     /// The tile is too large to enumerate.
     #[error(
         "exhaustive stimulus needs M·K·A + N·K·B ≤ {EXHAUSTIVE_MAX_BITS} input bits, this tile has {bits}; use a smaller tile or --stimulus random"

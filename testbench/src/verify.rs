@@ -8,7 +8,8 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::check::{CheckReport, check_stream};
 use crate::formats::WeightFormat;
-use crate::golden::{Shape, run_result};
+use crate::golden::Shape;
+use crate::packing::{WeightEncoding, WeightPacking, repack_run, run_result_encoded};
 use crate::stimulus::{StimulusError, StimulusKind, StimulusSpec, runs, spec_is_exhaustive_small};
 use crate::traffic::{TrafficKind, schedule};
 use crate::vectors::{Outcome, Stream};
@@ -29,6 +30,8 @@ pub struct Plan {
     pub runs: usize,
     /// Seed of everything random.
     pub seed: u64,
+    /// How the core's `in_w` carries the weights (plain codes of `spec`'s format unless packed).
+    pub encoding: WeightEncoding,
 }
 
 /// Longest run the test benches generate; a core's `max_beats` above this is
@@ -42,6 +45,7 @@ impl Plan {
             .into_iter()
             .filter(|&k| k != StimulusKind::Exhaustive || spec_is_exhaustive_small(&spec))
             .collect();
+        let encoding = WeightEncoding::codes(spec.format, spec.w_bits);
         Plan {
             spec,
             stimulus,
@@ -49,7 +53,18 @@ impl Plan {
             streams,
             runs,
             seed,
+            encoding,
         }
+    }
+
+    /// The same plan for a core whose `in_w` carries ternary weights packed as `packing`.
+    pub fn packed(self, packing: WeightPacking) -> Plan {
+        let encoding = match packing {
+            WeightPacking::Codes => self.encoding,
+            WeightPacking::Base3 => WeightEncoding::base3(),
+            WeightPacking::I2s => WeightEncoding::i2s(),
+        };
+        Plan { encoding, ..self }
     }
 }
 
@@ -84,11 +99,19 @@ pub fn cases(plan: &Plan) -> Result<Vec<Case>, StimulusError> {
             };
             for _ in 0..stream_count {
                 let rs = runs(&spec, stimulus, plan.runs, &mut rng)?;
+                let rs = if plan.encoding.packing == WeightPacking::Codes {
+                    rs
+                } else {
+                    rs.iter()
+                        .map(|r| repack_run(spec.shape, plan.encoding, r))
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| StimulusError::Packing(e.to_string()))?
+                };
                 let beats: usize = rs.iter().map(|r| r.beats.len()).sum();
                 let sched = schedule(traffic, 2 * beats + 2 * rs.len() + 16, &mut rng);
                 expected.push(
                     rs.iter()
-                        .map(|r| run_result(spec.shape, spec.format, spec.w_bits, r))
+                        .map(|r| run_result_encoded(spec.shape, plan.encoding, r))
                         .collect(),
                 );
                 streams.push(Stream::new(&rs, sched));

@@ -41,18 +41,8 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
         // Combinational operands come earlier; a register's input may come from anywhere.
         let earlier = |id: SignalId| (id.0 as usize) < i;
         let operands: Vec<SignalId> = match &s.def {
-            Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => vec![],
-            &Def::Unary(_, a) | &Def::Reduce(_, a) | &Def::Shl(a, _) | &Def::Shr(a, _) => vec![a],
-            &Def::Binary(_, a, b) | &Def::Compare(_, a, b) => vec![a, b],
-            &Def::Slice { src, .. } | &Def::Extend { src, .. } => vec![src],
-            Def::Concat(parts) => parts.clone(),
-            &Def::Mux {
-                sel,
-                then,
-                otherwise,
-            } => vec![sel, then, otherwise],
-            &Def::Rom { addr, .. } => vec![addr],
             Def::Reg { .. } => vec![],
+            def => def.operands(),
         };
         if let Some(op) = operands.iter().find(|&&o| !earlier(o)) {
             return problem(format!("operand #{} is not an earlier signal", op.0));
@@ -80,6 +70,9 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
                 ));
             }
             &Def::Binary(_, a, b) if width(a) > w || width(b) > w => {
+                return problem("an operand is wider than the result".into());
+            }
+            &Def::Add3(a, b, c) if width(a) > w || width(b) > w || width(c) > w => {
                 return problem("an operand is wider than the result".into());
             }
             Def::Compare(..) | Def::Reduce(..) if w != 1 => {

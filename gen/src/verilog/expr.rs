@@ -168,6 +168,12 @@ impl<'m> Exprs<'m> {
                 };
                 format!("{x} {sym} {y}")
             }
+            &Def::Add3(a, b, c) => {
+                let x = self.ext_own(a, w);
+                let y = self.ext_own(b, w);
+                let z = self.ext_own(c, w);
+                format!("{x} + {y} + {z}")
+            }
             &Def::Compare(op, a, b) => self.compare(op, a, b),
             &Def::Reduce(op, a) => {
                 let x = self.whole(a);

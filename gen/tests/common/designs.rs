@@ -32,6 +32,8 @@ pub fn comb_ops() -> Result<Module, BuildError> {
         b.xor("xor_u5", u(5), f, bb)?,
         b.add("add_bits", u(2), e, f)?,
         b.add("add_1", u(1), e, f)?,
+        b.add3("add3_s9", s(9), a, bb, f)?,
+        b.add3("add3_u8", u(8), d, e, bb)?,
         b.neg("neg_s6", s(6), a)?,
         b.neg("neg_u3", u(3), bb)?,
         b.neg("neg_f", s(2), f)?,

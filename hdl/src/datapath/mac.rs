@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use crate::ir::{BuildError, ModuleBuilder, Ty};
 
 use super::params::{CommonParams, ParamError, WeightFormat};
-use super::stream::StreamShell;
-use super::tree::{Ranged, adder_tree};
+use super::stream::{StreamShell, WeightBus};
+use super::tree::{Ranged, TreeShape, adder_tree};
 use super::{CoreError, GeneratedCore};
 
 /// Parameters of `mac-gemv`.
@@ -56,7 +56,7 @@ pub fn generate(p: &MacGemvParams) -> Result<GeneratedCore, CoreError> {
     p.validate()?;
     let c = &p.common;
     let mut b = ModuleBuilder::new(&c.name)?;
-    let shell = StreamShell::new(&mut b, c)?;
+    let shell = StreamShell::new(&mut b, c, WeightBus::codes(c))?;
     let a_ty = Ty::signed(c.act_bits);
     let w_ty = Ty::signed(c.w_bits);
     let corners = [
@@ -97,6 +97,7 @@ pub fn generate(p: &MacGemvParams) -> Result<GeneratedCore, CoreError> {
                 terms,
                 shell.en,
                 p.stage_levels,
+                TreeShape::Add2,
             )?;
             stages = 1 + tree.stages;
             sums.push(tree.sum);

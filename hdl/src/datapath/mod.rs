@@ -4,6 +4,7 @@
 pub mod mac;
 pub mod params;
 pub mod stream;
+pub mod ternary;
 pub mod tree;
 
 use crate::ir::{BuildError, Module};

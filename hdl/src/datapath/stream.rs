@@ -26,6 +26,29 @@ pub const PORT_ORDER: [&str; 10] = [
     "out_y",
 ];
 
+/// The layout of `in_w`: `elems` elements of type `ty` (N·K codes of B bits
+/// for plain formats; packed formats choose their own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeightBus {
+    /// Number of elements.
+    pub elems: usize,
+    /// Type of one element.
+    pub ty: Ty,
+}
+
+impl WeightBus {
+    /// N·K plain codes of the common parameters' format and width.
+    pub fn codes(p: &CommonParams) -> WeightBus {
+        WeightBus {
+            elems: p.n * p.k,
+            ty: Ty {
+                width: p.w_bits,
+                signed: p.w_format == WeightFormat::Int,
+            },
+        }
+    }
+}
+
 /// The shell's inputs as the datapath sees them.
 #[derive(Debug, Clone)]
 pub struct StreamShell {
@@ -39,7 +62,7 @@ pub struct StreamShell {
     pub last: SignalId,
     /// Activation elements, index m·K + k.
     pub act: Vec<SignalId>,
-    /// Weight code elements, index n·K + k.
+    /// Weight bus elements (for plain codes, index n·K + k).
     pub w: Vec<SignalId>,
     out_valid: SignalId,
     out_ready: SignalId,
@@ -54,17 +77,17 @@ pub struct ShellTiming {
 
 impl StreamShell {
     /// Declares the contract's ports and the flow-control logic.
-    pub fn new(b: &mut ModuleBuilder, p: &CommonParams) -> Result<StreamShell, BuildError> {
+    pub fn new(
+        b: &mut ModuleBuilder,
+        p: &CommonParams,
+        w_bus: WeightBus,
+    ) -> Result<StreamShell, BuildError> {
         b.clock()?;
         let rst = b.input("rst", Ty::BIT)?;
         let in_valid = b.input("in_valid", Ty::BIT)?;
         let last = b.input("in_last", Ty::BIT)?;
         let act = b.input_vec("in_act", p.m * p.k, Ty::signed(p.act_bits))?;
-        let w_ty = Ty {
-            width: p.w_bits,
-            signed: p.w_format == WeightFormat::Int,
-        };
-        let w = b.input_vec("in_w", p.n * p.k, w_ty)?;
+        let w = b.input_vec("in_w", w_bus.elems, w_bus.ty)?;
         let out_ready = b.input("out_ready", Ty::BIT)?;
         let out_valid = b.reg("out_valid_q", Ty::BIT, Some((rst, 0)))?;
         let idle = b.not("out_empty", Ty::BIT, out_valid)?;

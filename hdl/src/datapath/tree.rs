@@ -23,24 +23,61 @@ pub struct TreeSum {
     pub stages: u32,
 }
 
-/// Adds `terms` pairwise, level by level; after every `stage_levels` levels
-/// (0 = never) every value of that level is registered with enable `en`.
-/// Adders are sized to the exact range of their sums.
+/// How many values one adder of a tree takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TreeShape {
+    /// Two-input adders (best on LUT4 fabrics with carry chains).
+    Add2,
+    /// Three-input adders, one cell each (for LUT6 fabrics).
+    Add3,
+}
+
+impl TreeShape {
+    /// Values per adder.
+    pub fn arity(self) -> usize {
+        match self {
+            TreeShape::Add2 => 2,
+            TreeShape::Add3 => 3,
+        }
+    }
+
+    /// The name the CLI and metadata use.
+    pub fn name(self) -> &'static str {
+        match self {
+            TreeShape::Add2 => "add2",
+            TreeShape::Add3 => "add3",
+        }
+    }
+}
+
+/// Adds `terms` level by level with adders of `shape`; after every
+/// `stage_levels` levels (0 = never) every value of that level is
+/// registered with enable `en`. Adders are sized to the exact range of
+/// their sums.
 pub fn adder_tree(
     b: &mut ModuleBuilder,
     prefix: &str,
     terms: Vec<Ranged>,
     en: SignalId,
     stage_levels: u32,
+    shape: TreeShape,
 ) -> Result<TreeSum, BuildError> {
     let mut level_vals = terms;
     let mut level = 0u32;
     let mut stages = 0u32;
     while level_vals.len() > 1 {
         level += 1;
-        let mut next = Vec::with_capacity(level_vals.len().div_ceil(2));
-        for (i, pair) in level_vals.chunks(2).enumerate() {
-            next.push(match pair {
+        let arity = shape.arity();
+        let mut next = Vec::with_capacity(level_vals.len().div_ceil(arity));
+        for (i, group) in level_vals.chunks(arity).enumerate() {
+            next.push(match group {
+                [x, y, z] => {
+                    let (lo, hi) = (x.lo + y.lo + z.lo, x.hi + y.hi + z.hi);
+                    let ty = Ty::signed_for_range(lo, hi);
+                    let sig = b.add3(&format!("{prefix}_l{level}_{i}"), ty, x.sig, y.sig, z.sig)?;
+                    Ranged { sig, lo, hi }
+                }
                 [x, y] => {
                     let (lo, hi) = (x.lo + y.lo, x.hi + y.hi);
                     let ty = Ty::signed_for_range(lo, hi);
@@ -48,7 +85,7 @@ pub fn adder_tree(
                     Ranged { sig, lo, hi }
                 }
                 [x] => *x,
-                _ => unreachable!("chunks of two"),
+                _ => unreachable!("chunks of at most three"),
             });
         }
         if stage_levels > 0 && level.is_multiple_of(stage_levels) && next.len() > 1 {

@@ -217,6 +217,22 @@ impl ModuleBuilder {
         self.binary(name, BinOp::Add, ty, a, b)
     }
 
+    /// a + b + c as one three-input adder, wrapped to `ty` (operands no wider than `ty`).
+    pub fn add3(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        a: SignalId,
+        b: SignalId,
+        c: SignalId,
+    ) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        for x in [a, b, c] {
+            self.check_fits(name, x, ty.width)?;
+        }
+        Ok(self.push_fresh(name, ty, Def::Add3(a, b, c)))
+    }
+
     /// a − b, wrapped to `ty`.
     pub fn sub(
         &mut self,

@@ -4,7 +4,7 @@
 //! Semantics, exactly (the emitter and the simulator both follow this):
 //! - Every signal has a width (1..=[`MAX_WIDTH`] bits) and a signedness. Its
 //!   *value* is the integer its bits mean under that signedness.
-//! - Arithmetic (`add`, `sub`, `mul`, `neg`) and bitwise ops (`and`, `or`,
+//! - Arithmetic (`add`, `add3`, `sub`, `mul`, `neg`) and bitwise ops (`and`, `or`,
 //!   `xor`, `not`) take the operands' values, extend each by its own
 //!   signedness to the result width, compute, and keep the low result-width
 //!   bits. Operands are never wider than the result: narrowing is an explicit
@@ -189,6 +189,8 @@ pub enum Def {
     Unary(UnOp, SignalId),
     /// A two-operand op.
     Binary(BinOp, SignalId, SignalId),
+    /// a + b + c as one three-input adder (for LUT6 fabrics), wrapped.
+    Add3(SignalId, SignalId, SignalId),
     /// A comparison; the signal is one unsigned bit.
     Compare(CmpOp, SignalId, SignalId),
     /// A reduction; the signal is one unsigned bit.
@@ -261,6 +263,7 @@ impl Def {
             Def::Unary(_, a) | Def::Reduce(_, a) | Def::Shl(a, _) | Def::Shr(a, _) => vec![*a],
             Def::Slice { src, .. } | Def::Extend { src, .. } => vec![*src],
             Def::Binary(_, a, b) | Def::Compare(_, a, b) => vec![*a, *b],
+            Def::Add3(a, b, c) => vec![*a, *b, *c],
             Def::Concat(parts) => parts.clone(),
             Def::Mux {
                 sel,
@@ -301,6 +304,11 @@ impl Def {
             Def::Compare(op, a, b) => {
                 let a = f(*a);
                 Def::Compare(*op, a, f(*b))
+            }
+            Def::Add3(a, b, c) => {
+                let a = f(*a);
+                let b = f(*b);
+                Def::Add3(a, b, f(*c))
             }
             Def::Concat(parts) => Def::Concat(parts.iter().map(|&p| f(p)).collect()),
             Def::Mux {

@@ -102,6 +102,16 @@ pub(crate) fn run_comb(l: &Lanes, comb: &[Instr]) {
                     BinOp::Xor => map2!(l, *dst, *a, *b, |x, y| (ext(x, sa) ^ ext(y, sb)) & m),
                 }
             }
+            Instr::Add3 { dst, a, b, c, mask } => {
+                let (sa, sb, sc, m) = (a.sign, b.sign, c.sign, *mask);
+                let (d, x, y, z) = (l.dst(*dst), l.src(a.slot), l.src(b.slot), l.src(c.slot));
+                for i in 0..d.len() {
+                    d[i] = ext(x[i], sa)
+                        .wrapping_add(ext(y[i], sb))
+                        .wrapping_add(ext(z[i], sc))
+                        & m;
+                }
+            }
             Instr::Un { op, dst, a, mask } => {
                 let (sa, m) = (a.sign, *mask);
                 match op {

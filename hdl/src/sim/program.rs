@@ -35,6 +35,13 @@ pub(crate) enum Instr {
         b: Operand,
         mask: u64,
     },
+    Add3 {
+        dst: u32,
+        a: Operand,
+        b: Operand,
+        c: Operand,
+        mask: u64,
+    },
     Un {
         op: UnOp,
         dst: u32,
@@ -169,6 +176,13 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                     dst,
                     a: own(a.0),
                     b: own(b.0),
+                    mask: m,
+                },
+                Def::Add3(a, b, c) => Instr::Add3 {
+                    dst,
+                    a: own(a.0),
+                    b: own(b.0),
+                    c: own(c.0),
                     mask: m,
                 },
                 Def::Unary(op, a) => Instr::Un {

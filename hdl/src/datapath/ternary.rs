@@ -1,0 +1,342 @@
+//! `ternary-gemv`: the BitNet b1.58 datapath (algorithms.md §3). Each
+//! ternary weight selects +a, −a or 0 for its activation and a tree of
+//! adders sums the K terms of each output; no multiplier anywhere.
+//!
+//! Pipeline: the edge that takes a beat registers the activations and the
+//! decoded weights (two bits each: non-zero, negative); the select is fused
+//! into the first adder level; the tree is registered every `stage_levels`
+//! levels; the stream shell accumulates runs in front of the output register.
+//!
+//! Negation, by default, uses the exact N_neg form: a term is
+//! `(a XOR {A{neg}}) AND {A{nz}}` (that is −a−1 for a −1 weight) and the
+//! count of −1 weights, a popcount tree beside the main tree, is added once.
+//! The `negate` option builds `nz ? (neg ? −a : a) : 0` instead.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
+
+use super::params::{CommonParams, ParamError, WeightFormat};
+use super::stream::{StreamShell, WeightBus};
+use super::tree::{Ranged, TreeShape, adder_tree};
+use super::{CoreError, GeneratedCore};
+
+/// How a −1 weight negates its activation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Negation {
+    /// XOR/AND select and one popcount of the −1 weights added per output (no +1 per term).
+    Nneg,
+    /// A two's-complement negate and a mux per term.
+    Negate,
+}
+
+impl Negation {
+    /// The name the CLI and metadata use.
+    pub fn name(self) -> &'static str {
+        match self {
+            Negation::Nneg => "nneg",
+            Negation::Negate => "negate",
+        }
+    }
+}
+
+/// How ternary weights arrive on `in_w`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WeightPacking {
+    /// The contract's 2-bit codes, N·K of them (00→0, 01→+1, 11→−1, 10→0).
+    Codes,
+    /// Five weights per byte, byte = Σ_{i<5} (w_i + 1)·3^i; N·⌈K/5⌉ bytes (1.6 bits a weight).
+    Base3,
+    /// bitnet.cpp's I2_S code: 2 bits, code = w + 1 (code 3 reads as 0).
+    I2s,
+}
+
+impl WeightPacking {
+    /// The name the CLI and metadata use.
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightPacking::Codes => "codes",
+            WeightPacking::Base3 => "base3",
+            WeightPacking::I2s => "i2s",
+        }
+    }
+
+    /// The `in_w` bus of an N×K tile.
+    pub fn bus(self, n: usize, k: usize) -> WeightBus {
+        match self {
+            WeightPacking::Codes | WeightPacking::I2s => WeightBus {
+                elems: n * k,
+                ty: Ty::unsigned(2),
+            },
+            WeightPacking::Base3 => WeightBus {
+                elems: n * k.div_ceil(5),
+                ty: Ty::unsigned(8),
+            },
+        }
+    }
+}
+
+/// Parameters of `ternary-gemv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TernaryGemvParams {
+    /// Shape, run length and name (`w_format` must be `ternary`, `w_bits` 2).
+    #[serde(flatten)]
+    pub common: CommonParams,
+    /// A register stage after every this many adder-tree levels, 1..=8.
+    pub stage_levels: u32,
+    /// How −1 weights negate.
+    pub negation: Negation,
+    /// Two- or three-input adders.
+    pub tree: TreeShape,
+    /// How weights arrive on `in_w`.
+    pub w_packing: WeightPacking,
+}
+
+impl TernaryGemvParams {
+    /// Checks every limit.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        if self.common.w_format != WeightFormat::Ternary {
+            let what = if self.w_packing == WeightPacking::Codes {
+                "ternary-gemv takes ternary weights; use --w-format ternary".to_string()
+            } else {
+                format!(
+                    "--w-packing {} packs ternary weights; use --w-format ternary",
+                    self.w_packing.name()
+                )
+            };
+            return Err(ParamError {
+                param: "w-format",
+                value: self.common.w_format.name().into(),
+                reason: what,
+            });
+        }
+        self.common.validate()?;
+        if !(1..=8).contains(&self.stage_levels) {
+            return Err(ParamError {
+                param: "stage-levels",
+                value: self.stage_levels.to_string(),
+                reason: "adder-tree levels per register stage must be in 1..=8".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The two bits a ternary weight is decoded into.
+#[derive(Debug, Clone, Copy)]
+struct Trit {
+    nz: SignalId,
+    neg: SignalId,
+}
+
+/// Decodes every weight of the bus into (non-zero, negative) bits, index n·K + k.
+fn decode(
+    b: &mut ModuleBuilder,
+    c: &CommonParams,
+    packing: WeightPacking,
+    w: &[SignalId],
+) -> Result<Vec<Trit>, BuildError> {
+    let mut out = Vec::with_capacity(c.n * c.k);
+    match packing {
+        WeightPacking::Codes | WeightPacking::I2s => {
+            for (i, &code) in w.iter().enumerate() {
+                let (n, k) = (i / c.k, i % c.k);
+                let lo = b.slice(&format!("w_n{n}_k{k}_b0"), code, 0, 1, false)?;
+                let hi = b.slice(&format!("w_n{n}_k{k}_b1"), code, 1, 1, false)?;
+                let trit = if packing == WeightPacking::Codes {
+                    // 01 → +1, 11 → −1, 00 and 10 → 0
+                    let neg = b.and(&format!("neg_n{n}_k{k}"), Ty::BIT, hi, lo)?;
+                    Trit { nz: lo, neg }
+                } else {
+                    // code = w + 1: 00 → −1, 01 → 0, 10 → +1, 11 → 0
+                    let nz = b.not(&format!("nz_n{n}_k{k}"), Ty::BIT, lo)?;
+                    let hi_n = b.not(&format!("w_n{n}_k{k}_b1n"), Ty::BIT, hi)?;
+                    let neg = b.and(&format!("neg_n{n}_k{k}"), Ty::BIT, nz, hi_n)?;
+                    Trit { nz, neg }
+                };
+                out.push(trit);
+            }
+        }
+        WeightPacking::Base3 => {
+            // One ROM per byte: bit 2i = weight i is non-zero, bit 2i+1 = weight i is −1.
+            let table: Vec<i128> = (0..256u32)
+                .map(|byte| {
+                    (0..5).fold(0i128, |acc, i| {
+                        let digit = (byte / 3u32.pow(i)) % 3;
+                        let bits = match digit {
+                            0 => 0b11,
+                            1 => 0b00,
+                            _ => 0b01,
+                        };
+                        acc | (bits << (2 * i))
+                    })
+                })
+                .collect();
+            let groups = c.k.div_ceil(5);
+            for n in 0..c.n {
+                for j in 0..groups {
+                    let rom = b.rom(
+                        &format!("trits_n{n}_g{j}"),
+                        Ty::unsigned(10),
+                        w[n * groups + j],
+                        &table,
+                    )?;
+                    for i in 0..5 {
+                        let k = 5 * j + i;
+                        if k >= c.k {
+                            break;
+                        }
+                        let nz = b.slice(&format!("nz_n{n}_k{k}"), rom, 2 * i as u32, 1, false)?;
+                        let neg =
+                            b.slice(&format!("neg_n{n}_k{k}"), rom, 2 * i as u32 + 1, 1, false)?;
+                        out.push(Trit { nz, neg });
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One term a·w of the dot product, with its value range.
+fn term(
+    b: &mut ModuleBuilder,
+    name: &str,
+    neg_form: Negation,
+    a: SignalId,
+    t: Trit,
+    a_ty: Ty,
+) -> Result<Ranged, BuildError> {
+    let (lo, hi) = (a_ty.min_value(), a_ty.max_value());
+    match neg_form {
+        Negation::Nneg => {
+            let negmask = b.extend(&format!("{name}_negmask"), t.neg, a_ty, true)?;
+            let flipped = b.xor(&format!("{name}_x"), a_ty, a, negmask)?;
+            let nzmask = b.extend(&format!("{name}_nzmask"), t.nz, a_ty, true)?;
+            let sig = b.and(name, a_ty, flipped, nzmask)?;
+            Ok(Ranged { sig, lo, hi })
+        }
+        Negation::Negate => {
+            let wide = Ty::signed(a_ty.width + 1);
+            let minus = b.neg(&format!("{name}_neg"), wide, a)?;
+            let signed = b.mux(&format!("{name}_s"), wide, t.neg, minus, a)?;
+            let zero = b.constant(&format!("{name}_zero"), wide, 0)?;
+            let sig = b.mux(name, wide, t.nz, signed, zero)?;
+            Ok(Ranged { sig, lo, hi: -lo })
+        }
+    }
+}
+
+/// Builds the `ternary-gemv` core.
+pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
+    p.validate()?;
+    let c = &p.common;
+    let mut b = ModuleBuilder::new(&c.name)?;
+    let shell = StreamShell::new(&mut b, c, p.w_packing.bus(c.n, c.k))?;
+    let a_ty = Ty::signed(c.act_bits);
+    // The edge that takes a beat registers the activations and the decoded weights.
+    let act: Vec<SignalId> = shell
+        .act
+        .iter()
+        .enumerate()
+        .map(|(i, &a)| {
+            b.register(
+                &format!("act_m{}_k{}_q", i / c.k, i % c.k),
+                a,
+                Some(shell.en),
+                None,
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    let decoded = decode(&mut b, c, p.w_packing, &shell.w)?;
+    let trits: Vec<Trit> = decoded
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (n, k) = (i / c.k, i % c.k);
+            Ok(Trit {
+                nz: b.register(&format!("nz_n{n}_k{k}_q"), t.nz, Some(shell.en), None)?,
+                neg: b.register(&format!("neg_n{n}_k{k}_q"), t.neg, Some(shell.en), None)?,
+            })
+        })
+        .collect::<Result<_, BuildError>>()?;
+    // Per column, the count of −1 weights (N_neg form only).
+    let mut nneg = Vec::with_capacity(c.n);
+    let mut nneg_stages = None;
+    if p.negation == Negation::Nneg {
+        for n in 0..c.n {
+            let bits = (0..c.k)
+                .map(|k| Ranged {
+                    sig: trits[n * c.k + k].neg,
+                    lo: 0,
+                    hi: 1,
+                })
+                .collect();
+            let count = adder_tree(
+                &mut b,
+                &format!("nneg_n{n}"),
+                bits,
+                shell.en,
+                p.stage_levels,
+                p.tree,
+            )?;
+            nneg_stages = Some(count.stages);
+            nneg.push(count.sum);
+        }
+    }
+    let mut sums = Vec::with_capacity(c.m * c.n);
+    let mut stages = 1;
+    for m in 0..c.m {
+        for n in 0..c.n {
+            let terms = (0..c.k)
+                .map(|k| {
+                    term(
+                        &mut b,
+                        &format!("t_m{m}_n{n}_k{k}"),
+                        p.negation,
+                        act[m * c.k + k],
+                        trits[n * c.k + k],
+                        a_ty,
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let tree = adder_tree(
+                &mut b,
+                &format!("sum_m{m}_n{n}"),
+                terms,
+                shell.en,
+                p.stage_levels,
+                p.tree,
+            )?;
+            stages = 1 + tree.stages;
+            let sum = match nneg.get(n) {
+                Some(count) => {
+                    if nneg_stages != Some(tree.stages) {
+                        return Err(CoreError::Build(BuildError::Invalid {
+                            module: c.name.clone(),
+                            message: "the popcount tree and the adder tree have different register stages".into(),
+                        }));
+                    }
+                    let (lo, hi) = (tree.sum.lo + count.lo, tree.sum.hi + count.hi);
+                    let ty = Ty::signed_for_range(lo, hi);
+                    let sig = b.add(&format!("dot_m{m}_n{n}"), ty, tree.sum.sig, count.sig)?;
+                    Ranged { sig, lo, hi }
+                }
+                None => tree.sum,
+            };
+            sums.push(sum);
+        }
+    }
+    let acc_bits = c.acc_bits();
+    let timing = shell.finish(&mut b, &sums, stages, acc_bits)?;
+    Ok(GeneratedCore {
+        module: b.finish()?,
+        kind: "ternary-gemv",
+        acc_bits,
+        latency: timing.latency,
+        throughput: 1.0,
+        macs_per_cycle: c.macs_per_beat() as f64,
+    })
+}

@@ -1,0 +1,211 @@
+//! `ternary-gemv` against the golden model: every negation form, tree shape,
+//! weight packing and pipelining choice on the Rust simulator over many
+//! shapes (K not a multiple of the tree width or of 5, N > 1, M > 1, A from
+//! 2 to 16), and a representative set in Icarus and Verilator, all under
+//! every stimulus and traffic pattern, reserved codes included.
+
+use lutforge_fpga::tools::for_test;
+use lutforge_gen::{Header, render_verilog};
+use lutforge_hdl::datapath::ternary::{Negation, TernaryGemvParams, WeightPacking, generate};
+use lutforge_hdl::datapath::tree::TreeShape;
+use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+use lutforge_testbench::backend::rust_sim::run_streams;
+use lutforge_testbench::backend::verilog::Simulator;
+use lutforge_testbench::cosim::cosim;
+use lutforge_testbench::packing::WeightPacking as GoldenPacking;
+use lutforge_testbench::traffic::TrafficKind;
+use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
+
+struct Knobs {
+    negation: Negation,
+    tree: TreeShape,
+    packing: WeightPacking,
+    stage_levels: u32,
+}
+
+fn params(
+    name: &str,
+    (m, n, k): (usize, usize, usize),
+    a: u32,
+    beats: u64,
+    kn: &Knobs,
+) -> TernaryGemvParams {
+    TernaryGemvParams {
+        common: CommonParams {
+            name: name.into(),
+            m,
+            n,
+            k,
+            act_bits: a,
+            w_format: WeightFormat::Ternary,
+            w_bits: 2,
+            max_beats: beats,
+        },
+        stage_levels: kn.stage_levels,
+        negation: kn.negation,
+        tree: kn.tree,
+        w_packing: kn.packing,
+    }
+}
+
+fn golden_packing(p: WeightPacking) -> GoldenPacking {
+    match p {
+        WeightPacking::Codes => GoldenPacking::Codes,
+        WeightPacking::Base3 => GoldenPacking::Base3,
+        WeightPacking::I2s => GoldenPacking::I2s,
+    }
+}
+
+fn plan(p: &TernaryGemvParams, streams: usize, runs: usize) -> Plan {
+    Plan::full(spec_for(&p.common), streams, runs, 5).packed(golden_packing(p.w_packing))
+}
+
+const SHAPES: [((usize, usize, usize), u32, u64); 6] = [
+    ((1, 1, 7), 8, 4),
+    ((1, 3, 16), 8, 3),
+    ((2, 2, 11), 4, 5),
+    ((1, 2, 13), 16, 2),
+    ((3, 1, 5), 2, 6),
+    ((1, 1, 1), 8, 3),
+];
+
+#[test]
+fn every_knob_on_the_rust_simulator() {
+    let mut checked = 0;
+    for negation in [Negation::Nneg, Negation::Negate] {
+        for tree in [TreeShape::Add2, TreeShape::Add3] {
+            for packing in [
+                WeightPacking::Codes,
+                WeightPacking::Base3,
+                WeightPacking::I2s,
+            ] {
+                for stage_levels in [1, 2, 3] {
+                    let kn = Knobs {
+                        negation,
+                        tree,
+                        packing,
+                        stage_levels,
+                    };
+                    for (shape, a, beats) in SHAPES {
+                        let p = params("tern", shape, a, beats, &kn);
+                        let core = generate(&p).expect("generates");
+                        for case in cases(&plan(&p, 4, 6)).expect("stimulus") {
+                            let outcomes =
+                                run_streams(&core.module, &case.streams).expect("simulates");
+                            let r = check_case(&case, &outcomes);
+                            assert!(
+                                r.passed(),
+                                "{:?} {:?} {:?} s{} {:?}: {:?}/{:?}: {}",
+                                negation,
+                                tree,
+                                packing,
+                                stage_levels,
+                                shape,
+                                case.stimulus,
+                                case.traffic,
+                                r.summary_with_cols(shape.1)
+                            );
+                            if case.traffic == TrafficKind::Full {
+                                let lat = outcomes
+                                    .iter()
+                                    .zip(&case.streams)
+                                    .flat_map(|(o, s)| o.latencies(s))
+                                    .min();
+                                assert_eq!(lat, Some(core.latency as u64), "metadata latency");
+                            }
+                            checked += r.compared_elements;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 100_000, "{checked} elements compared");
+}
+
+fn cosim_both(p: &TernaryGemvParams) {
+    let core = generate(p).expect("generates");
+    let verilog = render_verilog(&core.module, &Header::default()).expect("renders");
+    let cases = cases(&plan(p, 1, 6)).expect("stimulus");
+    for sim in [Simulator::Icarus, Simulator::Verilator] {
+        if !sim
+            .tools()
+            .iter()
+            .all(|&t| for_test(t, &format!("ternary cosim {}", p.common.name)).is_some())
+        {
+            continue;
+        }
+        let work = tempfile::tempdir().unwrap();
+        let results =
+            cosim(&core.module, &verilog, &cases, sim, work.path(), || {}).expect("co-simulates");
+        for (case, r) in cases.iter().zip(&results) {
+            assert!(
+                r.passed(),
+                "{} {}: {:?}/{:?}: rust {} | hdl {} | {:?}",
+                p.common.name,
+                sim.name(),
+                case.stimulus,
+                case.traffic,
+                r.rust.summary(),
+                r.verilog.summary(),
+                r.disagreements
+            );
+        }
+    }
+}
+
+#[test]
+fn cosim_nneg_codes_add2() {
+    let kn = Knobs {
+        negation: Negation::Nneg,
+        tree: TreeShape::Add2,
+        packing: WeightPacking::Codes,
+        stage_levels: 2,
+    };
+    cosim_both(&params("tern_a", (1, 3, 13), 8, 4, &kn));
+}
+
+#[test]
+fn cosim_negate_base3_add3() {
+    let kn = Knobs {
+        negation: Negation::Negate,
+        tree: TreeShape::Add3,
+        packing: WeightPacking::Base3,
+        stage_levels: 1,
+    };
+    cosim_both(&params("tern_b", (2, 2, 7), 6, 3, &kn));
+}
+
+#[test]
+fn cosim_nneg_i2s_add3_wide_acts() {
+    let kn = Knobs {
+        negation: Negation::Nneg,
+        tree: TreeShape::Add3,
+        packing: WeightPacking::I2s,
+        stage_levels: 3,
+    };
+    cosim_both(&params("tern_c", (1, 2, 9), 16, 5, &kn));
+}
+
+#[test]
+fn cosim_exhaustive_tiny_tile() {
+    // 1·2·2 + 1·2·2 = 8 input bits: every activation and every code, reserved 10 included.
+    let kn = Knobs {
+        negation: Negation::Nneg,
+        tree: TreeShape::Add2,
+        packing: WeightPacking::Codes,
+        stage_levels: 1,
+    };
+    cosim_both(&params("tern_tiny", (1, 1, 2), 2, 2, &kn));
+}
+
+#[test]
+fn cosim_base3_k64() {
+    let kn = Knobs {
+        negation: Negation::Nneg,
+        tree: TreeShape::Add2,
+        packing: WeightPacking::Base3,
+        stage_levels: 2,
+    };
+    cosim_both(&params("tern_k64", (1, 1, 64), 8, 8, &kn));
+}
