@@ -13,6 +13,8 @@ use serde::Deserialize;
 pub enum CoreKind {
     /// Multiplier baseline: int A-bit activations × int B-bit weights by plain multiplies.
     MacGemv,
+    /// BitNet b1.58 adder tree: each ternary weight selects +a, −a or 0, a tree adds.
+    TernaryGemv,
 }
 
 impl CoreKind {
@@ -20,6 +22,7 @@ impl CoreKind {
     pub fn name(self) -> &'static str {
         match self {
             CoreKind::MacGemv => "mac-gemv",
+            CoreKind::TernaryGemv => "ternary-gemv",
         }
     }
 }
@@ -34,6 +37,38 @@ pub enum WFormatArg {
     Binary,
     /// B-bit two's complement.
     Int,
+}
+
+/// How −1 weights negate in ternary-gemv.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NegationArg {
+    /// (a XOR neg) AND nz per term, plus one popcount of the −1 weights per output.
+    Nneg,
+    /// nz ? (neg ? −a : a) : 0 per term.
+    Negate,
+}
+
+/// Adder-tree shapes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TreeArg {
+    /// Two-input adders.
+    Add2,
+    /// Three-input adders.
+    Add3,
+}
+
+/// Ternary weight packings on in_w.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PackingArg {
+    /// The contract's 2-bit ternary codes.
+    Codes,
+    /// Five weights per byte, Σ (w_i + 1)·3^i.
+    Base3,
+    /// bitnet.cpp I2_S: 2 bits, code = w + 1.
+    I2s,
 }
 
 /// Core parameters as flags (all optional; unset ones come from `--config`, then defaults).
@@ -71,6 +106,15 @@ pub struct CoreArgs {
     /// Adder-tree levels per register stage, 1..8 [default: 2]
     #[arg(long, allow_hyphen_values = true)]
     pub stage_levels: Option<u64>,
+    /// ternary-gemv: how −1 weights negate: nneg (XOR/AND and one popcount per output) or negate [default: nneg]
+    #[arg(long, value_enum)]
+    pub negation: Option<NegationArg>,
+    /// ternary-gemv: adders of two inputs (LUT4 fabrics) or three (LUT6 fabrics) [default: add2]
+    #[arg(long, value_enum)]
+    pub tree: Option<TreeArg>,
+    /// ternary-gemv: how weights arrive on in_w: codes (2 bits), base3 (5 per byte, 1.6 bits) or i2s (2 bits, w+1) [default: codes]
+    #[arg(long, value_enum)]
+    pub w_packing: Option<PackingArg>,
     /// In a TOML file only: the core kind the file is for (checked against the command's).
     #[arg(skip)]
     pub core: Option<CoreKind>,
@@ -94,6 +138,9 @@ impl CoreArgs {
             w_bits: self.w_bits.or(file.w_bits),
             max_beats: self.max_beats.or(file.max_beats),
             stage_levels: self.stage_levels.or(file.stage_levels),
+            negation: self.negation.or(file.negation),
+            tree: self.tree.or(file.tree),
+            w_packing: self.w_packing.or(file.w_packing),
             core: file.core,
         })
     }

@@ -6,13 +6,22 @@ use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, por
 use lutforge_hdl::datapath::mac::{self, DEFAULT_STAGE_LEVELS, MacGemvParams};
 use lutforge_hdl::datapath::{CommonParams, GeneratedCore, WeightFormat};
 
-use crate::args::{CoreArgs, CoreKind, WFormatArg, to_u32, to_usize};
+use lutforge_hdl::datapath::ternary::{self, Negation, TernaryGemvParams, WeightPacking};
+use lutforge_hdl::datapath::tree::TreeShape;
+use lutforge_testbench::packing::WeightPacking as GoldenPacking;
+use lutforge_testbench::verify::{Plan, spec_for};
+
+use crate::args::{
+    CoreArgs, CoreKind, NegationArg, PackingArg, TreeArg, WFormatArg, to_u32, to_usize,
+};
 
 /// A core kind with its validated parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CoreSpec {
     /// `mac-gemv`.
     MacGemv(MacGemvParams),
+    /// `ternary-gemv`.
+    TernaryGemv(TernaryGemvParams),
 }
 
 impl CoreSpec {
@@ -33,7 +42,11 @@ impl CoreSpec {
                 file_kind.name()
             );
         }
-        let w_format = match a.w_format.unwrap_or(WFormatArg::Int) {
+        let default_format = match kind {
+            CoreKind::MacGemv => WFormatArg::Int,
+            CoreKind::TernaryGemv => WFormatArg::Ternary,
+        };
+        let w_format = match a.w_format.unwrap_or(default_format) {
             WFormatArg::Ternary => WeightFormat::Ternary,
             WFormatArg::Binary => WeightFormat::Binary,
             WFormatArg::Int => WeightFormat::Int,
@@ -56,13 +69,42 @@ impl CoreSpec {
             w_bits: to_u32("w-bits", a.w_bits.unwrap_or(default_w_bits))?,
             max_beats: a.max_beats.unwrap_or(8),
         };
+        let stage_levels = to_u32(
+            "stage-levels",
+            a.stage_levels.unwrap_or(DEFAULT_STAGE_LEVELS as u64),
+        )?;
         let spec = match kind {
-            CoreKind::MacGemv => CoreSpec::MacGemv(MacGemvParams {
+            CoreKind::MacGemv => {
+                for (flag, given) in [
+                    ("--negation", a.negation.is_some()),
+                    ("--tree", a.tree.is_some()),
+                    ("--w-packing", a.w_packing.is_some()),
+                ] {
+                    if given {
+                        bail!("{flag} does not apply to mac-gemv; it is a ternary-gemv option");
+                    }
+                }
+                CoreSpec::MacGemv(MacGemvParams {
+                    common,
+                    stage_levels,
+                })
+            }
+            CoreKind::TernaryGemv => CoreSpec::TernaryGemv(TernaryGemvParams {
                 common,
-                stage_levels: to_u32(
-                    "stage-levels",
-                    a.stage_levels.unwrap_or(DEFAULT_STAGE_LEVELS as u64),
-                )?,
+                stage_levels,
+                negation: match a.negation.unwrap_or(NegationArg::Nneg) {
+                    NegationArg::Nneg => Negation::Nneg,
+                    NegationArg::Negate => Negation::Negate,
+                },
+                tree: match a.tree.unwrap_or(TreeArg::Add2) {
+                    TreeArg::Add2 => TreeShape::Add2,
+                    TreeArg::Add3 => TreeShape::Add3,
+                },
+                w_packing: match a.w_packing.unwrap_or(PackingArg::Codes) {
+                    PackingArg::Codes => WeightPacking::Codes,
+                    PackingArg::Base3 => WeightPacking::Base3,
+                    PackingArg::I2s => WeightPacking::I2s,
+                },
             }),
         };
         spec.validate()?;
@@ -72,6 +114,7 @@ impl CoreSpec {
     fn validate(&self) -> Result<()> {
         match self {
             CoreSpec::MacGemv(p) => p.validate()?,
+            CoreSpec::TernaryGemv(p) => p.validate()?,
         }
         Ok(())
     }
@@ -80,6 +123,7 @@ impl CoreSpec {
     pub fn kind(&self) -> CoreKind {
         match self {
             CoreSpec::MacGemv(_) => CoreKind::MacGemv,
+            CoreSpec::TernaryGemv(_) => CoreKind::TernaryGemv,
         }
     }
 
@@ -87,6 +131,7 @@ impl CoreSpec {
     pub fn common(&self) -> &CommonParams {
         match self {
             CoreSpec::MacGemv(p) => &p.common,
+            CoreSpec::TernaryGemv(p) => &p.common,
         }
     }
 
@@ -94,6 +139,7 @@ impl CoreSpec {
     pub fn generate(&self) -> Result<GeneratedCore> {
         Ok(match self {
             CoreSpec::MacGemv(p) => mac::generate(p)?,
+            CoreSpec::TernaryGemv(p) => ternary::generate(p)?,
         })
     }
 
@@ -112,6 +158,12 @@ impl CoreSpec {
         ];
         match self {
             CoreSpec::MacGemv(p) => v.push(("stage-levels".into(), p.stage_levels.to_string())),
+            CoreSpec::TernaryGemv(p) => v.extend([
+                ("stage-levels".into(), p.stage_levels.to_string()),
+                ("negation".into(), p.negation.name().into()),
+                ("tree".into(), p.tree.name().into()),
+                ("w-packing".into(), p.w_packing.name().into()),
+            ]),
         }
         v
     }
@@ -159,6 +211,20 @@ impl CoreSpec {
             lutforge_version: LUTFORGE_VERSION.into(),
             contract_version: CONTRACT_VERSION,
             extra,
+        }
+    }
+
+    /// The verification plan for this core: every stimulus under every
+    /// traffic pattern, with the core's weight encoding.
+    pub fn plan(&self, streams: usize, runs: usize, seed: u64) -> Plan {
+        let plan = Plan::full(spec_for(self.common()), streams, runs, seed);
+        match self {
+            CoreSpec::MacGemv(_) => plan,
+            CoreSpec::TernaryGemv(p) => plan.packed(match p.w_packing {
+                WeightPacking::Codes => GoldenPacking::Codes,
+                WeightPacking::Base3 => GoldenPacking::Base3,
+                WeightPacking::I2s => GoldenPacking::I2s,
+            }),
         }
     }
 

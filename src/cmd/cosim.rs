@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use lutforge_testbench::backend::verilog::Simulator;
 use lutforge_testbench::cosim::cosim;
-use lutforge_testbench::verify::{Plan, cases, spec_for};
+use lutforge_testbench::verify::cases;
 
 use crate::args::{CoreArgs, CoreKind};
 use crate::cmd::sim::check_counts;
@@ -63,7 +63,7 @@ pub fn run(args: &CosimArgs) -> Result<()> {
     let core = spec.generate()?;
     println!("{}", spec.describe(&core));
     let verilog = lutforge_gen::render_verilog(&core.module, &spec.header())?;
-    let plan = Plan::full(spec_for(spec.common()), args.streams, args.runs, args.seed);
+    let plan = spec.plan(args.streams, args.runs, args.seed);
     let cases = cases(&plan)?;
     let temp;
     let work = match &args.work {

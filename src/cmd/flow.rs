@@ -11,7 +11,7 @@ use lutforge_fpga::flow::{FlowRequest, run_flow};
 use lutforge_fpga::report::Report;
 use lutforge_fpga::targets::Target;
 use lutforge_testbench::backend::rust_sim::run_streams;
-use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
+use lutforge_testbench::verify::{cases, check_case};
 
 use crate::args::{CoreArgs, CoreKind};
 use crate::cores::CoreSpec;
@@ -151,7 +151,7 @@ pub fn run_plan(
 
 /// A quick check of the core on the Rust simulator against the golden model.
 fn verify(spec: &CoreSpec, module: &lutforge_hdl::ir::Module) -> Result<()> {
-    let plan = Plan::full(spec_for(spec.common()), 4, 8, 1);
+    let plan = spec.plan(4, 8, 1);
     for case in cases(&plan)? {
         let outcomes = run_streams(module, &case.streams)?;
         let report = check_case(&case, &outcomes);

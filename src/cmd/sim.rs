@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use lutforge_testbench::backend::rust_sim::run_streams_traced;
 use lutforge_testbench::check::CheckReport;
-use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
+use lutforge_testbench::verify::{cases, check_case};
 
 use crate::args::{CoreArgs, CoreKind};
 use crate::cores::CoreSpec;
@@ -54,7 +54,7 @@ pub fn run(args: &SimArgs) -> Result<()> {
     let spec = CoreSpec::resolve(args.core, &args.params)?;
     let core = spec.generate()?;
     println!("{}", spec.describe(&core));
-    let plan = Plan::full(spec_for(spec.common()), args.streams, args.runs, args.seed);
+    let plan = spec.plan(args.streams, args.runs, args.seed);
     let cases = cases(&plan)?;
     let mut table = Table::new(&[
         "stimulus",

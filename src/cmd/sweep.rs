@@ -225,6 +225,9 @@ fn point(
         w_bits: wb,
         max_beats: mb,
         stage_levels: sl,
+        negation: None,
+        tree: None,
+        w_packing: None,
         core: None,
     };
     let args = FlowArgs {
