@@ -26,6 +26,8 @@ enum Command {
     Sim(cmd::sim::SimArgs),
     /// Run the emitted Verilog in Icarus or Verilator beside the Rust simulator
     Cosim(cmd::cosim::CosimArgs),
+    /// Run a real layer (weights from .safetensors/.npy) through a ternary core: quantize, stream, check, dequantize
+    RunLayer(cmd::layer::LayerArgs),
     /// Synthesize a core in its characterisation harness with Yosys and report its size
     Synth(cmd::flow::FlowArgs),
     /// Generate, verify, synthesize, place and route a core, pack the bitstream, and report size and Fmax
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         Command::Gen(a) => cmd::gen_core::run(a),
         Command::Sim(a) => cmd::sim::run(a),
         Command::Cosim(a) => cmd::cosim::run(a),
+        Command::RunLayer(a) => cmd::layer::run(a),
         Command::Synth(a) => cmd::flow::run(a, false),
         Command::Flow(a) => cmd::flow::run(a, true),
         Command::Sweep(a) => cmd::sweep::run(a),

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cosim;
 pub mod flow;
 pub mod gen_core;
+pub mod layer;
 pub mod sim;
 pub mod sweep;
 pub mod tools;

@@ -5,7 +5,8 @@
 //! Pipeline: the edge that takes a beat registers the activations and the
 //! decoded weights (two bits each: non-zero, negative); the select is fused
 //! into the first adder level; the tree is registered every `stage_levels`
-//! levels; the stream shell accumulates runs in front of the output register.
+//! levels; the dot product (with N_neg added) is registered; the stream
+//! shell accumulates runs in front of the output register.
 //!
 //! Negation, by default, uses the exact N_neg form: a term is
 //! `(a XOR {A{neg}}) AND {A{nz}}` (that is −a−1 for a −1 weight) and the
@@ -310,7 +311,7 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
                 p.stage_levels,
                 p.tree,
             )?;
-            stages = 1 + tree.stages;
+            stages = 2 + tree.stages;
             let sum = match nneg.get(n) {
                 Some(count) => {
                     if nneg_stages != Some(tree.stages) {
@@ -326,7 +327,9 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
                 }
                 None => tree.sum,
             };
-            sums.push(sum);
+            // The dot product is registered before the accumulator adds it.
+            let sig = b.register(&format!("dot_m{m}_n{n}_q"), sum.sig, Some(shell.en), None)?;
+            sums.push(Ranged { sig, ..sum });
         }
     }
     let acc_bits = c.acc_bits();

@@ -88,7 +88,7 @@ pub fn adder_tree(
                 _ => unreachable!("chunks of at most three"),
             });
         }
-        if stage_levels > 0 && level.is_multiple_of(stage_levels) && next.len() > 1 {
+        if stage_levels > 0 && level.is_multiple_of(stage_levels) {
             stages += 1;
             next = next
                 .into_iter()

@@ -1,0 +1,275 @@
+//! `lutforge run-layer`: a real layer through a generated ternary core. The
+//! weights come from a `.safetensors` or `.npy` file, the activations from
+//! a file or a seeded generator; both are quantized the BitNet b1.58 way,
+//! tiled into runs of beats, streamed through the core (Rust simulator, and
+//! Verilator with `--cosim`), checked result by result against the golden
+//! model, dequantized and compared with the float matmul.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use lutforge_testbench::backend::rust_sim::run_streams;
+use lutforge_testbench::backend::verilog::{Simulator, StreamBench};
+use lutforge_testbench::check::check_stream;
+use lutforge_testbench::formats::WeightFormat;
+use lutforge_testbench::golden::{Beat, Run, Shape};
+use lutforge_testbench::layer::{
+    Matrix, dequantize, error_stats, float_matmul, quantize_activations_absmax,
+    quantize_weights_absmean, random_activations, read_matrix,
+};
+use lutforge_testbench::packing::{WeightEncoding, WeightPacking, run_result_encoded};
+use lutforge_testbench::traffic::Schedule;
+use lutforge_testbench::vectors::Stream;
+
+use crate::args::{CoreArgs, CoreKind};
+use crate::cores::CoreSpec;
+
+/// Arguments of `lutforge run-layer`.
+#[derive(Debug, Args)]
+pub struct LayerArgs {
+    /// Weight matrix, N_total × K_total (a row per output): .safetensors or .npy, float32/float16/bfloat16
+    #[arg(long, value_name = "FILE")]
+    pub weights: PathBuf,
+    /// Tensor name inside a .safetensors file holding several
+    #[arg(long)]
+    pub tensor: Option<String>,
+    /// Activations, tokens × K_total (.npy or .safetensors) [default: random normal, --tokens rows]
+    #[arg(long, value_name = "FILE")]
+    pub acts: Option<PathBuf>,
+    /// Tokens of random activations
+    #[arg(long, default_value_t = 4)]
+    pub tokens: usize,
+    /// Seed of the random activations
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The ternary-gemv tile (K must divide K_total and N must divide N_total; M tokens per beat)
+    #[command(flatten)]
+    pub core: CoreArgs,
+    /// Also stream the layer through the emitted Verilog in Verilator
+    #[arg(long)]
+    pub cosim: bool,
+    /// Clock for the throughput estimate, MHz
+    #[arg(long, value_name = "MHZ")]
+    pub fmax: Option<f64>,
+    /// Take the clock for the throughput estimate from a `lutforge flow` report.json
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+/// Runs the layer and prints what it found; fails on any integer mismatch.
+pub fn run(a: &LayerArgs) -> Result<()> {
+    if !(1..=4096).contains(&a.tokens) {
+        bail!("--tokens {} is invalid: give 1..=4096 tokens", a.tokens);
+    }
+    let w = read_matrix(&a.weights, a.tensor.as_deref())?;
+    let x = match &a.acts {
+        Some(p) => read_matrix(p, None)?,
+        None => random_activations(a.tokens, w.cols, a.seed),
+    };
+    let (n_total, k_total, tokens) = (w.rows, w.cols, x.rows);
+    if x.cols != k_total {
+        bail!(
+            "activations have {} columns but the weights have K_total = {k_total}; they must match",
+            x.cols
+        );
+    }
+    let mut core_args = a.core.clone();
+    let merged = core_args.merged()?;
+    if merged.act_bits.is_some_and(|b| b != 8) {
+        bail!("--act-bits must be 8: run-layer quantizes activations to int8 (BitNet b1.58)");
+    }
+    let k = merged.k.unwrap_or(64.min(k_total as u64)) as usize;
+    let n = merged.n.unwrap_or(1) as usize;
+    let m = merged.m.unwrap_or(1) as usize;
+    if k == 0 || k_total % k != 0 {
+        bail!(
+            "the weights have K_total = {k_total} columns, which --k {k} does not divide; choose a --k that divides {k_total}"
+        );
+    }
+    if n == 0 || n_total % n != 0 {
+        bail!(
+            "the weights have N_total = {n_total} rows, which --n {n} does not divide; choose an --n that divides {n_total}"
+        );
+    }
+    let beats = k_total / k;
+    if merged.max_beats.is_some_and(|mb| (mb as usize) < beats) {
+        bail!(
+            "a row of K_total = {k_total} takes {beats} beats of K = {k}; --max-beats must be at least {beats}"
+        );
+    }
+    core_args.k = Some(k as u64);
+    core_args.n = Some(n as u64);
+    core_args.max_beats = Some(merged.max_beats.unwrap_or(beats as u64));
+    let spec = CoreSpec::resolve(CoreKind::TernaryGemv, &core_args)?;
+    let core = spec.generate()?;
+    println!("{}", spec.describe(&core));
+    let packing = match spec
+        .flags()
+        .iter()
+        .find(|(f, _)| f == "w-packing")
+        .map(|(_, v)| v.as_str())
+    {
+        Some("base3") => WeightPacking::Base3,
+        Some("i2s") => WeightPacking::I2s,
+        _ => WeightPacking::Codes,
+    };
+    let enc = match packing {
+        WeightPacking::Codes => WeightEncoding::codes(WeightFormat::Ternary, 2),
+        WeightPacking::Base3 => WeightEncoding::base3(),
+        WeightPacking::I2s => WeightEncoding::i2s(),
+    };
+
+    let wq = quantize_weights_absmean(&w);
+    let xq = quantize_activations_absmax(&x);
+    let shape = Shape { m, n, k };
+    let groups = tokens.div_ceil(m);
+    let mut runs = Vec::with_capacity(groups * (n_total / n));
+    for g in 0..groups {
+        for tile in 0..n_total / n {
+            let mut run = Run {
+                beats: Vec::with_capacity(beats),
+            };
+            for b in 0..beats {
+                let act = (0..m * k)
+                    .map(|i| {
+                        let (t, kk) = (g * m + i / k, b * k + i % k);
+                        if t < tokens {
+                            xq.q[t * k_total + kk] as i64
+                        } else {
+                            0
+                        }
+                    })
+                    .collect();
+                let values: Vec<i64> = (0..n * k)
+                    .map(|i| wq.q[(tile * n + i / k) * k_total + b * k + i % k] as i64)
+                    .collect();
+                let bus = enc.encode(n, k, &values).context("packing the weights")?;
+                run.beats.push(Beat {
+                    act,
+                    w: bus,
+                    last: b + 1 == beats,
+                });
+            }
+            runs.push(run);
+        }
+    }
+    let expected: Vec<_> = runs
+        .iter()
+        .map(|r| run_result_encoded(shape, enc, r))
+        .collect();
+    let stream = Stream::new(
+        &runs,
+        Schedule {
+            offer: vec![true],
+            ready: vec![true],
+        },
+    );
+    let outcome = run_streams(&core.module, std::slice::from_ref(&stream))?.remove(0);
+    let report = check_stream(&expected, &outcome.observed);
+    if !report.passed() || !outcome.protocol_errors.is_empty() {
+        bail!(
+            "the core disagrees with the golden model on the Rust simulator: {}",
+            report.summary_with_cols(n)
+        );
+    }
+    println!(
+        "Rust simulator: {} results ({} integers), 0 mismatches against the golden model",
+        report.seen_results, report.compared_elements
+    );
+    if a.cosim {
+        let work = tempfile::tempdir().context("cannot create a temporary folder")?;
+        let verilog = lutforge_gen::render_verilog(&core.module, &spec.header())?;
+        eprintln!("building the Verilator bench …");
+        let bench = StreamBench::build(
+            Simulator::Verilator,
+            &core.module,
+            &verilog,
+            std::slice::from_ref(&stream),
+            work.path(),
+        )?;
+        let v = bench.run(&stream, 0)?;
+        let vr = check_stream(&expected, &v.observed);
+        if !vr.passed() || v.observed != outcome.observed {
+            bail!("Verilator disagrees: {}", vr.summary_with_cols(n));
+        }
+        println!(
+            "Verilator: {} results, 0 mismatches, cycle-exact with the Rust simulator",
+            vr.seen_results
+        );
+    }
+
+    // Reassemble acc[token][output] and compare with the float layer.
+    let tiles = n_total / n;
+    let mut acc = vec![0i64; tokens * n_total];
+    for (r, obs) in outcome.observed.iter().enumerate() {
+        let (g, tile) = (r / tiles, r % tiles);
+        for (e, &y) in obs.y.iter().enumerate() {
+            let (mm, nn) = (e / n, e % n);
+            let t = g * m + mm;
+            if t < tokens {
+                acc[t * n_total + tile * n + nn] = y;
+            }
+        }
+    }
+    let y = dequantize(&acc, tokens, n_total, &wq, &xq);
+    let reference = float_matmul(&x, &w);
+    let err = error_stats(&y, &reference);
+    println!(
+        "layer: {tokens} tokens × {k_total} inputs → {n_total} outputs; weight scale mean|W| = {:.6}",
+        wq.scale
+    );
+    println!(
+        "error against the float matmul: max |Δ| {:.5}, mean |Δ| {:.5}, relative ‖Δ‖/‖y‖ {:.4}",
+        err.max_abs, err.mean_abs, err.relative
+    );
+    // The same matmul with the ternary weights in float: what int8 activations alone cost.
+    let w_ternary = Matrix {
+        rows: n_total,
+        cols: k_total,
+        data: wq.q.iter().map(|&q| q as f32 * wq.scale).collect(),
+    };
+    let act = error_stats(&y, &float_matmul(&x, &w_ternary));
+    println!(
+        "error against the float matmul with the ternary weights (int8 activations only): max |Δ| {:.5}, relative {:.4}",
+        act.max_abs, act.relative
+    );
+    let last = outcome.observed.last().map_or(0, |o| o.cycle + 1);
+    println!(
+        "cycles: {last} for {} beats ({} runs of {beats}), latency {}",
+        stream.beats.len(),
+        runs.len(),
+        core.latency
+    );
+    let fmax = match (&a.report, a.fmax) {
+        (Some(p), _) => Some(fmax_from_report(p)?),
+        (None, f) => f,
+    };
+    if let Some(f) = fmax {
+        if !(f > 0.0) {
+            bail!("--fmax {f} is invalid: give a clock in MHz above 0");
+        }
+        let secs = last as f64 / (f * 1e6);
+        let ops = 2.0 * (tokens * n_total * k_total) as f64;
+        println!(
+            "at {f:.1} MHz: {:.3} µs for the layer, {:.0} tokens/s, {:.2} GOPS",
+            secs * 1e6,
+            tokens as f64 / secs,
+            ops / secs / 1e9
+        );
+    }
+    Ok(())
+}
+
+fn fmax_from_report(p: &std::path::Path) -> Result<f64> {
+    let text = std::fs::read_to_string(p)
+        .with_context(|| format!("cannot read report `{}`", p.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("report `{}` does not parse: {e}", p.display()))?;
+    v["fmax_mhz"].as_f64().ok_or_else(|| {
+        anyhow::anyhow!(
+            "report `{}` has no fmax_mhz (was it a `flow` run?)",
+            p.display()
+        )
+    })
+}
