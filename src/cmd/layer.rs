@@ -246,7 +246,7 @@ pub fn run(a: &LayerArgs) -> Result<()> {
         (None, f) => f,
     };
     if let Some(f) = fmax {
-        if !(f > 0.0) {
+        if f.is_nan() || f <= 0.0 {
             bail!("--fmax {f} is invalid: give a clock in MHz above 0");
         }
         let secs = last as f64 / (f * 1e6);
