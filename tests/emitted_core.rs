@@ -9,16 +9,27 @@ use common::{files_in, lutforge};
 use lutforge_fpga::checks::{verilator_lint, yosys_synth};
 use lutforge_fpga::tools::{Tool, for_test};
 
-const EXAMPLES: [&str; 3] = [
+const EXAMPLES: [&str; 5] = [
     "examples/mac_gemv.toml",
     "examples/mac_gemv_k64_int8.toml",
     "examples/mac_gemm_m2.toml",
+    "examples/ternary_gemv.toml",
+    "examples/ternary_gemv_base3.toml",
 ];
+
+/// The core kind an example is for.
+fn kind(example: &str) -> &'static str {
+    if example.contains("ternary") {
+        "ternary-gemv"
+    } else {
+        "mac-gemv"
+    }
+}
 
 fn gen_example(example: &str, out: &std::path::Path) -> serde_json::Value {
     let r = lutforge(&[
         "gen",
-        "mac-gemv",
+        kind(example),
         "--config",
         example,
         "--out",
@@ -65,7 +76,12 @@ fn metadata_states_what_the_contract_asks() {
             p["w_bits"].as_u64().unwrap() as u32,
             p["max_beats"].as_u64().unwrap(),
         );
-        let golden = lutforge_testbench::golden::acc_bits(beats, k, a, 1 << (b - 1));
+        let max_w = if kind(ex) == "ternary-gemv" {
+            1
+        } else {
+            1 << (b - 1)
+        };
+        let golden = lutforge_testbench::golden::acc_bits(beats, k, a, max_w);
         assert_eq!(
             meta["acc_bits"].as_u64().unwrap() as u32,
             golden,

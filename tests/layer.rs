@@ -1,0 +1,179 @@
+//! `lutforge run-layer`: real weight matrices (written by the test as .npy
+//! and .safetensors in float32, float16 and bfloat16) through ternary cores
+//! in every packing, every integer checked, and the bad inputs refused.
+
+mod common;
+
+use common::{assert_one_line_error, lutforge};
+use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_testbench::layer::{Matrix, random_activations, write_npy_f32, write_safetensors};
+
+fn weights(rows: usize, cols: usize, seed: u64) -> Matrix {
+    let mut m = random_activations(rows, cols, seed);
+    for v in &mut m.data {
+        *v *= 0.02;
+    }
+    m
+}
+
+fn layer(args: &[&str]) -> common::Run {
+    let mut v = vec!["run-layer"];
+    v.extend_from_slice(args);
+    lutforge(&v)
+}
+
+#[test]
+fn npy_and_safetensors_in_every_packing() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = weights(8, 96, 3);
+    let npy = dir.path().join("w.npy");
+    write_npy_f32(&npy, &w).unwrap();
+    let st = dir.path().join("w.safetensors");
+    let other = weights(4, 96, 4);
+    for dtype in ["F32", "F16", "BF16"] {
+        write_safetensors(&st, &[("proj.weight", &w), ("other", &other)], dtype).unwrap();
+        let r = layer(&[
+            "--weights",
+            st.to_str().unwrap(),
+            "--tensor",
+            "proj.weight",
+            "--k",
+            "32",
+            "--n",
+            "2",
+            "--tokens",
+            "3",
+        ]);
+        assert_eq!(r.code, 0, "{dtype}: {}", r.stderr);
+        assert!(
+            r.stdout.contains("12 results (24 integers), 0 mismatches"),
+            "{dtype}: {}",
+            r.stdout
+        );
+    }
+    for packing in ["codes", "base3", "i2s"] {
+        let r = layer(&[
+            "--weights",
+            npy.to_str().unwrap(),
+            "--k",
+            "32",
+            "--n",
+            "4",
+            "--m",
+            "2",
+            "--tokens",
+            "5",
+            "--w-packing",
+            packing,
+        ]);
+        assert_eq!(r.code, 0, "{packing}: {}", r.stderr);
+        // 5 tokens in groups of 2 → 3 groups × 2 column tiles = 6 runs.
+        assert!(
+            r.stdout.contains("6 results (48 integers), 0 mismatches"),
+            "{packing}: {}",
+            r.stdout
+        );
+        assert!(r.stdout.contains("relative"), "error figures printed");
+    }
+    let acts = dir.path().join("x.npy");
+    write_npy_f32(&acts, &random_activations(2, 96, 9)).unwrap();
+    let r = layer(&[
+        "--weights",
+        npy.to_str().unwrap(),
+        "--acts",
+        acts.to_str().unwrap(),
+        "--k",
+        "96",
+        "--n",
+        "8",
+        "--fmax",
+        "150",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("at 150.0 MHz"), "{}", r.stdout);
+}
+
+#[test]
+fn the_shipped_example_through_verilator() {
+    if for_test(Tool::Verilator, "run-layer --cosim").is_none() {
+        return;
+    }
+    let r = layer(&[
+        "--weights",
+        "examples/layer_64x256.npy",
+        "--k",
+        "64",
+        "--n",
+        "4",
+        "--tokens",
+        "2",
+        "--w-packing",
+        "base3",
+        "--cosim",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("Verilator: 32 results, 0 mismatches, cycle-exact"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn bad_inputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let npy = dir.path().join("w.npy");
+    write_npy_f32(&npy, &weights(10, 100, 1)).unwrap();
+    let w = npy.to_str().unwrap();
+    assert_one_line_error(
+        &layer(&["--weights", w, "--k", "64"]),
+        "K_total = 100 columns, which --k 64 does not divide",
+    );
+    assert_one_line_error(
+        &layer(&["--weights", w, "--k", "50", "--n", "4"]),
+        "N_total = 10 rows, which --n 4 does not divide",
+    );
+    assert_one_line_error(
+        &layer(&["--weights", w, "--k", "50", "--n", "5", "--max-beats", "1"]),
+        "--max-beats must be at least 2",
+    );
+    assert_one_line_error(
+        &layer(&["--weights", w, "--k", "50", "--n", "5", "--act-bits", "4"]),
+        "--act-bits must be 8",
+    );
+    assert_one_line_error(
+        &layer(&[
+            "--weights",
+            w,
+            "--k",
+            "50",
+            "--n",
+            "5",
+            "--w-packing",
+            "base3",
+            "--w-format",
+            "int",
+        ]),
+        "--w-packing base3 packs ternary weights",
+    );
+    let acts = dir.path().join("x.npy");
+    write_npy_f32(&acts, &random_activations(2, 99, 1)).unwrap();
+    assert_one_line_error(
+        &layer(&[
+            "--weights",
+            w,
+            "--acts",
+            acts.to_str().unwrap(),
+            "--k",
+            "50",
+            "--n",
+            "5",
+        ]),
+        "activations have 99 columns but the weights have K_total = 100",
+    );
+    assert_one_line_error(&layer(&["--weights", "/nonexistent/w.npy"]), "w.npy");
+    let junk = dir.path().join("junk.npy");
+    std::fs::write(&junk, b"\x93NUMPY\x01\x00garbage").unwrap();
+    assert_one_line_error(&layer(&["--weights", junk.to_str().unwrap()]), "junk.npy");
+}
