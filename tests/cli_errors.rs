@@ -71,7 +71,11 @@ fn malformed_and_unknown_key_configs() {
         ("k = \"sixteen\"\n", "invalid type"),
         ("k = 16\nbogus = 3\n", "(line 2): unknown field `bogus`"),
         ("k = [1,\n", "line"),
-        ("core = \"ternary-gemv\"\n", "unknown variant"),
+        ("core = \"lut-gemm\"\n", "unknown variant"),
+        (
+            "core = \"ternary-gemv\"\n",
+            "is for ternary-gemv, not mac-gemv",
+        ),
     ];
     for (text, needle) in cases {
         let cfg = dir.path().join("c.toml");

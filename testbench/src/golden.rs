@@ -108,13 +108,13 @@ pub fn validate_run(shape: Shape, run: &Run) -> Result<(), RunError> {
 /// Exact sum that stays in i128 while it can and spills into a BigInt when
 /// an addition would overflow.
 #[derive(Default)]
-struct ExactSum {
+pub(crate) struct ExactSum {
     small: i128,
     big: BigInt,
 }
 
 impl ExactSum {
-    fn add(&mut self, term: i128) {
+    pub(crate) fn add(&mut self, term: i128) {
         match self.small.checked_add(term) {
             Some(s) => self.small = s,
             None => {
@@ -124,7 +124,7 @@ impl ExactSum {
         }
     }
 
-    fn total(self) -> BigInt {
+    pub(crate) fn total(self) -> BigInt {
         self.big + self.small
     }
 }

@@ -20,7 +20,7 @@ use std::fmt;
 use num_bigint::BigInt;
 
 use crate::formats::WeightFormat;
-use crate::golden::{Beat, Run, Shape};
+use crate::golden::{Beat, ExactSum, Run, Shape};
 
 /// Ternary weights in one base-3 byte.
 const BASE3_GROUP: usize = 5;
@@ -319,29 +319,6 @@ pub enum PackingError {
     },
 }
 
-/// Exact sum that stays in i128 while it can and spills into a BigInt.
-#[derive(Default)]
-struct Sum {
-    small: i128,
-    big: BigInt,
-}
-
-impl Sum {
-    fn add(&mut self, term: i128) {
-        match self.small.checked_add(term) {
-            Some(s) => self.small = s,
-            None => {
-                self.big += self.small;
-                self.small = term;
-            }
-        }
-    }
-
-    fn total(self) -> BigInt {
-        self.big + self.small
-    }
-}
-
 /// The golden result of a run whose beats carry bus elements of this encoding in `Beat::w` (exact, BigInt): Y[m][n] = Σ_beats Σ_k act[m][k]·w[n][k].
 ///
 /// Returns M·N values, index m·N + n. As in [`crate::golden::run_result`],
@@ -356,7 +333,7 @@ pub fn run_result_encoded(shape: Shape, enc: WeightEncoding, run: &Run) -> Vec<B
     let mut out = Vec::with_capacity(m * n);
     for mi in 0..m {
         for ni in 0..n {
-            let mut sum = Sum::default();
+            let mut sum = ExactSum::default();
             for (beat, w) in run.beats.iter().zip(&weights) {
                 for ki in 0..k {
                     let a = beat.act.get(mi * k + ki).copied().unwrap_or(0);

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{BuildError, ModuleBuilder, Ty};
 
-use super::params::{CommonParams, ParamError, WeightFormat};
+use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{StreamShell, WeightBus};
 use super::tree::{Ranged, TreeShape, adder_tree};
 use super::{CoreError, GeneratedCore};
@@ -40,14 +40,7 @@ impl MacGemvParams {
             });
         }
         self.common.validate()?;
-        if !(1..=8).contains(&self.stage_levels) {
-            return Err(ParamError {
-                param: "stage-levels",
-                value: self.stage_levels.to_string(),
-                reason: "adder-tree levels per register stage must be in 1..=8".into(),
-            });
-        }
-        Ok(())
+        validate_stage_levels(self.stage_levels)
     }
 }
 

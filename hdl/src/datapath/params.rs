@@ -186,6 +186,16 @@ impl CommonParams {
     }
 }
 
+/// Checks adder-tree levels per register stage (1..=8), a knob every tree core has.
+pub fn validate_stage_levels(stage_levels: u32) -> Result<(), ParamError> {
+    range(
+        "stage-levels",
+        stage_levels,
+        (1, 8),
+        "adder-tree levels per register stage",
+    )
+}
+
 fn range<T: PartialOrd + std::fmt::Display + Copy>(
     param: &'static str,
     value: T,
