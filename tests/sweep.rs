@@ -170,3 +170,36 @@ fn bad_grids_are_refused() {
         "unknown field `bogus`",
     );
 }
+
+#[test]
+fn ternary_knobs_are_grid_axes() {
+    let dir = tempfile::tempdir().unwrap();
+    let grid = dir.path().join("grid.toml");
+    std::fs::write(
+        &grid,
+        "core = [\"ternary-gemv\"]\ntarget = [\"ecp5-25k\"]\nk = [8, 16]\nnegation = [\"nneg\", \"negate\"]\nw_packing = [\"codes\", \"base3\"]\n",
+    )
+    .unwrap();
+    let r = lutforge(&[
+        "sweep",
+        "--config",
+        grid.to_str().unwrap(),
+        "--tree",
+        "add3",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--emit",
+        "make",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mk = std::fs::read_to_string(dir.path().join("Makefile")).unwrap();
+    assert_eq!(
+        mk.matches("\t$(LUTFORGE) flow ternary-gemv").count(),
+        8,
+        "{mk}"
+    );
+    assert!(
+        mk.contains("--negation negate --tree add3 --w-packing base3"),
+        "{mk}"
+    );
+}

@@ -12,14 +12,14 @@ use lutforge_fpga::report::Report;
 use lutforge_fpga::sweep::{SweepPoint, write_sweep};
 use serde::Deserialize;
 
-use crate::args::{CoreArgs, CoreKind, WFormatArg};
+use crate::args::{CoreArgs, CoreKind, NegationArg, PackingArg, TreeArg, WFormatArg};
 use crate::cmd::flow::{FlowArgs, run_plan};
 use crate::progress::bar;
 
 /// Arguments of `lutforge sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// TOML grid: keys `core`, `target`, `m`, `n`, `k`, `act_bits`, `w_format`, `w_bits`, `max_beats`, `stage_levels`, each a list (flags given here win)
+    /// TOML grid: keys `core`, `target`, `m`, `n`, `k`, `act_bits`, `w_format`, `w_bits`, `max_beats`, `stage_levels`, `negation`, `tree`, `w_packing`, each a list (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Core kinds, comma-separated
@@ -52,6 +52,15 @@ pub struct SweepArgs {
     /// Values of stage-levels
     #[arg(long, value_delimiter = ',')]
     pub stage_levels: Vec<u64>,
+    /// ternary-gemv negation forms
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub negation: Vec<NegationArg>,
+    /// ternary-gemv tree shapes
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub tree: Vec<TreeArg>,
+    /// ternary-gemv weight packings
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub w_packing: Vec<PackingArg>,
     /// Clock constraint for every point, MHz [default: the target's]
     #[arg(long, value_name = "MHZ")]
     pub freq: Option<f64>,
@@ -105,6 +114,12 @@ struct GridFile {
     max_beats: Vec<u64>,
     #[serde(default)]
     stage_levels: Vec<u64>,
+    #[serde(default)]
+    negation: Vec<NegationArg>,
+    #[serde(default)]
+    tree: Vec<TreeArg>,
+    #[serde(default)]
+    w_packing: Vec<PackingArg>,
 }
 
 /// What one point gave: its report and whether it came from the cache, or why it failed.
@@ -152,31 +167,37 @@ fn points(a: &SweepArgs) -> Result<Vec<Point>> {
             "a sweep needs at least one --core and one --target (or `core` and `target` lists in --config)"
         );
     }
+    // The parameter axes, expanded one after the other into every combination.
+    let mut choices = vec![Choice::default()];
+    for (idx, (flag, file_vals)) in [
+        (&a.m, &file.m),
+        (&a.n, &file.n),
+        (&a.k, &file.k),
+        (&a.act_bits, &file.act_bits),
+        (&a.w_bits, &file.w_bits),
+        (&a.max_beats, &file.max_beats),
+        (&a.stage_levels, &file.stage_levels),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        choices = expand(choices, pick(flag, file_vals), |c, v| c.nums[idx] = v);
+    }
+    choices = expand(choices, pick(&a.w_format, &file.w_format), |c, v| {
+        c.w_format = v
+    });
+    choices = expand(choices, pick(&a.negation, &file.negation), |c, v| {
+        c.negation = v
+    });
+    choices = expand(choices, pick(&a.tree, &file.tree), |c, v| c.tree = v);
+    choices = expand(choices, pick(&a.w_packing, &file.w_packing), |c, v| {
+        c.w_packing = v
+    });
     let mut out = Vec::new();
     for &core in &cores {
         for target in &targets {
-            for m in pick(&a.m, &file.m) {
-                for n in pick(&a.n, &file.n) {
-                    for k in pick(&a.k, &file.k) {
-                        for act in pick(&a.act_bits, &file.act_bits) {
-                            for wf in pick(&a.w_format, &file.w_format) {
-                                for wb in pick(&a.w_bits, &file.w_bits) {
-                                    for mb in pick(&a.max_beats, &file.max_beats) {
-                                        for sl in pick(&a.stage_levels, &file.stage_levels) {
-                                            out.push(point(
-                                                a,
-                                                core,
-                                                target,
-                                                [m, n, k, act, wb, mb, sl],
-                                                wf,
-                                            ));
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
+            for c in &choices {
+                out.push(point(a, core, target, c));
             }
         }
     }
@@ -189,14 +210,36 @@ fn points(a: &SweepArgs) -> Result<Vec<Point>> {
     Ok(out)
 }
 
-fn point(
-    a: &SweepArgs,
-    core: CoreKind,
-    target: &str,
-    v: [Option<u64>; 7],
-    wf: Option<WFormatArg>,
-) -> Point {
-    let [m, n, k, act, wb, mb, sl] = v;
+/// One combination of the grid's parameter values (None: the core's default).
+#[derive(Debug, Clone, Default)]
+struct Choice {
+    /// m, n, k, act_bits, w_bits, max_beats, stage_levels.
+    nums: [Option<u64>; 7],
+    w_format: Option<WFormatArg>,
+    negation: Option<NegationArg>,
+    tree: Option<TreeArg>,
+    w_packing: Option<PackingArg>,
+}
+
+/// Every choice with every value of one more axis.
+fn expand<T: Clone>(
+    choices: Vec<Choice>,
+    values: Vec<Option<T>>,
+    set: impl Fn(&mut Choice, Option<T>),
+) -> Vec<Choice> {
+    let mut out = Vec::with_capacity(choices.len() * values.len());
+    for c in choices {
+        for v in &values {
+            let mut c = c.clone();
+            set(&mut c, v.clone());
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn point(a: &SweepArgs, core: CoreKind, target: &str, c: &Choice) -> Point {
+    let [m, n, k, act, wb, mb, sl] = c.nums;
     let mut name = core.name().replace('-', "_");
     for (tag, val) in [
         ("m", m),
@@ -211,8 +254,17 @@ fn point(
             name.push_str(&format!("_{tag}{x}"));
         }
     }
-    if let Some(f) = wf {
-        name.push_str(&format!("_{f:?}").to_lowercase());
+    for knob in [
+        c.w_format.map(|f| format!("{f:?}")),
+        c.negation.map(|f| format!("{f:?}")),
+        c.tree.map(|f| format!("{f:?}")),
+        c.w_packing.map(|f| format!("{f:?}")),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        name.push('_');
+        name.push_str(&knob.to_lowercase());
     }
     let params = CoreArgs {
         config: None,
@@ -221,13 +273,13 @@ fn point(
         n,
         k,
         act_bits: act,
-        w_format: wf,
+        w_format: c.w_format,
         w_bits: wb,
         max_beats: mb,
         stage_levels: sl,
-        negation: None,
-        tree: None,
-        w_packing: None,
+        negation: c.negation,
+        tree: c.tree,
+        w_packing: c.w_packing,
         core: None,
     };
     let args = FlowArgs {
@@ -268,6 +320,15 @@ fn flow_command(p: &Point, out: &str) -> Vec<String> {
     flag("w-bits", c.w_bits.map(|x| x.to_string()));
     flag("max-beats", c.max_beats.map(|x| x.to_string()));
     flag("stage-levels", c.stage_levels.map(|x| x.to_string()));
+    flag(
+        "negation",
+        c.negation.map(|f| format!("{f:?}").to_lowercase()),
+    );
+    flag("tree", c.tree.map(|f| format!("{f:?}").to_lowercase()));
+    flag(
+        "w-packing",
+        c.w_packing.map(|f| format!("{f:?}").to_lowercase()),
+    );
     flag("target", Some(a.target.clone()));
     flag("freq", a.freq.map(|x| x.to_string()));
     flag("step-timeout", Some(a.step_timeout.to_string()));
