@@ -243,9 +243,7 @@ impl Runner<'_> {
             "place and route",
         ) {
             Ok(_) => {}
-            Err(ToolError::Failed { excerpt, .. })
-                if excerpt.contains("only has") || excerpt.contains("Unable to place") =>
-            {
+            Err(ToolError::Failed { excerpt, .. }) if is_does_not_fit(&excerpt) => {
                 return Err(self.pnr_does_not_fit(&excerpt));
             }
             Err(e) => return Err(e.into()),
@@ -525,8 +523,37 @@ fn build_report(
     }
 }
 
+/// True when nextpnr failed because the design does not fit the device.
+fn is_does_not_fit(excerpt: &str) -> bool {
+    [
+        "only has",
+        "Unable to place",
+        "Unable to find legal placement",
+        "utilisation limit",
+        "utilization limit",
+    ]
+    .iter()
+    .any(|p| excerpt.contains(p))
+}
+
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
 const SYNTH_SCRIPT: &str = include_str!("../templates/synth.ys.tera");
+
+#[cfg(test)]
+mod tests {
+    use super::is_does_not_fit;
+
+    #[test]
+    fn recognises_nextpnr_placement_failures() {
+        assert!(is_does_not_fit(
+            "ERROR: Unable to find legal placement for all cells, design is probably at utilisation limit."
+        ));
+        assert!(is_does_not_fit(
+            "ERROR: Design uses 6000 ICESTORM_LC but device only has 5280"
+        ));
+        assert!(!is_does_not_fit("ERROR: simulated routing failure"));
+    }
+}
