@@ -217,14 +217,18 @@ impl CoreSpec {
     /// The verification plan for this core: every stimulus under every
     /// traffic pattern, with the core's weight encoding.
     pub fn plan(&self, streams: usize, runs: usize, seed: u64) -> Plan {
-        let plan = Plan::full(spec_for(self.common()), streams, runs, seed);
+        Plan::full(spec_for(self.common()), streams, runs, seed).packed(self.golden_packing())
+    }
+
+    /// How the golden model reads this core's `in_w` (its own codecs, not `hdl`'s).
+    pub fn golden_packing(&self) -> GoldenPacking {
         match self {
-            CoreSpec::MacGemv(_) => plan,
-            CoreSpec::TernaryGemv(p) => plan.packed(match p.w_packing {
+            CoreSpec::MacGemv(_) => GoldenPacking::Codes,
+            CoreSpec::TernaryGemv(p) => match p.w_packing {
                 WeightPacking::Codes => GoldenPacking::Codes,
                 WeightPacking::Base3 => GoldenPacking::Base3,
                 WeightPacking::I2s => GoldenPacking::I2s,
-            }),
+            },
         }
     }
 

@@ -104,16 +104,7 @@ pub fn run(a: &LayerArgs) -> Result<()> {
     let spec = CoreSpec::resolve(CoreKind::TernaryGemv, &core_args)?;
     let core = spec.generate()?;
     println!("{}", spec.describe(&core));
-    let packing = match spec
-        .flags()
-        .iter()
-        .find(|(f, _)| f == "w-packing")
-        .map(|(_, v)| v.as_str())
-    {
-        Some("base3") => WeightPacking::Base3,
-        Some("i2s") => WeightPacking::I2s,
-        _ => WeightPacking::Codes,
-    };
+    let packing = spec.golden_packing();
     let enc = match packing {
         WeightPacking::Codes => WeightEncoding::codes(WeightFormat::Ternary, 2),
         WeightPacking::Base3 => WeightEncoding::base3(),
