@@ -96,14 +96,5 @@ pub fn generate(p: &MacGemvParams) -> Result<GeneratedCore, CoreError> {
             sums.push(tree.sum);
         }
     }
-    let acc_bits = c.acc_bits();
-    let timing = shell.finish(&mut b, &sums, stages, acc_bits)?;
-    Ok(GeneratedCore {
-        module: b.finish()?,
-        kind: "mac-gemv",
-        acc_bits,
-        latency: timing.latency,
-        throughput: 1.0,
-        macs_per_cycle: c.macs_per_beat() as f64,
-    })
+    shell.finish_core(b, c, "mac-gemv", &sums, stages)
 }

@@ -11,6 +11,7 @@ use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
 
 use super::params::{CommonParams, WeightFormat};
 use super::tree::Ranged;
+use super::{CoreError, GeneratedCore};
 
 /// Port order of every core, as core-contract.md lists it.
 pub const PORT_ORDER: [&str; 10] = [
@@ -163,5 +164,28 @@ impl StreamShell {
         b.output_vec("out_y", &ys)?;
         b.order_ports(&PORT_ORDER);
         Ok(ShellTiming { latency: stages })
+    }
+
+    /// Finishes the shell around `sums` and the module, and states the
+    /// core's facts: ACC from the common parameters, the latency of
+    /// `stages`, one beat per cycle, M·N·K MACs per cycle.
+    pub fn finish_core(
+        self,
+        mut b: ModuleBuilder,
+        c: &CommonParams,
+        kind: &'static str,
+        sums: &[Ranged],
+        stages: u32,
+    ) -> Result<GeneratedCore, CoreError> {
+        let acc_bits = c.acc_bits();
+        let timing = self.finish(&mut b, sums, stages, acc_bits)?;
+        Ok(GeneratedCore {
+            module: b.finish()?,
+            kind,
+            acc_bits,
+            latency: timing.latency,
+            throughput: 1.0,
+            macs_per_cycle: c.macs_per_beat() as f64,
+        })
     }
 }

@@ -325,14 +325,5 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
             sums.push(Ranged { sig, ..sum });
         }
     }
-    let acc_bits = c.acc_bits();
-    let timing = shell.finish(&mut b, &sums, stages, acc_bits)?;
-    Ok(GeneratedCore {
-        module: b.finish()?,
-        kind: "ternary-gemv",
-        acc_bits,
-        latency: timing.latency,
-        throughput: 1.0,
-        macs_per_cycle: c.macs_per_beat() as f64,
-    })
+    shell.finish_core(b, c, "ternary-gemv", &sums, stages)
 }
