@@ -15,6 +15,8 @@ pub enum CoreKind {
     MacGemv,
     /// BitNet b1.58 adder tree: each ternary weight selects +a, −a or 0, a tree adds.
     TernaryGemv,
+    /// LUT Tensor Core: a shared table of ±1 partial sums per g activations, indexed by weight bit-planes.
+    LutGemm,
 }
 
 impl CoreKind {
@@ -23,6 +25,7 @@ impl CoreKind {
         match self {
             CoreKind::MacGemv => "mac-gemv",
             CoreKind::TernaryGemv => "ternary-gemv",
+            CoreKind::LutGemm => "lut-gemm",
         }
     }
 }
@@ -94,7 +97,7 @@ pub struct CoreArgs {
     /// Activation bits, A (signed) [default: 8]
     #[arg(long, allow_hyphen_values = true)]
     pub act_bits: Option<u64>,
-    /// Weight format [default: int for mac-gemv]
+    /// Weight format [default: int for mac-gemv and lut-gemm, ternary for ternary-gemv]
     #[arg(long, value_enum)]
     pub w_format: Option<WFormatArg>,
     /// Weight bits, B (int: 2..8; fixed by ternary and binary) [default: 4]
@@ -115,6 +118,15 @@ pub struct CoreArgs {
     /// ternary-gemv: how weights arrive on in_w: codes (2 bits), base3 (5 per byte, 1.6 bits) or i2s (2 bits, w+1) [default: codes]
     #[arg(long, value_enum)]
     pub w_packing: Option<PackingArg>,
+    /// lut-gemm: activations per table, g, 2..6 (a table has 2^(g−1) entries) [default: 4]
+    #[arg(long, allow_hyphen_values = true)]
+    pub group: Option<u64>,
+    /// lut-gemm: allow K that is not a multiple of g by padding the last group with zero activations
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub pad_k: Option<bool>,
+    /// lut-gemm: one weight bit-plane a cycle (a beat every B cycles) instead of all planes at once [default: false]
+    #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
+    pub bit_serial: Option<bool>,
     /// In a TOML file only: the core kind the file is for (checked against the command's).
     #[arg(skip)]
     pub core: Option<CoreKind>,
@@ -141,6 +153,9 @@ impl CoreArgs {
             negation: self.negation.or(file.negation),
             tree: self.tree.or(file.tree),
             w_packing: self.w_packing.or(file.w_packing),
+            group: self.group.or(file.group),
+            pad_k: self.pad_k.or(file.pad_k),
+            bit_serial: self.bit_serial.or(file.bit_serial),
             core: file.core,
         })
     }

@@ -6,6 +6,7 @@ use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, por
 use lutforge_hdl::datapath::mac::{self, DEFAULT_STAGE_LEVELS, MacGemvParams};
 use lutforge_hdl::datapath::{CommonParams, GeneratedCore, WeightFormat};
 
+use lutforge_hdl::datapath::lut::{self, LutGemmParams};
 use lutforge_hdl::datapath::ternary::{self, Negation, TernaryGemvParams, WeightPacking};
 use lutforge_hdl::datapath::tree::TreeShape;
 use lutforge_testbench::packing::WeightPacking as GoldenPacking;
@@ -22,6 +23,8 @@ pub enum CoreSpec {
     MacGemv(MacGemvParams),
     /// `ternary-gemv`.
     TernaryGemv(TernaryGemvParams),
+    /// `lut-gemm`.
+    LutGemm(LutGemmParams),
 }
 
 impl CoreSpec {
@@ -43,7 +46,7 @@ impl CoreSpec {
             );
         }
         let default_format = match kind {
-            CoreKind::MacGemv => WFormatArg::Int,
+            CoreKind::MacGemv | CoreKind::LutGemm => WFormatArg::Int,
             CoreKind::TernaryGemv => WFormatArg::Ternary,
         };
         let w_format = match a.w_format.unwrap_or(default_format) {
@@ -73,22 +76,39 @@ impl CoreSpec {
             "stage-levels",
             a.stage_levels.unwrap_or(DEFAULT_STAGE_LEVELS as u64),
         )?;
-        let spec = match kind {
-            CoreKind::MacGemv => {
-                for (flag, given) in [
-                    ("--negation", a.negation.is_some()),
-                    ("--tree", a.tree.is_some()),
-                    ("--w-packing", a.w_packing.is_some()),
-                ] {
-                    if given {
-                        bail!("{flag} does not apply to mac-gemv; it is a ternary-gemv option");
-                    }
-                }
-                CoreSpec::MacGemv(MacGemvParams {
-                    common,
-                    stage_levels,
-                })
+        let ternary_flags = [
+            ("--negation", a.negation.is_some()),
+            ("--tree", a.tree.is_some()),
+            ("--w-packing", a.w_packing.is_some()),
+        ];
+        let lut_flags = [
+            ("--group", a.group.is_some()),
+            ("--pad-k", a.pad_k.is_some()),
+            ("--bit-serial", a.bit_serial.is_some()),
+        ];
+        for (owner, flags) in [("ternary-gemv", ternary_flags), ("lut-gemm", lut_flags)] {
+            if owner == kind.name() {
+                continue;
             }
+            if let Some((flag, _)) = flags.iter().find(|(_, given)| *given) {
+                bail!(
+                    "{flag} does not apply to {}; it is a {owner} option",
+                    kind.name()
+                );
+            }
+        }
+        let spec = match kind {
+            CoreKind::LutGemm => CoreSpec::LutGemm(LutGemmParams {
+                common,
+                group: to_u32("group", a.group.unwrap_or(lut::DEFAULT_GROUP as u64))?,
+                pad_k: a.pad_k.unwrap_or(false),
+                bit_serial: a.bit_serial.unwrap_or(false),
+                stage_levels,
+            }),
+            CoreKind::MacGemv => CoreSpec::MacGemv(MacGemvParams {
+                common,
+                stage_levels,
+            }),
             CoreKind::TernaryGemv => CoreSpec::TernaryGemv(TernaryGemvParams {
                 common,
                 stage_levels,
@@ -115,6 +135,7 @@ impl CoreSpec {
         match self {
             CoreSpec::MacGemv(p) => p.validate()?,
             CoreSpec::TernaryGemv(p) => p.validate()?,
+            CoreSpec::LutGemm(p) => p.validate()?,
         }
         Ok(())
     }
@@ -124,6 +145,7 @@ impl CoreSpec {
         match self {
             CoreSpec::MacGemv(_) => CoreKind::MacGemv,
             CoreSpec::TernaryGemv(_) => CoreKind::TernaryGemv,
+            CoreSpec::LutGemm(_) => CoreKind::LutGemm,
         }
     }
 
@@ -132,6 +154,7 @@ impl CoreSpec {
         match self {
             CoreSpec::MacGemv(p) => &p.common,
             CoreSpec::TernaryGemv(p) => &p.common,
+            CoreSpec::LutGemm(p) => &p.common,
         }
     }
 
@@ -140,6 +163,7 @@ impl CoreSpec {
         Ok(match self {
             CoreSpec::MacGemv(p) => mac::generate(p)?,
             CoreSpec::TernaryGemv(p) => ternary::generate(p)?,
+            CoreSpec::LutGemm(p) => lut::generate(p)?,
         })
     }
 
@@ -163,6 +187,12 @@ impl CoreSpec {
                 ("negation".into(), p.negation.name().into()),
                 ("tree".into(), p.tree.name().into()),
                 ("w-packing".into(), p.w_packing.name().into()),
+            ]),
+            CoreSpec::LutGemm(p) => v.extend([
+                ("stage-levels".into(), p.stage_levels.to_string()),
+                ("group".into(), p.group.to_string()),
+                ("pad-k".into(), p.pad_k.to_string()),
+                ("bit-serial".into(), p.bit_serial.to_string()),
             ]),
         }
         v
@@ -200,6 +230,21 @@ impl CoreSpec {
             serde_json::json!(core.macs_per_cycle),
         );
         extra.insert("command".into(), serde_json::json!(self.command_line()));
+        if let CoreSpec::LutGemm(p) = self {
+            let planes = p.plane_format().planes();
+            extra.insert(
+                "lut".into(),
+                serde_json::json!({
+                    "k_padded": p.k_padded(),
+                    "planes": planes,
+                    "cycles_per_beat": if p.is_serial() { planes } else { 1 },
+                    "table_module": format!("{}_table", p.common.name),
+                    "tables": p.common.m * p.k_padded() / p.group as usize,
+                    "table_entries": 1u32 << (p.group - 1),
+                    "index_fold": "online: top index bit = sign, other bits XOR its inverse",
+                }),
+            );
+        }
         CoreMetadata {
             top: core.module.name.clone(),
             kind: core.kind.into(),
@@ -223,7 +268,7 @@ impl CoreSpec {
     /// How the golden model reads this core's `in_w` (its own codecs, not `hdl`'s).
     pub fn golden_packing(&self) -> GoldenPacking {
         match self {
-            CoreSpec::MacGemv(_) => GoldenPacking::Codes,
+            CoreSpec::MacGemv(_) | CoreSpec::LutGemm(_) => GoldenPacking::Codes,
             CoreSpec::TernaryGemv(p) => match p.w_packing {
                 WeightPacking::Codes => GoldenPacking::Codes,
                 WeightPacking::Base3 => GoldenPacking::Base3,
@@ -235,7 +280,7 @@ impl CoreSpec {
     /// A one-line description: kind, name and shape.
     pub fn describe(&self, core: &GeneratedCore) -> String {
         let c = self.common();
-        format!(
+        let base = format!(
             "{} `{}`: M={} N={} K={} A={} W={}{} max_beats={} → ACC={} bits, latency {} cycles, {} MACs/cycle",
             self.kind().name(),
             c.name,
@@ -249,11 +294,33 @@ impl CoreSpec {
             core.acc_bits,
             core.latency,
             core.macs_per_cycle
-        )
+        );
+        match self {
+            CoreSpec::LutGemm(p) => {
+                let mut extra = format!(", g={}", p.group);
+                if p.is_serial() {
+                    extra.push_str(&format!(
+                        ", bit-serial: a beat every {} cycles",
+                        p.plane_format().planes()
+                    ));
+                }
+                if p.k_padded() != c.k {
+                    extra.push_str(&format!(
+                        ", K padded to {} with zero activations",
+                        p.k_padded()
+                    ));
+                }
+                base + &extra
+            }
+            _ => base,
+        }
     }
 }
 
 fn param_value(v: &str) -> serde_json::Value {
+    if let Ok(b) = v.parse::<bool>() {
+        return serde_json::Value::from(b);
+    }
     v.parse::<u64>()
         .map(serde_json::Value::from)
         .unwrap_or_else(|_| serde_json::Value::from(v))

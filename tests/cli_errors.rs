@@ -71,7 +71,7 @@ fn malformed_and_unknown_key_configs() {
         ("k = \"sixteen\"\n", "invalid type"),
         ("k = 16\nbogus = 3\n", "(line 2): unknown field `bogus`"),
         ("k = [1,\n", "line"),
-        ("core = \"lut-gemm\"\n", "unknown variant"),
+        ("core = \"fft-core\"\n", "unknown variant"),
         (
             "core = \"ternary-gemv\"\n",
             "is for ternary-gemv, not mac-gemv",
@@ -121,4 +121,56 @@ fn sim_and_cosim_counts_are_checked() {
         &lutforge(&["sim", "mac-gemv", "--runs", "0"]),
         "--runs 0 is invalid",
     );
+}
+
+#[test]
+fn lut_gemm_parameters_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for (flags, needle) in [
+        (&["--group", "1"][..], "group = 1 is invalid"),
+        (&["--group", "7"][..], "group = 7 is invalid"),
+        (&["--group", "0"][..], "group = 0 is invalid"),
+        (&["--k", "10"][..], "--pad-k"),
+        (
+            &["--k", "10", "--group", "3"][..],
+            "not a multiple of the group size 3",
+        ),
+        (&["--w-bits", "5"][..], "w-bits = 5 is invalid"),
+        (&["--w-bits", "1"][..], "w-bits = 1 is invalid"),
+        (
+            &["--w-format", "binary", "--w-bits", "2"][..],
+            "1-bit codes",
+        ),
+        (
+            &["--w-format", "ternary", "--w-bits", "4"][..],
+            "2-bit codes",
+        ),
+        (&["--negation", "nneg"][..], "ternary-gemv option"),
+        (&["--name", "module"][..], "keyword"),
+        (&["--bit-serial", "maybe"][..], "maybe"),
+    ] {
+        let mut args = vec!["gen", "lut-gemm", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(flags);
+        let r = lutforge(&args);
+        assert_one_line_error(&r, needle);
+        assert!(files_in(&out).is_empty(), "no file written for {flags:?}");
+    }
+    // The lut-gemm knobs belong to it alone.
+    for kind in ["mac-gemv", "ternary-gemv"] {
+        let r = lutforge(&["gen", kind, "--bit-serial", "--out", out.to_str().unwrap()]);
+        assert_one_line_error(&r, "lut-gemm option");
+    }
+    // Padding allowed: generated, and said so.
+    let r = lutforge(&[
+        "gen",
+        "lut-gemm",
+        "--k",
+        "10",
+        "--pad-k",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("K padded to 12"), "{}", r.stdout);
 }

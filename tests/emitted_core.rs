@@ -9,18 +9,22 @@ use common::{files_in, lutforge};
 use lutforge_fpga::checks::{verilator_lint, yosys_synth};
 use lutforge_fpga::tools::{Tool, for_test};
 
-const EXAMPLES: [&str; 5] = [
+const EXAMPLES: [&str; 7] = [
     "examples/mac_gemv.toml",
     "examples/mac_gemv_k64_int8.toml",
     "examples/mac_gemm_m2.toml",
     "examples/ternary_gemv.toml",
     "examples/ternary_gemv_base3.toml",
+    "examples/lut_gemm.toml",
+    "examples/lut_gemm_serial.toml",
 ];
 
 /// The core kind an example is for.
 fn kind(example: &str) -> &'static str {
     if example.contains("ternary") {
         "ternary-gemv"
+    } else if example.contains("lut_gemm") {
+        "lut-gemm"
     } else {
         "mac-gemv"
     }
@@ -76,7 +80,7 @@ fn metadata_states_what_the_contract_asks() {
             p["w_bits"].as_u64().unwrap() as u32,
             p["max_beats"].as_u64().unwrap(),
         );
-        let max_w = if kind(ex) == "ternary-gemv" {
+        let max_w = if kind(ex) == "ternary-gemv" || p["w_format"] != "int" {
             1
         } else {
             1 << (b - 1)

@@ -1,4 +1,4 @@
-//! Formal check of `ternary-gemv` on a tiny tile (K = 4, A = 4): Yosys'
+//! Formal check of `ternary-gemv` (K = 4) and `lut-gemm` (K = 2, int2, g = 2) at A = 4: Yosys'
 //! SAT solver proves the emitted core equivalent to a behavioural spec this
 //! test writes from the core contract (ternary codes, run accumulation, the
 //! valid/ready rules and the metadata's latency), over every input sequence
@@ -13,25 +13,44 @@ use std::path::Path;
 use common::lutforge;
 use lutforge_fpga::tools::{Tool, for_test};
 
-const K: usize = 4;
 const A: usize = 4;
+
+/// A weight format as the spec reads it: code width and the Verilog
+/// expression of the term w·a for code `c` and activation `a`.
+struct Format {
+    bits: usize,
+    term: &'static str,
+}
+
+const TERNARY: Format = Format {
+    bits: 2,
+    term: "(c == 2'b01) ? a : (c == 2'b11) ? -a : 0",
+};
+
+const INT2: Format = Format {
+    bits: 2,
+    term: "(c == 2'b01) ? a : (c == 2'b10) ? -(a + a) : (c == 2'b11) ? -a : 0",
+};
 
 /// The contract as Verilog: decode each code, sum a·w, pipeline `latency`
 /// stages moved by `en = !out_valid | out_ready`, accumulate runs, hold the result.
-fn spec(acc: usize, latency: usize) -> String {
+fn spec(acc: usize, latency: usize, f: &Format, k: usize) -> String {
     let mut v = String::new();
     v.push_str(&format!(
         "module spec (\n    input wire clk, input wire rst,\n    input wire in_valid, output wire in_ready, input wire in_last,\n    input wire [{}:0] in_act, input wire [{}:0] in_w,\n    output wire out_valid, input wire out_ready, output wire [{}:0] out_y\n);\n",
-        K * A - 1,
-        K * 2 - 1,
+        k * A - 1,
+        k * f.bits - 1,
         acc - 1
     ));
     v.push_str(&format!(
-        "    function signed [{a1}:0] dot(input [{}:0] act, input [{}:0] w);\n        integer k;\n        reg signed [{}:0] a;\n        reg [1:0] c;\n        begin\n            dot = 0;\n            for (k = 0; k < {K}; k = k + 1) begin\n                a = act[k*{A} +: {A}];\n                c = w[k*2 +: 2];\n                if (c == 2'b01) dot = dot + a;\n                else if (c == 2'b11) dot = dot - a;\n            end\n        end\n    endfunction\n",
-        K * A - 1,
-        K * 2 - 1,
+        "    function signed [{a1}:0] dot(input [{}:0] act, input [{}:0] w);\n        integer k;\n        reg signed [{}:0] a;\n        reg [{}:0] c;\n        begin\n            dot = 0;\n            for (k = 0; k < {k}; k = k + 1) begin\n                a = act[k*{A} +: {A}];\n                c = w[k*{b} +: {b}];\n                dot = dot + ({term});\n            end\n        end\n    endfunction\n",
+        k * A - 1,
+        k * f.bits - 1,
         A - 1,
-        a1 = acc - 1
+        f.bits - 1,
+        a1 = acc - 1,
+        b = f.bits,
+        term = f.term,
     ));
     v.push_str("    reg out_valid_q, first;\n    wire en = !out_valid_q || out_ready;\n    assign in_ready = en;\n    assign out_valid = out_valid_q;\n");
     for s in 1..=latency {
@@ -66,9 +85,9 @@ fn spec(acc: usize, latency: usize) -> String {
     v
 }
 
-fn prove(dir: &Path, core_file: &str) -> (bool, String) {
+fn prove(dir: &Path, core_file: &str, top: &str, seq: usize) -> (bool, String) {
     let script = format!(
-        "read_verilog {core_file}; read_verilog spec.v; prep; miter -equiv -flatten -make_outputs spec tern miter; hierarchy -top miter; flatten; opt -full; sat -verify -prove trigger 0 -set-init-zero -seq 6 miter"
+        "read_verilog {core_file}; read_verilog spec.v; prep; miter -equiv -flatten -make_outputs spec {top} miter; hierarchy -top miter; flatten; opt -full; sat -verify -prove trigger 0 -set-init-zero -seq {seq} miter"
     );
     let out = std::process::Command::new("yosys")
         .args(["-q", "-p", &script])
@@ -116,9 +135,9 @@ fn ternary_core_equals_the_contract_and_a_broken_one_does_not() {
         meta["latency"].as_u64().unwrap() as usize,
     );
     assert!(latency >= 1);
-    std::fs::write(dir.path().join("spec.v"), spec(acc, latency)).unwrap();
+    std::fs::write(dir.path().join("spec.v"), spec(acc, latency, &TERNARY, 4)).unwrap();
 
-    let (ok, text) = prove(dir.path(), "tern.v");
+    let (ok, text) = prove(dir.path(), "tern.v", "tern", 6);
     assert!(ok, "the core must equal the spec:\n{text}");
 
     // Break one adder of the tree: the proof must find a counterexample.
@@ -130,9 +149,70 @@ fn ternary_core_equals_the_contract_and_a_broken_one_does_not() {
     let broken = core.replacen(line, &line.replacen(" + ", " - ", 1), 1);
     assert_ne!(broken, core);
     std::fs::write(dir.path().join("broken.v"), broken).unwrap();
-    let (ok, text) = prove(dir.path(), "broken.v");
+    let (ok, text) = prove(dir.path(), "broken.v", "tern", 6);
     assert!(
         !ok && text.contains("proof did fail"),
         "a broken core must fail the proof:\n{text}"
+    );
+}
+
+/// The same proof for `lut-gemm` (bit-parallel, int2 weights as offset-binary
+/// bit-planes, g = 2, so two tables, the index fold and the Σa correction):
+/// the table method equals plain mpGEMM; a table with one subtractor
+/// turned into an adder does not.
+#[test]
+fn lut_core_equals_the_contract_and_a_broken_table_does_not() {
+    if for_test(Tool::Yosys, "SAT equivalence").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let r = lutforge(&[
+        "gen",
+        "lut-gemm",
+        "--k",
+        "2",
+        "--n",
+        "1",
+        "--act-bits",
+        "4",
+        "--w-format",
+        "int",
+        "--w-bits",
+        "2",
+        "--group",
+        "2",
+        "--max-beats",
+        "2",
+        "--stage-levels",
+        "3",
+        "--name",
+        "lutg",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("lutg.json")).unwrap())
+            .unwrap();
+    let (acc, latency) = (
+        meta["acc_bits"].as_u64().unwrap() as usize,
+        meta["latency"].as_u64().unwrap() as usize,
+    );
+    std::fs::write(dir.path().join("spec.v"), spec(acc, latency, &INT2, 2)).unwrap();
+    let seq = latency + 3;
+    let (ok, text) = prove(dir.path(), "lutg.v", "lutg", seq);
+    assert!(ok, "the core must equal the spec:\n{text}");
+
+    let core = std::fs::read_to_string(dir.path().join("lutg.v")).unwrap();
+    let line = core
+        .lines()
+        .find(|l| l.trim_start().starts_with("assign s") && l.contains(" - "))
+        .expect("a subtractor of the table");
+    let broken = core.replacen(line, &line.replacen(" - ", " + ", 1), 1);
+    std::fs::write(dir.path().join("broken.v"), broken).unwrap();
+    let (ok, text) = prove(dir.path(), "broken.v", "lutg", seq);
+    assert!(
+        !ok && text.contains("proof did fail"),
+        "a broken table must fail the proof:\n{text}"
     );
 }

@@ -113,7 +113,7 @@ impl Target {
         match self.family {
             Family::Ice40 => "synth_ice40",
             Family::Ecp5 => "synth_ecp5",
-            Family::Xc7 => "synth_xilinx -family xc7",
+            Family::Xc7 => "synth_xilinx -family xc7 -flatten",
         }
     }
 

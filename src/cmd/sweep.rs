@@ -19,7 +19,7 @@ use crate::progress::bar;
 /// Arguments of `lutforge sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// TOML grid: keys `core`, `target`, `m`, `n`, `k`, `act_bits`, `w_format`, `w_bits`, `max_beats`, `stage_levels`, `negation`, `tree`, `w_packing`, each a list (flags given here win)
+    /// TOML grid: keys `core`, `target`, `m`, `n`, `k`, `act_bits`, `w_format`, `w_bits`, `max_beats`, `stage_levels`, `negation`, `tree`, `w_packing`, `group`, `bit_serial`, each a list (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Core kinds, comma-separated
@@ -61,6 +61,12 @@ pub struct SweepArgs {
     /// ternary-gemv weight packings
     #[arg(long, value_delimiter = ',', value_enum)]
     pub w_packing: Vec<PackingArg>,
+    /// lut-gemm group sizes g
+    #[arg(long, value_delimiter = ',')]
+    pub group: Vec<u64>,
+    /// lut-gemm modes: `false` (bit-parallel), `true` (bit-serial) or both
+    #[arg(long, value_delimiter = ',', value_name = "BOOLS")]
+    pub bit_serial: Vec<bool>,
     /// Clock constraint for every point, MHz [default: the target's]
     #[arg(long, value_name = "MHZ")]
     pub freq: Option<f64>,
@@ -120,6 +126,10 @@ struct GridFile {
     tree: Vec<TreeArg>,
     #[serde(default)]
     w_packing: Vec<PackingArg>,
+    #[serde(default)]
+    group: Vec<u64>,
+    #[serde(default)]
+    bit_serial: Vec<bool>,
 }
 
 /// What one point gave: its report and whether it came from the cache, or why it failed.
@@ -193,6 +203,10 @@ fn points(a: &SweepArgs) -> Result<Vec<Point>> {
     choices = expand(choices, pick(&a.w_packing, &file.w_packing), |c, v| {
         c.w_packing = v
     });
+    choices = expand(choices, pick(&a.group, &file.group), |c, v| c.group = v);
+    choices = expand(choices, pick(&a.bit_serial, &file.bit_serial), |c, v| {
+        c.bit_serial = v
+    });
     let mut out = Vec::new();
     for &core in &cores {
         for target in &targets {
@@ -219,6 +233,8 @@ struct Choice {
     negation: Option<NegationArg>,
     tree: Option<TreeArg>,
     w_packing: Option<PackingArg>,
+    group: Option<u64>,
+    bit_serial: Option<bool>,
 }
 
 /// Every choice with every value of one more axis.
@@ -259,6 +275,9 @@ fn point(a: &SweepArgs, core: CoreKind, target: &str, c: &Choice) -> Point {
         c.negation.map(|f| format!("{f:?}")),
         c.tree.map(|f| format!("{f:?}")),
         c.w_packing.map(|f| format!("{f:?}")),
+        c.group.map(|g| format!("g{g}")),
+        c.bit_serial
+            .map(|b| if b { "serial" } else { "parallel" }.to_string()),
     ]
     .into_iter()
     .flatten()
@@ -280,6 +299,9 @@ fn point(a: &SweepArgs, core: CoreKind, target: &str, c: &Choice) -> Point {
         negation: c.negation,
         tree: c.tree,
         w_packing: c.w_packing,
+        group: c.group,
+        pad_k: None,
+        bit_serial: c.bit_serial,
         core: None,
     };
     let args = FlowArgs {
@@ -329,6 +351,8 @@ fn flow_command(p: &Point, out: &str) -> Vec<String> {
         "w-packing",
         c.w_packing.map(|f| format!("{f:?}").to_lowercase()),
     );
+    flag("group", c.group.map(|x| x.to_string()));
+    flag("bit-serial", c.bit_serial.map(|x| x.to_string()));
     flag("target", Some(a.target.clone()));
     flag("freq", a.freq.map(|x| x.to_string()));
     flag("step-timeout", Some(a.step_timeout.to_string()));

@@ -7,7 +7,7 @@
 //! core never drops or duplicates a beat or a result, and with `out_ready`
 //! held at 1 it takes a beat every cycle.
 
-use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
+use crate::ir::{BuildError, CmpOp, ModuleBuilder, SignalId, Ty};
 
 use super::params::{CommonParams, WeightFormat};
 use super::tree::Ranged;
@@ -65,8 +65,25 @@ pub struct StreamShell {
     pub act: Vec<SignalId>,
     /// Weight bus elements (for plain codes, index n·K + k).
     pub w: Vec<SignalId>,
+    /// The bit-plane sequencer of a bit-serial core.
+    pub serial: Option<PlaneSequencer>,
     out_valid: SignalId,
     out_ready: SignalId,
+}
+
+/// The front of a bit-serial core: the beat taken is held for `planes`
+/// cycles while a counter issues one weight bit-plane a cycle; `in_ready`
+/// is low until the last plane issues.
+#[derive(Debug, Clone, Copy)]
+pub struct PlaneSequencer {
+    /// Bit-planes per beat, B (≥ 2).
+    pub planes: u32,
+    /// The plane issued this cycle, 0 … B−1 (valid while `held` is 1).
+    pub phase: SignalId,
+    /// A beat is held and its plane `phase` is issued this cycle.
+    pub held: SignalId,
+    /// The issued plane is the last plane of a run's last beat.
+    pub issue_last: SignalId,
 }
 
 /// Timing facts of the finished core, for its metadata.
@@ -77,11 +94,25 @@ pub struct ShellTiming {
 }
 
 impl StreamShell {
-    /// Declares the contract's ports and the flow-control logic.
+    /// Declares the contract's ports and the flow-control logic of a core
+    /// that takes a beat every cycle.
     pub fn new(
         b: &mut ModuleBuilder,
         p: &CommonParams,
         w_bus: WeightBus,
+    ) -> Result<StreamShell, BuildError> {
+        Self::with_planes(b, p, w_bus, 1)
+    }
+
+    /// Declares the contract's ports and the flow-control logic of a core
+    /// that holds each beat for `planes` cycles (a bit-serial core); with
+    /// `planes` = 1 it is [`Self::new`]. Data registers of the held beat
+    /// load on `accept`.
+    pub fn with_planes(
+        b: &mut ModuleBuilder,
+        p: &CommonParams,
+        w_bus: WeightBus,
+        planes: u32,
     ) -> Result<StreamShell, BuildError> {
         b.clock()?;
         let rst = b.input("rst", Ty::BIT)?;
@@ -93,8 +124,22 @@ impl StreamShell {
         let out_valid = b.reg("out_valid_q", Ty::BIT, Some((rst, 0)))?;
         let idle = b.not("out_empty", Ty::BIT, out_valid)?;
         let en = b.or("pipe_en", Ty::BIT, idle, out_ready)?;
-        let accept = b.and("accept", Ty::BIT, in_valid, en)?;
-        b.output("in_ready", en)?;
+        if planes <= 1 {
+            let accept = b.and("accept", Ty::BIT, in_valid, en)?;
+            b.output("in_ready", en)?;
+            return Ok(StreamShell {
+                rst,
+                en,
+                accept,
+                last,
+                act,
+                w,
+                serial: None,
+                out_valid,
+                out_ready,
+            });
+        }
+        let (accept, serial) = sequencer(b, rst, en, in_valid, last, planes)?;
         Ok(StreamShell {
             rst,
             en,
@@ -102,6 +147,7 @@ impl StreamShell {
             last,
             act,
             w,
+            serial: Some(serial),
             out_valid,
             out_ready,
         })
@@ -117,9 +163,12 @@ impl StreamShell {
         stages: u32,
         acc_bits: u32,
     ) -> Result<ShellTiming, BuildError> {
-        let mut valid = self.accept;
-        let mut last = self.last;
-        for s in 1..=stages {
+        // A bit-serial core's held beat is its first stage already.
+        let (mut valid, mut last, first_stage, extra) = match self.serial {
+            None => (self.accept, self.last, 1, 0),
+            Some(q) => (q.held, q.issue_last, 2, q.planes - 1),
+        };
+        for s in first_stage..=stages {
             valid = b.register(
                 &format!("valid_s{s}"),
                 valid,
@@ -163,7 +212,9 @@ impl StreamShell {
         b.output("out_valid", self.out_valid)?;
         b.output_vec("out_y", &ys)?;
         b.order_ports(&PORT_ORDER);
-        Ok(ShellTiming { latency: stages })
+        Ok(ShellTiming {
+            latency: stages + extra,
+        })
     }
 
     /// Finishes the shell around `sums` and the module, and states the
@@ -178,14 +229,58 @@ impl StreamShell {
         stages: u32,
     ) -> Result<GeneratedCore, CoreError> {
         let acc_bits = c.acc_bits();
+        let planes = self.serial.map_or(1, |q| q.planes);
         let timing = self.finish(&mut b, sums, stages, acc_bits)?;
+        let throughput = 1.0 / planes as f64;
         Ok(GeneratedCore {
             module: b.finish()?,
             kind,
             acc_bits,
             latency: timing.latency,
-            throughput: 1.0,
-            macs_per_cycle: c.macs_per_beat() as f64,
+            throughput,
+            macs_per_cycle: c.macs_per_beat() as f64 * throughput,
         })
     }
+}
+
+/// The plane counter of a bit-serial core: returns `accept` and the sequencer.
+fn sequencer(
+    b: &mut ModuleBuilder,
+    rst: SignalId,
+    en: SignalId,
+    in_valid: SignalId,
+    in_last: SignalId,
+    planes: u32,
+) -> Result<(SignalId, PlaneSequencer), BuildError> {
+    let ph_ty = Ty::unsigned(32 - (planes - 1).leading_zeros());
+    let phase = b.reg("plane", ph_ty, Some((rst, 0)))?;
+    let held = b.reg("beat_held", Ty::BIT, Some((rst, 0)))?;
+    let last_plane_c = b.constant("plane_last_value", ph_ty, i128::from(planes - 1))?;
+    let on_last = b.compare("plane_is_last", CmpOp::Eq, phase, last_plane_c)?;
+    let not_held = b.not("beat_not_held", Ty::BIT, held)?;
+    let free = b.or("beat_free", Ty::BIT, not_held, on_last)?;
+    let ready = b.and("beat_ready", Ty::BIT, en, free)?;
+    let accept = b.and("accept", Ty::BIT, in_valid, ready)?;
+    b.output("in_ready", ready)?;
+    // While a beat is held and its last plane is not yet issued, count on.
+    let not_last = b.not("plane_not_last", Ty::BIT, on_last)?;
+    let more = b.and("plane_more", Ty::BIT, held, not_last)?;
+    let one = b.constant("plane_one", ph_ty, 1)?;
+    let inc = b.add("plane_inc", ph_ty, phase, one)?;
+    let zero = b.constant("plane_zero", ph_ty, 0)?;
+    let next = b.mux("plane_next", ph_ty, more, inc, zero)?;
+    b.drive(phase, next, Some(en))?;
+    let held_next = b.or("beat_held_next", Ty::BIT, accept, more)?;
+    b.drive(held, held_next, Some(en))?;
+    let held_last = b.register("beat_last", in_last, Some(accept), None)?;
+    let issue_last = b.and("issue_last", Ty::BIT, held_last, on_last)?;
+    Ok((
+        accept,
+        PlaneSequencer {
+            planes,
+            phase,
+            held,
+            issue_last,
+        },
+    ))
 }

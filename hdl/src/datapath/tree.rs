@@ -111,3 +111,98 @@ pub fn adder_tree(
         })?;
     Ok(TreeSum { sum, stages })
 }
+
+/// One value of a [`signed_tree`]: added, or subtracted when `subtract` is set.
+#[derive(Debug, Clone, Copy)]
+pub struct SignedTerm {
+    /// The value with its range.
+    pub value: Ranged,
+    /// Subtract the value instead of adding it.
+    pub subtract: bool,
+}
+
+/// Adds and subtracts `terms` pairwise, level by level, one adder or
+/// subtractor cell per pair, registered as in [`adder_tree`]. At least one
+/// term must be added.
+pub fn signed_tree(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    terms: Vec<SignedTerm>,
+    en: SignalId,
+    stage_levels: u32,
+) -> Result<TreeSum, BuildError> {
+    if terms.iter().all(|t| t.subtract) {
+        return Err(BuildError::Invalid {
+            module: b.module_name().into(),
+            message: format!("signed tree `{prefix}` adds no term"),
+        });
+    }
+    let mut level_vals = terms;
+    let mut level = 0u32;
+    let mut stages = 0u32;
+    while level_vals.len() > 1 {
+        level += 1;
+        let mut next = Vec::with_capacity(level_vals.len().div_ceil(2));
+        for (i, pair) in level_vals.chunks(2).enumerate() {
+            let name = format!("{prefix}_l{level}_{i}");
+            next.push(match pair {
+                [x, y] => {
+                    let (xv, yv) = (x.value, y.value);
+                    match (x.subtract, y.subtract) {
+                        (false, true) | (true, false) => {
+                            let (p, m) = if y.subtract { (xv, yv) } else { (yv, xv) };
+                            let (lo, hi) = (p.lo - m.hi, p.hi - m.lo);
+                            let ty = Ty::signed_for_range(lo, hi);
+                            let sig = b.sub(&name, ty, p.sig, m.sig)?;
+                            SignedTerm {
+                                value: Ranged { sig, lo, hi },
+                                subtract: false,
+                            }
+                        }
+                        (s, _) => {
+                            let (lo, hi) = (xv.lo + yv.lo, xv.hi + yv.hi);
+                            let ty = Ty::signed_for_range(lo, hi);
+                            let sig = b.add(&name, ty, xv.sig, yv.sig)?;
+                            SignedTerm {
+                                value: Ranged { sig, lo, hi },
+                                subtract: s,
+                            }
+                        }
+                    }
+                }
+                [x] => *x,
+                _ => unreachable!("chunks of at most two"),
+            });
+        }
+        if stage_levels > 0 && level.is_multiple_of(stage_levels) {
+            stages += 1;
+            next = next
+                .into_iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    let sig = b.register(
+                        &format!("{prefix}_l{level}_{i}_q"),
+                        t.value.sig,
+                        Some(en),
+                        None,
+                    )?;
+                    Ok(SignedTerm {
+                        value: Ranged { sig, ..t.value },
+                        ..t
+                    })
+                })
+                .collect::<Result<_, BuildError>>()?;
+        }
+        level_vals = next;
+    }
+    match level_vals.first() {
+        Some(t) if !t.subtract => Ok(TreeSum {
+            sum: t.value,
+            stages,
+        }),
+        _ => Err(BuildError::Invalid {
+            module: b.module_name().into(),
+            message: format!("signed tree `{prefix}` ends negated; put an added term first"),
+        }),
+    }
+}

@@ -1,0 +1,562 @@
+//! `lut-gemm`: the LUT Tensor Core datapath (algorithms.md §4). No
+//! multiplier: for every group of g activations of a row a table of the
+//! 2^(g−1) signed partial sums is precomputed once and broadcast to all N
+//! columns; each weight bit-plane indexes it.
+//!
+//! Structure, per beat:
+//! - per activation row and group, one table precompute (its own module,
+//!   [`table::table_module`]) whose entries are registered: the table storage;
+//! - per column, group and bit-plane, the online index fold: the top index
+//!   bit chooses the sign, the other g−1 bits are XORed with its inverse,
+//!   registered beside the table;
+//! - per output, group and plane, a 2^(g−1):1 selection of the entry and a
+//!   conditional one's-complement (entry XOR sign); the +1 of every negation
+//!   is the count of negated lookups, a popcount per column and plane shared
+//!   by all rows;
+//! - per output, an adder tree over the groups for each plane, then the
+//!   bit-plane shift-add with the Σa correction (one tree per row, from the
+//!   tables' all-plus entries, shared by all columns), then the exact
+//!   halving: `y = (Σ_b 2^b·S_b + c·Σa) / 2`;
+//! - the stream shell's run accumulator.
+//!
+//! Bit-parallel (the default) looks every plane up at once and takes a beat
+//! every cycle. Bit-serial holds the beat for B cycles and looks up one
+//! plane a cycle; each plane's share is added to the run accumulator (plane
+//! 0 with the correction, halved; plane b shifted by b − 1), so one lookup
+//! array serves every weight width at a B-th of the throughput.
+
+pub mod planes;
+pub mod table;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ir::{BuildError, CmpOp, ModuleBuilder, SignalId, Ty};
+
+use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
+use super::stream::{StreamShell, WeightBus};
+use super::tree::{Ranged, SignedTerm, TreeShape, adder_tree, signed_tree};
+use super::{CoreError, GeneratedCore};
+use planes::{Correction, PlaneFormat};
+
+/// Limits of the `lut-gemm` parameters.
+pub mod limits {
+    /// Activations per table, g.
+    pub const GROUP: (u32, u32) = (2, 6);
+    /// Bits of an `int` weight (read as that many bit-planes).
+    pub const INT_W_BITS: (u32, u32) = (2, 4);
+}
+
+/// Default group size g: the known sweet spot.
+pub const DEFAULT_GROUP: u32 = 4;
+
+/// Parameters of `lut-gemm`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LutGemmParams {
+    /// Shape, formats, run length and name. Formats: `binary` (B = 1),
+    /// `ternary` (B = 2, planes of q = w + 1) or `int` (B = 2..=4, offset binary).
+    #[serde(flatten)]
+    pub common: CommonParams,
+    /// Activations per table, g, 2..=6: a table has 2^(g−1) entries.
+    pub group: u32,
+    /// Allow K that is not a multiple of g: the last group is padded with
+    /// zero activations (the metadata's `k_padded` says how far).
+    pub pad_k: bool,
+    /// One weight bit-plane a cycle (a beat every B cycles) instead of all at once.
+    pub bit_serial: bool,
+    /// A register stage after every this many adder-tree levels, 1..=8.
+    pub stage_levels: u32,
+}
+
+impl LutGemmParams {
+    /// Checks every limit.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        let c = &self.common;
+        if c.w_format == WeightFormat::Int
+            && !(limits::INT_W_BITS.0..=limits::INT_W_BITS.1).contains(&c.w_bits)
+        {
+            return Err(ParamError {
+                param: "w-bits",
+                value: c.w_bits.to_string(),
+                reason: format!(
+                    "lut-gemm reads int weights as {}..={} bit-planes; use --w-bits 2, 3 or 4",
+                    limits::INT_W_BITS.0,
+                    limits::INT_W_BITS.1
+                ),
+            });
+        }
+        c.validate()?;
+        if !(limits::GROUP.0..=limits::GROUP.1).contains(&self.group) {
+            return Err(ParamError {
+                param: "group",
+                value: self.group.to_string(),
+                reason: format!(
+                    "activations per table must be in {}..={} (a table has 2^(g−1) entries; 4 is the usual choice)",
+                    limits::GROUP.0,
+                    limits::GROUP.1
+                ),
+            });
+        }
+        if !c.k.is_multiple_of(self.group as usize) && !self.pad_k {
+            return Err(ParamError {
+                param: "k",
+                value: c.k.to_string(),
+                reason: format!(
+                    "it is not a multiple of the group size {g}; use a multiple of {g} or --pad-k to pad the last group with zero activations",
+                    g = self.group
+                ),
+            });
+        }
+        validate_stage_levels(self.stage_levels)
+    }
+
+    /// K rounded up to a multiple of g: the terms the tables cover.
+    pub fn k_padded(&self) -> usize {
+        self.common.k.next_multiple_of(self.group as usize)
+    }
+
+    /// The bit-plane reading of the weight format.
+    pub fn plane_format(&self) -> PlaneFormat {
+        PlaneFormat {
+            format: self.common.w_format,
+            bits: self.common.w_bits,
+        }
+    }
+
+    /// True when the core holds a beat for more than one cycle.
+    pub fn is_serial(&self) -> bool {
+        self.bit_serial && self.plane_format().planes() > 1
+    }
+}
+
+/// The folded index of one lookup: g−1 index bits and the sign.
+#[derive(Debug, Clone, Copy)]
+struct Folded {
+    index: SignalId,
+    negate: SignalId,
+}
+
+/// Builds the `lut-gemm` core.
+pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
+    p.validate()?;
+    let c = &p.common;
+    let g = p.group as usize;
+    let groups = p.k_padded() / g;
+    let pf = p.plane_format();
+    let planes = pf.planes();
+    let serial = p.is_serial();
+    let mut b = ModuleBuilder::new(&c.name)?;
+    let shell = StreamShell::with_planes(
+        &mut b,
+        c,
+        WeightBus::codes(c),
+        if serial { planes } else { 1 },
+    )?;
+    // Parallel cores load every cycle the pipeline moves; serial ones hold the taken beat.
+    let load = if serial { shell.accept } else { shell.en };
+    let act_ty = Ty::signed(c.act_bits);
+    let table_mod = table::table_module(&format!("{}_table", c.name), p.group, act_ty)?;
+    let (entry_lo, entry_hi) = table::entry_range(p.group, act_ty);
+    let entry_ty = table::entry_type(p.group, act_ty);
+
+    // Tables: per row and group, registered (the table storage).
+    let pad_act = if p.k_padded() > c.k {
+        Some(b.constant("act_pad", act_ty, 0)?)
+    } else {
+        None
+    };
+    let mut tables: Vec<Vec<SignalId>> = Vec::with_capacity(c.m * groups);
+    for m in 0..c.m {
+        for j in 0..groups {
+            let acts: Vec<SignalId> = (0..g)
+                .map(|i| {
+                    let k = j * g + i;
+                    if k < c.k {
+                        Ok(shell.act[m * c.k + k])
+                    } else {
+                        pad_act.ok_or_else(|| internal(c, "padding without a pad constant"))
+                    }
+                })
+                .collect::<Result<_, CoreError>>()?;
+            let outs = b.instance(
+                &format!("table_m{m}_g{j}"),
+                table_mod.clone(),
+                &[(table::ports::ACT, &acts)],
+            )?;
+            let h = outs
+                .vector(table::ports::ENTRIES)
+                .ok_or_else(|| internal(c, "the table module has no entry port"))?
+                .to_vec();
+            let stored = h
+                .iter()
+                .enumerate()
+                .map(|(r, &e)| b.register(&format!("h_m{m}_g{j}_{r}_q"), e, Some(load), None))
+                .collect::<Result<Vec<_>, _>>()?;
+            tables.push(stored);
+        }
+    }
+
+    // Folded indices: per column, group and plane, registered beside the tables.
+    let one = b.constant("q_pad", Ty::BIT, 1)?;
+    let mut folded: Vec<Vec<Folded>> = Vec::with_capacity(c.n * groups);
+    for n in 0..c.n {
+        for j in 0..groups {
+            let per_plane = (0..planes)
+                .map(|pl| {
+                    let bits = (0..g)
+                        .map(|i| {
+                            let k = j * g + i;
+                            if k < c.k {
+                                pf.plane_bit(
+                                    &mut b,
+                                    &format!("q_n{n}_k{k}_p{pl}"),
+                                    shell.w[n * c.k + k],
+                                    pl,
+                                )
+                            } else {
+                                Ok(one)
+                            }
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    fold(&mut b, &format!("idx_n{n}_g{j}_p{pl}"), &bits, load)
+                })
+                .collect::<Result<Vec<_>, BuildError>>()?;
+            folded.push(per_plane);
+        }
+    }
+
+    // In a serial core the plane of this cycle is picked from the held ones.
+    let looked_up: Vec<Vec<Folded>> = match shell.serial {
+        Some(seq) => folded
+            .iter()
+            .enumerate()
+            .map(|(i, per_plane)| {
+                let name = format!("idx_n{}_g{}", i / groups, i % groups);
+                let pick = |b: &mut ModuleBuilder, what: &str, sigs: Vec<SignalId>| {
+                    by_phase(b, &format!("{name}_{what}"), seq.phase, &sigs)
+                };
+                Ok(vec![Folded {
+                    index: pick(&mut b, "r", per_plane.iter().map(|f| f.index).collect())?,
+                    negate: pick(&mut b, "s", per_plane.iter().map(|f| f.negate).collect())?,
+                }])
+            })
+            .collect::<Result<_, BuildError>>()?,
+        None => folded,
+    };
+    let lanes = looked_up.first().map_or(0, Vec::len);
+
+    // Per column and plane: the count of negated lookups (the +1 of each one's complement).
+    let mut pops: Vec<Ranged> = Vec::with_capacity(c.n * lanes);
+    let mut tree_stages = None;
+    for n in 0..c.n {
+        #[allow(clippy::needless_range_loop)] // `l` numbers the plane in names too
+        for l in 0..lanes {
+            let bits = (0..groups)
+                .map(|j| Ranged {
+                    sig: looked_up[n * groups + j][l].negate,
+                    lo: 0,
+                    hi: 1,
+                })
+                .collect();
+            let t = adder_tree(
+                &mut b,
+                &format!("pop_n{n}_p{l}"),
+                bits,
+                shell.en,
+                p.stage_levels,
+                TreeShape::Add2,
+            )?;
+            tree_stages = Some(t.stages);
+            pops.push(t.sum);
+        }
+    }
+    // Per row: Σa, from the all-plus entry of each group's table.
+    let mut row_sums = Vec::with_capacity(c.m);
+    if pf.correction() != Correction::None {
+        for m in 0..c.m {
+            let terms = (0..groups)
+                .map(|j| Ranged {
+                    sig: tables[m * groups + j][(1 << (g - 1)) - 1],
+                    lo: entry_lo,
+                    hi: entry_hi,
+                })
+                .collect();
+            let t = adder_tree(
+                &mut b,
+                &format!("asum_m{m}"),
+                terms,
+                shell.en,
+                p.stage_levels,
+                TreeShape::Add2,
+            )?;
+            row_sums.push(t.sum);
+        }
+    }
+    // Negation masks, shared by the rows.
+    let masks: Vec<Vec<SignalId>> = looked_up
+        .iter()
+        .enumerate()
+        .map(|(i, ls)| {
+            ls.iter()
+                .enumerate()
+                .map(|(l, f)| {
+                    b.extend(
+                        &format!("negmask_n{}_g{}_p{l}", i / groups, i % groups),
+                        f.negate,
+                        entry_ty,
+                        true,
+                    )
+                })
+                .collect()
+        })
+        .collect::<Result<_, BuildError>>()?;
+    let (x_lo, x_hi) = (entry_lo.min(-entry_hi - 1), entry_hi.max(-entry_lo - 1));
+
+    // The delayed plane number of a serial core, aligned with the tree outputs.
+    let tree_stages = tree_stages.unwrap_or(0);
+    let phase_at_sums = match shell.serial {
+        Some(seq) => Some(delay(&mut b, "plane_d", seq.phase, tree_stages, shell.en)?),
+        None => None,
+    };
+    let first_plane_mask = match (phase_at_sums, row_sums.first()) {
+        (Some(ph), Some(sum)) => {
+            let zero = b.constant("plane_first_value", b.ty(ph), 0)?;
+            let is0 = b.compare("plane_d_is_first", CmpOp::Eq, ph, zero)?;
+            let ty = b.ty(sum.sig);
+            Some(b.extend("plane_d_first_mask", is0, ty, true)?)
+        }
+        _ => None,
+    };
+
+    let mut sums = Vec::with_capacity(c.m * c.n);
+    let mut combine_stages = 0;
+    let mut phase_at_dot = None;
+    for m in 0..c.m {
+        for n in 0..c.n {
+            let mut terms = Vec::with_capacity(2 * lanes + 1);
+            for l in 0..lanes {
+                let lookups = (0..groups)
+                    .map(|j| {
+                        let name = format!("x_m{m}_n{n}_g{j}_p{l}");
+                        let f = looked_up[n * groups + j][l];
+                        let e = select(&mut b, &name, &tables[m * groups + j], f.index, p.group)?;
+                        let sig = b.xor(&name, entry_ty, e, masks[n * groups + j][l])?;
+                        Ok(Ranged {
+                            sig,
+                            lo: x_lo,
+                            hi: x_hi,
+                        })
+                    })
+                    .collect::<Result<Vec<_>, BuildError>>()?;
+                let t = adder_tree(
+                    &mut b,
+                    &format!("sum_m{m}_n{n}_p{l}"),
+                    lookups,
+                    shell.en,
+                    p.stage_levels,
+                    TreeShape::Add2,
+                )?;
+                if t.stages != tree_stages {
+                    return Err(internal(c, "the lookup and popcount trees are not aligned"));
+                }
+                // Bit-parallel: plane l weighs 2^l; serial shifts after the sum.
+                let shift = if serial { 0 } else { l as u32 };
+                for (what, v) in [("s", t.sum), ("c", pops[n * lanes + l])] {
+                    terms.push(SignedTerm {
+                        value: shifted(&mut b, &format!("{what}_m{m}_n{n}_p{l}_w"), v, shift)?,
+                        subtract: false,
+                    });
+                }
+            }
+            if let Some(&sum) = row_sums.get(m) {
+                let value = match first_plane_mask {
+                    Some(mask) => {
+                        let ty = b.ty(sum.sig);
+                        let sig = b.and(&format!("asum_m{m}_n{n}_first"), ty, sum.sig, mask)?;
+                        Ranged {
+                            sig,
+                            lo: sum.lo.min(0),
+                            hi: sum.hi.max(0),
+                        }
+                    }
+                    None => sum,
+                };
+                terms.push(SignedTerm {
+                    value,
+                    subtract: pf.correction() == Correction::SubtractSum,
+                });
+            }
+            let total = signed_tree(
+                &mut b,
+                &format!("dot2_m{m}_n{n}"),
+                terms,
+                shell.en,
+                p.stage_levels,
+            )?;
+            combine_stages = total.stages;
+            let dot = match (phase_at_sums, pf.correction()) {
+                (_, Correction::None) => total.sum,
+                (None, _) => halve(&mut b, &format!("dot_m{m}_n{n}"), total.sum)?,
+                (Some(ph), _) => {
+                    let ph = match phase_at_dot {
+                        Some(d) => d,
+                        None => {
+                            let d = delay(&mut b, "plane_dd", ph, total.stages, shell.en)?;
+                            phase_at_dot = Some(d);
+                            d
+                        }
+                    };
+                    plane_share(&mut b, &format!("dot_m{m}_n{n}"), total.sum, ph, planes)?
+                }
+            };
+            let sig = b.register(&format!("dot_m{m}_n{n}_q"), dot.sig, Some(shell.en), None)?;
+            sums.push(Ranged { sig, ..dot });
+        }
+    }
+    let stages = 1 + tree_stages + combine_stages + 1;
+    shell.finish_core(b, c, "lut-gemm", &sums, stages)
+}
+
+fn internal(c: &CommonParams, message: &str) -> CoreError {
+    CoreError::Build(BuildError::Invalid {
+        module: c.name.clone(),
+        message: message.into(),
+    })
+}
+
+/// The online index fold of g plane bits (top bit last): negate when the
+/// top bit is 0, and then read the other bits inverted. Registered with `load`.
+fn fold(
+    b: &mut ModuleBuilder,
+    name: &str,
+    bits: &[SignalId],
+    load: SignalId,
+) -> Result<Folded, BuildError> {
+    let (&top, low) = bits.split_last().ok_or_else(|| BuildError::Invalid {
+        module: b.module_name().into(),
+        message: format!("index `{name}` has no bits"),
+    })?;
+    let negate = b.not(&format!("{name}_neg"), Ty::BIT, top)?;
+    let flipped = low
+        .iter()
+        .enumerate()
+        .map(|(i, &q)| b.xor(&format!("{name}_b{i}"), Ty::BIT, q, negate))
+        .collect::<Result<Vec<_>, _>>()?;
+    let index = b.concat(name, &flipped, false)?;
+    Ok(Folded {
+        index: b.register(&format!("{name}_q"), index, Some(load), None)?,
+        negate: b.register(&format!("{name}_neg_q"), negate, Some(load), None)?,
+    })
+}
+
+/// The entry of `entries` at `index` (g−1 bits), a tree of 2:1 multiplexers.
+fn select(
+    b: &mut ModuleBuilder,
+    name: &str,
+    entries: &[SignalId],
+    index: SignalId,
+    group: u32,
+) -> Result<SignalId, BuildError> {
+    let ty = b.ty(entries[0]);
+    let mut level = entries.to_vec();
+    for bit in 0..group - 1 {
+        let sel = b.slice(&format!("{name}_i{bit}"), index, bit, 1, false)?;
+        level = level
+            .chunks(2)
+            .enumerate()
+            .map(|(i, pair)| match pair {
+                [lo, hi] => b.mux(&format!("{name}_m{bit}_{i}"), ty, sel, *hi, *lo),
+                [only] => Ok(*only),
+                _ => unreachable!("chunks of at most two"),
+            })
+            .collect::<Result<_, _>>()?;
+    }
+    Ok(level[0])
+}
+
+/// The element of `items` numbered by `phase`, a tree of 2:1 multiplexers
+/// over the phase bits (phases beyond the items never occur).
+fn by_phase(
+    b: &mut ModuleBuilder,
+    name: &str,
+    phase: SignalId,
+    items: &[SignalId],
+) -> Result<SignalId, BuildError> {
+    let ty = b.ty(items[0]);
+    let mut level = items.to_vec();
+    let mut bit = 0;
+    while level.len() > 1 {
+        let sel = b.slice(&format!("{name}_ph{bit}"), phase, bit, 1, false)?;
+        level = level
+            .chunks(2)
+            .enumerate()
+            .map(|(i, pair)| match pair {
+                [lo, hi] => b.mux(&format!("{name}_sel{bit}_{i}"), ty, sel, *hi, *lo),
+                [only] => Ok(*only),
+                _ => unreachable!("chunks of at most two"),
+            })
+            .collect::<Result<_, _>>()?;
+        bit += 1;
+    }
+    Ok(level[0])
+}
+
+/// `v` · 2^k with its range (k = 0 is `v` itself).
+fn shifted(b: &mut ModuleBuilder, name: &str, v: Ranged, k: u32) -> Result<Ranged, BuildError> {
+    if k == 0 {
+        return Ok(v);
+    }
+    let (lo, hi) = (v.lo << k, v.hi << k);
+    let sig = b.shl(name, Ty::signed_for_range(lo, hi), v.sig, k)?;
+    Ok(Ranged { sig, lo, hi })
+}
+
+/// v / 2 for an even v: its bits above bit 0.
+fn halve(b: &mut ModuleBuilder, name: &str, v: Ranged) -> Result<Ranged, BuildError> {
+    let width = b.ty(v.sig).width;
+    let sig = b.slice(name, v.sig, 1, width - 1, true)?;
+    Ok(Ranged {
+        sig,
+        lo: v.lo.div_euclid(2),
+        hi: v.hi.div_euclid(2),
+    })
+}
+
+/// A serial core's share of one plane in y: plane 0 (with the correction)
+/// halved, plane b ≥ 1 shifted by b − 1.
+fn plane_share(
+    b: &mut ModuleBuilder,
+    name: &str,
+    v: Ranged,
+    phase: SignalId,
+    planes: u32,
+) -> Result<Ranged, BuildError> {
+    let mut shares = vec![halve(b, &format!("{name}_p0"), v)?];
+    for pl in 1..planes {
+        shares.push(shifted(b, &format!("{name}_p{pl}"), v, pl - 1)?);
+    }
+    let lo = shares.iter().map(|s| s.lo).min().unwrap_or(0);
+    let hi = shares.iter().map(|s| s.hi).max().unwrap_or(0);
+    let ty = Ty::signed_for_range(lo, hi);
+    let sized = shares
+        .iter()
+        .enumerate()
+        .map(|(pl, s)| b.resize(&format!("{name}_p{pl}_x"), s.sig, ty))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sig = by_phase(b, name, phase, &sized)?;
+    Ok(Ranged { sig, lo, hi })
+}
+
+/// `s` through `stages` registers enabled by `en`.
+fn delay(
+    b: &mut ModuleBuilder,
+    name: &str,
+    s: SignalId,
+    stages: u32,
+    en: SignalId,
+) -> Result<SignalId, BuildError> {
+    let mut v = s;
+    for i in 1..=stages {
+        v = b.register(&format!("{name}{i}"), v, Some(en), None)?;
+    }
+    Ok(v)
+}

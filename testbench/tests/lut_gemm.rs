@@ -1,0 +1,387 @@
+//! `lut-gemm` against the plain mpGEMM golden model (algorithms.md §1, not
+//! a table method): every group size, weight format and width, bit-serial
+//! and bit-parallel, padded K, M > 1 and N up to 64 on the Rust simulator,
+//! a representative set in Icarus and Verilator, and an exhaustive sweep
+//! over every weight code of small tiles, all under every stimulus and
+//! traffic pattern (bubbles and back-pressure).
+
+use lutforge_fpga::tools::for_test;
+use lutforge_gen::{Header, render_verilog};
+use lutforge_hdl::datapath::lut::{LutGemmParams, generate};
+use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+use lutforge_testbench::backend::rust_sim::run_streams;
+use lutforge_testbench::backend::verilog::Simulator;
+use lutforge_testbench::cosim::cosim;
+use lutforge_testbench::stimulus::StimulusKind;
+use lutforge_testbench::traffic::TrafficKind;
+use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
+
+/// A core: shape (m, n, k), A, format and B, max beats, g, serial, stage levels.
+#[derive(Clone, Copy)]
+struct Cfg {
+    shape: (usize, usize, usize),
+    act_bits: u32,
+    format: WeightFormat,
+    w_bits: u32,
+    beats: u64,
+    group: u32,
+    serial: bool,
+    stage_levels: u32,
+}
+
+fn params(name: &str, c: Cfg) -> LutGemmParams {
+    let (m, n, k) = c.shape;
+    LutGemmParams {
+        common: CommonParams {
+            name: name.into(),
+            m,
+            n,
+            k,
+            act_bits: c.act_bits,
+            w_format: c.format,
+            w_bits: c.w_bits,
+            max_beats: c.beats,
+        },
+        group: c.group,
+        pad_k: !k.is_multiple_of(c.group as usize),
+        bit_serial: c.serial,
+        stage_levels: c.stage_levels,
+    }
+}
+
+const FORMATS: [(WeightFormat, u32); 5] = [
+    (WeightFormat::Binary, 1),
+    (WeightFormat::Ternary, 2),
+    (WeightFormat::Int, 2),
+    (WeightFormat::Int, 3),
+    (WeightFormat::Int, 4),
+];
+
+/// Runs every case of `plan` on the Rust simulator; returns the elements compared.
+fn check_rust(p: &LutGemmParams, plan: &Plan) -> usize {
+    let core = generate(p).expect("generates");
+    let mut checked = 0;
+    for case in cases(plan).expect("stimulus") {
+        let outcomes = run_streams(&core.module, &case.streams).expect("simulates");
+        let r = check_case(&case, &outcomes);
+        assert!(
+            r.passed(),
+            "g{} {:?}{} serial={} s{} {:?}: {:?}/{:?}: {}",
+            p.group,
+            p.common.w_format,
+            p.common.w_bits,
+            p.bit_serial,
+            p.stage_levels,
+            (p.common.m, p.common.n, p.common.k),
+            case.stimulus,
+            case.traffic,
+            r.summary_with_cols(p.common.n)
+        );
+        if case.traffic == TrafficKind::Full {
+            let lat = outcomes
+                .iter()
+                .zip(&case.streams)
+                .flat_map(|(o, s)| o.latencies(s))
+                .min();
+            assert_eq!(lat, Some(core.latency as u64), "metadata latency");
+            // A beat every 1/throughput cycles with nothing holding it back.
+            let gaps: Vec<u64> = outcomes
+                .iter()
+                .flat_map(|o| o.accept_cycles.windows(2).map(|w| w[1] - w[0]))
+                .collect();
+            let period = (1.0 / core.throughput).round() as u64;
+            assert_eq!(gaps.iter().min(), Some(&period), "beat period");
+        }
+        checked += r.compared_elements;
+    }
+    checked
+}
+
+#[test]
+fn every_group_format_and_mode_on_the_rust_simulator() {
+    let mut checked = 0;
+    for group in 2..=6 {
+        for (format, w_bits) in FORMATS {
+            for serial in [false, true] {
+                for (shape, act_bits, beats, stage_levels) in [
+                    ((1, 3, 2 * group as usize), 8, 4, 1),
+                    ((2, 2, 3 * group as usize - 1), 5, 3, 2),
+                ] {
+                    let c = Cfg {
+                        shape,
+                        act_bits,
+                        format,
+                        w_bits,
+                        beats,
+                        group,
+                        serial,
+                        stage_levels,
+                    };
+                    let p = params("lut", c);
+                    checked += check_rust(&p, &Plan::full(spec_for(&p.common), 2, 5, 11));
+                }
+            }
+        }
+    }
+    assert!(checked > 30_000, "{checked} elements compared");
+}
+
+#[test]
+fn wide_tiles_long_runs_and_extremes_on_the_rust_simulator() {
+    for (shape, act_bits, format, w_bits, serial) in [
+        ((1, 64, 16), 8, WeightFormat::Int, 4, true),
+        ((1, 64, 16), 8, WeightFormat::Ternary, 2, false),
+        ((2, 16, 64), 8, WeightFormat::Binary, 1, false),
+        ((1, 4, 64), 16, WeightFormat::Int, 3, false),
+        ((4, 8, 12), 2, WeightFormat::Int, 2, true),
+    ] {
+        let c = Cfg {
+            shape,
+            act_bits,
+            format,
+            w_bits,
+            beats: 64,
+            group: 4,
+            serial,
+            stage_levels: 1,
+        };
+        let p = params("lut_wide", c);
+        check_rust(&p, &Plan::full(spec_for(&p.common), 1, 4, 3));
+    }
+}
+
+#[test]
+fn every_weight_code_of_small_tiles() {
+    // One column of K = 4 with one activation pattern per stream: the
+    // exhaustive stimulus walks every weight code of the tile (2^(B·K)).
+    for (format, w_bits) in FORMATS {
+        for serial in [false, true] {
+            let c = Cfg {
+                shape: (1, 1, 4),
+                act_bits: 2,
+                format,
+                w_bits,
+                beats: 2,
+                group: 4,
+                serial,
+                stage_levels: 1,
+            };
+            let p = params("lut_exh", c);
+            let mut plan = Plan::full(spec_for(&p.common), 1, 4, 1);
+            if !plan.stimulus.contains(&StimulusKind::Exhaustive) {
+                continue;
+            }
+            plan.stimulus = vec![StimulusKind::Exhaustive];
+            plan.traffic = vec![TrafficKind::Full, TrafficKind::Both];
+            let checked = check_rust(&p, &plan);
+            assert!(checked > 0);
+        }
+    }
+}
+
+fn cosim_both(p: &LutGemmParams) {
+    let core = generate(p).expect("generates");
+    let verilog = render_verilog(&core.module, &Header::default()).expect("renders");
+    let cases = cases(&Plan::full(spec_for(&p.common), 1, 6, 9)).expect("stimulus");
+    for sim in [Simulator::Icarus, Simulator::Verilator] {
+        if !sim
+            .tools()
+            .iter()
+            .all(|&t| for_test(t, &format!("lut-gemm cosim {}", p.common.name)).is_some())
+        {
+            continue;
+        }
+        let work = tempfile::tempdir().unwrap();
+        let results =
+            cosim(&core.module, &verilog, &cases, sim, work.path(), || {}).expect("co-simulates");
+        for (case, r) in cases.iter().zip(&results) {
+            assert!(
+                r.passed(),
+                "{} {}: {:?}/{:?}: rust {} | hdl {} | {:?}",
+                p.common.name,
+                sim.name(),
+                case.stimulus,
+                case.traffic,
+                r.rust.summary(),
+                r.verilog.summary(),
+                r.disagreements
+            );
+        }
+    }
+}
+
+#[test]
+fn cosim_int4_bit_serial_m2() {
+    cosim_both(&params(
+        "lut_int4_serial",
+        Cfg {
+            shape: (2, 3, 8),
+            act_bits: 8,
+            format: WeightFormat::Int,
+            w_bits: 4,
+            beats: 5,
+            group: 4,
+            serial: true,
+            stage_levels: 1,
+        },
+    ));
+}
+
+#[test]
+fn cosim_ternary_parallel_padded() {
+    cosim_both(&params(
+        "lut_tern_pad",
+        Cfg {
+            shape: (1, 4, 10),
+            act_bits: 8,
+            format: WeightFormat::Ternary,
+            w_bits: 2,
+            beats: 4,
+            group: 3,
+            serial: false,
+            stage_levels: 2,
+        },
+    ));
+}
+
+#[test]
+fn cosim_binary_g6_and_int3_serial_g2() {
+    cosim_both(&params(
+        "lut_bin_g6",
+        Cfg {
+            shape: (1, 2, 12),
+            act_bits: 8,
+            format: WeightFormat::Binary,
+            w_bits: 1,
+            beats: 3,
+            group: 6,
+            serial: false,
+            stage_levels: 1,
+        },
+    ));
+    cosim_both(&params(
+        "lut_int3_g2",
+        Cfg {
+            shape: (1, 2, 6),
+            act_bits: 4,
+            format: WeightFormat::Int,
+            w_bits: 3,
+            beats: 6,
+            group: 2,
+            serial: true,
+            stage_levels: 3,
+        },
+    ));
+}
+
+#[test]
+fn cosim_n64() {
+    cosim_both(&params(
+        "lut_n64",
+        Cfg {
+            shape: (1, 64, 16),
+            act_bits: 8,
+            format: WeightFormat::Int,
+            w_bits: 2,
+            beats: 8,
+            group: 4,
+            serial: false,
+            stage_levels: 1,
+        },
+    ));
+}
+
+#[test]
+fn cosim_every_weight_code_of_one_tile() {
+    // K = 4, int2: 8 weight bits and 8 activation bits, every code and value.
+    let p = params(
+        "lut_exh_cosim",
+        Cfg {
+            shape: (1, 1, 4),
+            act_bits: 2,
+            format: WeightFormat::Int,
+            w_bits: 2,
+            beats: 2,
+            group: 4,
+            serial: true,
+            stage_levels: 1,
+        },
+    );
+    cosim_both(&p);
+}
+
+/// Every weight code of a 1×4 column (2^(4·B) of them, up to 65 536 for
+/// int4) against fixed extreme activations, each code its own one-beat run,
+/// under full-rate and random traffic.
+#[test]
+fn every_weight_code_against_extreme_activations() {
+    use lutforge_testbench::formats::WeightFormat as Golden;
+    use lutforge_testbench::golden::{Beat, Run, Shape, run_result};
+    use lutforge_testbench::traffic::schedule;
+    use lutforge_testbench::vectors::Stream;
+    use rand::SeedableRng;
+
+    let acts: [[i64; 4]; 4] = [
+        [-128, -128, -128, -128],
+        [127, 127, 127, 127],
+        [-128, 127, -1, 0],
+        [1, -2, 3, -128],
+    ];
+    for (format, w_bits, golden) in [
+        (WeightFormat::Binary, 1, Golden::Binary),
+        (WeightFormat::Ternary, 2, Golden::Ternary),
+        (WeightFormat::Int, 3, Golden::Int),
+        (WeightFormat::Int, 4, Golden::Int),
+    ] {
+        for serial in [false, true] {
+            let p = params(
+                "lut_codes",
+                Cfg {
+                    shape: (1, 1, 4),
+                    act_bits: 8,
+                    format,
+                    w_bits,
+                    beats: 1,
+                    group: 4,
+                    serial,
+                    stage_levels: 1,
+                },
+            );
+            let core = generate(&p).expect("generates");
+            let shape = Shape { m: 1, n: 1, k: 4 };
+            let codes = 1u64 << (4 * w_bits);
+            for (ti, traffic) in [TrafficKind::Full, TrafficKind::Both]
+                .into_iter()
+                .enumerate()
+            {
+                let runs: Vec<Run> = (0..codes)
+                    .map(|c| Run {
+                        beats: vec![Beat {
+                            act: acts[(c as usize + ti) % acts.len()].to_vec(),
+                            w: (0..4)
+                                .map(|k| (c >> (k * w_bits)) & ((1 << w_bits) - 1))
+                                .collect(),
+                            last: true,
+                        }],
+                    })
+                    .collect();
+                let expected: Vec<_> = runs
+                    .iter()
+                    .map(|r| run_result(shape, golden, w_bits, r))
+                    .collect();
+                let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(ti as u64);
+                let sched = schedule(traffic, 2 * runs.len() + 16, &mut rng);
+                let stream = Stream::new(&runs, sched);
+                let outcomes = run_streams(&core.module, &[stream]).expect("simulates");
+                let r = lutforge_testbench::check::check_stream(&expected, &outcomes[0].observed);
+                assert!(
+                    r.passed() && outcomes[0].protocol_errors.is_empty(),
+                    "{format:?}{w_bits} serial={serial} {traffic:?}: {} {:?}",
+                    r.summary(),
+                    outcomes[0].protocol_errors
+                );
+                assert_eq!(r.compared_elements as u64, codes);
+            }
+        }
+    }
+}
