@@ -14,7 +14,7 @@ use serde::Serialize;
 use crate::harness::{empty_core, harness};
 use crate::parse::{PnrReport, YosysStat, nextpnr_report, yosys_stat};
 use crate::process::{ToolError, run};
-use crate::report::Report;
+use crate::report::{Report, SubmoduleCost};
 use crate::targets::{Family, Target};
 use crate::tools::{FoundTool, MissingTool, Tool, find};
 
@@ -332,6 +332,21 @@ pub fn run_flow(
     let ooc = r.step("synth_core_alone", |r| {
         r.synth(&top, "core.v", None, "stat_core.json")
     })?;
+    let mut submodules = BTreeMap::new();
+    for (name, instances) in submodule_instances(&req.core) {
+        let stat = r.step(&format!("synth_{name}_alone"), |r| {
+            r.synth(&name, "core.v", None, &format!("stat_{name}.json"))
+        })?;
+        let lut4_equiv = lut4_of_cells(req.target.family, &stat.cells);
+        submodules.insert(
+            name,
+            SubmoduleCost {
+                instances,
+                cells: stat.cells,
+                lut4_equiv,
+            },
+        );
+    }
     let total = r.step("synth", |r| {
         r.synth(
             &wrapped,
@@ -396,7 +411,7 @@ pub fn run_flow(
         }
         bitstream = Some(path);
     }
-    let report = build_report(
+    let mut report = build_report(
         req,
         &r,
         &ooc,
@@ -406,7 +421,35 @@ pub fn run_flow(
         empty_lc,
         bitstream.as_deref(),
     );
+    report.submodules = submodules;
     Ok(FlowOutcome { report, bitstream })
+}
+
+/// Every module below `top`, with how many times it is instantiated in all.
+fn submodule_instances(top: &Module) -> BTreeMap<String, usize> {
+    fn visit(m: &Module, times: usize, out: &mut BTreeMap<String, usize>) {
+        for inst in &m.instances {
+            *out.entry(inst.module.name.clone()).or_insert(0) += times;
+            visit(&inst.module, times, out);
+        }
+    }
+    let mut out = BTreeMap::new();
+    visit(top, 1, &mut out);
+    out
+}
+
+/// LUT4-equivalents of a synthesized module's cells, as the core's are counted
+/// (iCE40: SB_LUT4 cells, since logic cells are only known after packing).
+fn lut4_of_cells(family: Family, cells: &BTreeMap<String, u64>) -> f64 {
+    let c = |k: &str| cells.get(k).copied().unwrap_or(0) as f64;
+    match family {
+        Family::Ecp5 => c("LUT4") + 2.0 * c("CCU2C"),
+        Family::Ice40 => c("SB_LUT4"),
+        Family::Xc7 => ["LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"]
+            .iter()
+            .map(|k| c(k))
+            .sum(),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -520,6 +563,7 @@ fn build_report(
             .and_then(|b| b.file_name())
             .map(|n| n.to_string_lossy().into_owned()),
         definitions,
+        submodules: BTreeMap::new(),
     }
 }
 
@@ -545,6 +589,35 @@ const SYNTH_SCRIPT: &str = include_str!("../templates/synth.ys.tera");
 #[cfg(test)]
 mod tests {
     use super::is_does_not_fit;
+
+    #[test]
+    fn submodules_are_counted_per_instance() {
+        use lutforge_hdl::datapath::lut::{LutGemmParams, generate};
+        use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+        let p = LutGemmParams {
+            common: CommonParams {
+                name: "lg".into(),
+                m: 2,
+                n: 3,
+                k: 12,
+                act_bits: 8,
+                w_format: WeightFormat::Binary,
+                w_bits: 1,
+                max_beats: 4,
+            },
+            group: 4,
+            pad_k: false,
+            bit_serial: false,
+            stage_levels: 1,
+        };
+        let core = generate(&p).unwrap();
+        let subs = super::submodule_instances(&core.module);
+        // One table per row and group: 2 rows × 12/4 groups.
+        assert_eq!(
+            subs.into_iter().collect::<Vec<_>>(),
+            [("lg_table".into(), 6)]
+        );
+    }
 
     #[test]
     fn recognises_nextpnr_placement_failures() {

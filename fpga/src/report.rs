@@ -30,6 +30,17 @@ pub struct CriticalPath {
     pub steps: usize,
 }
 
+/// One module of the core's hierarchy, synthesized on its own.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SubmoduleCost {
+    /// Instances of it in the core.
+    pub instances: usize,
+    /// Yosys cells of one instance.
+    pub cells: BTreeMap<String, u64>,
+    /// LUT4-equivalents of one instance (same definition as the core's).
+    pub lut4_equiv: f64,
+}
+
 /// Everything one flow run found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -79,6 +90,10 @@ pub struct Report {
     pub bitstream: Option<String>,
     /// Figure name → how it is computed.
     pub definitions: BTreeMap<String, String>,
+    /// Each module below the core (e.g. a LUT core's table precompute),
+    /// synthesized alone: its cost per instance and how many instances the core has.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub submodules: BTreeMap<String, SubmoduleCost>,
 }
 
 impl Report {
@@ -149,6 +164,19 @@ impl Report {
                 g(&self.resources_harness),
                 g(&self.resources_out_of_context)
             ));
+        }
+        if !self.submodules.is_empty() {
+            md.push_str("\n## Submodules (each synthesized alone)\n\n| module | instances | LUT4-eq each | LUT4-eq all | cells each |\n|---|---:|---:|---:|---|\n");
+            for (name, c) in &self.submodules {
+                let cells: Vec<String> = c.cells.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                md.push_str(&format!(
+                    "| `{name}` | {} | {:.0} | {:.0} | {} |\n",
+                    c.instances,
+                    c.lut4_equiv,
+                    c.lut4_equiv * c.instances as f64,
+                    cells.join(", ")
+                ));
+            }
         }
         if !self.utilization.is_empty() {
             md.push_str("\n## Device use (whole design)\n\n| resource | used | available | % |\n|---|---|---|---|\n");

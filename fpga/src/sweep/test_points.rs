@@ -81,6 +81,7 @@ pub(super) fn point(
         steps: [("synth".to_string(), 1.5)].into(),
         bitstream: fmax_mhz.map(|_| "core.bit".to_string()),
         definitions: [("gops".to_string(), "2 · MACs/cycle · Fmax".to_string())].into(),
+        submodules: BTreeMap::new(),
     };
     SweepPoint {
         label: label.into(),
