@@ -2,7 +2,9 @@
 //! own so that its cost shows apart from the lookups: for g activations it
 //! outputs the symmetric half of the table of every ±1 partial sum,
 //!
-//!     h[r] = T[r | 2^(g−1)] = a[g−1] + Σ_{i<g−1} (2·bit_i(r) − 1)·a[i],
+//! ```text
+//! h[r] = T[r | 2^(g−1)] = a[g−1] + Σ_{i<g−1} (2·bit_i(r) − 1)·a[i]
+//! ```
 //!
 //! 2^(g−1) entries. Every entry is built with one adder or subtractor from
 //! two smaller signed-sum sets (the sums over the first and second half of
