@@ -575,6 +575,7 @@ fn is_does_not_fit(excerpt: &str) -> bool {
         "Unable to find legal placement",
         "utilisation limit",
         "utilization limit",
+        "Failed to expand region",
     ]
     .iter()
     .any(|p| excerpt.contains(p))
@@ -626,6 +627,9 @@ mod tests {
         ));
         assert!(is_does_not_fit(
             "ERROR: Design uses 6000 ICESTORM_LC but device only has 5280"
+        ));
+        assert!(is_does_not_fit(
+            "ERROR: Failed to expand region (0, 0) |_> (25, 31) of 6575 ICESTORM_LCs"
         ));
         assert!(!is_does_not_fit("ERROR: simulated routing failure"));
     }
