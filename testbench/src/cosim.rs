@@ -100,3 +100,32 @@ pub fn cosim(
     }
     Ok(results)
 }
+
+/// Co-simulates `cases` in every Verilog simulator found on PATH (a missing
+/// one is skipped loudly, or fails under `LUTFORGE_REQUIRE_TOOLS=1`; see
+/// [`lutforge_fpga::tools::for_test`]), each in a fresh temporary folder.
+/// Returns, per simulator run, its results; `label` names the core in the
+/// skip message.
+pub fn cosim_every_simulator(
+    module: &Module,
+    verilog: &str,
+    cases: &[Case],
+    label: &str,
+) -> Result<Vec<(Simulator, Vec<CosimResult>)>, BackendError> {
+    let mut out = Vec::new();
+    for sim in [Simulator::Icarus, Simulator::Verilator] {
+        if !sim
+            .tools()
+            .iter()
+            .all(|&t| lutforge_fpga::tools::for_test(t, &format!("cosim {label}")).is_some())
+        {
+            continue;
+        }
+        let work = tempfile::tempdir().map_err(|e| BackendError::Io {
+            dir: std::env::temp_dir().display().to_string(),
+            message: e.to_string(),
+        })?;
+        out.push((sim, cosim(module, verilog, cases, sim, work.path(), || {})?));
+    }
+    Ok(out)
+}

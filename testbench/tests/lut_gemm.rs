@@ -5,13 +5,11 @@
 //! over every weight code of small tiles, all under every stimulus and
 //! traffic pattern (bubbles and back-pressure).
 
-use lutforge_fpga::tools::for_test;
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::lut::{LutGemmParams, generate};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
-use lutforge_testbench::backend::verilog::Simulator;
-use lutforge_testbench::cosim::cosim;
+use lutforge_testbench::cosim::cosim_every_simulator;
 use lutforge_testbench::stimulus::StimulusKind;
 use lutforge_testbench::traffic::TrafficKind;
 use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
@@ -183,17 +181,9 @@ fn cosim_both(p: &LutGemmParams) {
     let core = generate(p).expect("generates");
     let verilog = render_verilog(&core.module, &Header::default()).expect("renders");
     let cases = cases(&Plan::full(spec_for(&p.common), 1, 6, 9)).expect("stimulus");
-    for sim in [Simulator::Icarus, Simulator::Verilator] {
-        if !sim
-            .tools()
-            .iter()
-            .all(|&t| for_test(t, &format!("lut-gemm cosim {}", p.common.name)).is_some())
-        {
-            continue;
-        }
-        let work = tempfile::tempdir().unwrap();
-        let results =
-            cosim(&core.module, &verilog, &cases, sim, work.path(), || {}).expect("co-simulates");
+    let runs = cosim_every_simulator(&core.module, &verilog, &cases, &p.common.name)
+        .expect("co-simulates");
+    for (sim, results) in runs {
         for (case, r) in cases.iter().zip(&results) {
             assert!(
                 r.passed(),

@@ -338,7 +338,7 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
                     .map(|j| {
                         let name = format!("x_m{m}_n{n}_g{j}_p{l}");
                         let f = looked_up[n * groups + j][l];
-                        let e = select(&mut b, &name, &tables[m * groups + j], f.index, p.group)?;
+                        let e = select(&mut b, &name, &tables[m * groups + j], f.index)?;
                         let sig = b.xor(&name, entry_ty, e, masks[n * groups + j][l])?;
                         Ok(Ranged {
                             sig,
@@ -454,43 +454,39 @@ fn select(
     name: &str,
     entries: &[SignalId],
     index: SignalId,
-    group: u32,
 ) -> Result<SignalId, BuildError> {
-    let ty = b.ty(entries[0]);
-    let mut level = entries.to_vec();
-    for bit in 0..group - 1 {
-        let sel = b.slice(&format!("{name}_i{bit}"), index, bit, 1, false)?;
-        level = level
-            .chunks(2)
-            .enumerate()
-            .map(|(i, pair)| match pair {
-                [lo, hi] => b.mux(&format!("{name}_m{bit}_{i}"), ty, sel, *hi, *lo),
-                [only] => Ok(*only),
-                _ => unreachable!("chunks of at most two"),
-            })
-            .collect::<Result<_, _>>()?;
-    }
-    Ok(level[0])
+    mux_tree(b, name, ("i", "m"), index, entries)
 }
 
-/// The element of `items` numbered by `phase`, a tree of 2:1 multiplexers
-/// over the phase bits (phases beyond the items never occur).
+/// The element of `items` numbered by `phase` (phases beyond the items never occur).
 fn by_phase(
     b: &mut ModuleBuilder,
     name: &str,
     phase: SignalId,
     items: &[SignalId],
 ) -> Result<SignalId, BuildError> {
+    mux_tree(b, name, ("ph", "sel"), phase, items)
+}
+
+/// `items[sel]` as a tree of 2:1 multiplexers, one level per bit of `sel`
+/// from bit 0; `tags` name the select bits and the multiplexers.
+fn mux_tree(
+    b: &mut ModuleBuilder,
+    name: &str,
+    (bit_tag, mux_tag): (&str, &str),
+    sel: SignalId,
+    items: &[SignalId],
+) -> Result<SignalId, BuildError> {
     let ty = b.ty(items[0]);
     let mut level = items.to_vec();
     let mut bit = 0;
     while level.len() > 1 {
-        let sel = b.slice(&format!("{name}_ph{bit}"), phase, bit, 1, false)?;
+        let s = b.slice(&format!("{name}_{bit_tag}{bit}"), sel, bit, 1, false)?;
         level = level
             .chunks(2)
             .enumerate()
             .map(|(i, pair)| match pair {
-                [lo, hi] => b.mux(&format!("{name}_sel{bit}_{i}"), ty, sel, *hi, *lo),
+                [lo, hi] => b.mux(&format!("{name}_{mux_tag}{bit}_{i}"), ty, s, *hi, *lo),
                 [only] => Ok(*only),
                 _ => unreachable!("chunks of at most two"),
             })
