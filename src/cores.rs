@@ -238,7 +238,7 @@ impl CoreSpec {
                     "k_padded": p.k_padded(),
                     "planes": planes,
                     "cycles_per_beat": if p.is_serial() { planes } else { 1 },
-                    "table_module": format!("{}_table", p.common.name),
+                    "table_module": p.table_module_name(),
                     "tables": p.common.m * p.k_padded() / p.group as usize,
                     "table_entries": 1u32 << (p.group - 1),
                     "index_fold": "online: top index bit = sign, other bits XOR its inverse",

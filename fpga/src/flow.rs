@@ -337,7 +337,9 @@ pub fn run_flow(
         let stat = r.step(&format!("synth_{name}_alone"), |r| {
             r.synth(&name, "core.v", None, &format!("stat_{name}.json"))
         })?;
-        let lut4_equiv = lut4_of_cells(req.target.family, &stat.cells);
+        let lut4_equiv = lut4_of(req.target.family, |k| {
+            stat.cells.get(k).copied().unwrap_or(0) as f64
+        });
         submodules.insert(
             name,
             SubmoduleCost {
@@ -438,16 +440,16 @@ fn submodule_instances(top: &Module) -> BTreeMap<String, usize> {
     out
 }
 
-/// LUT4-equivalents of a synthesized module's cells, as the core's are counted
-/// (iCE40: SB_LUT4 cells, since logic cells are only known after packing).
-fn lut4_of_cells(family: Family, cells: &BTreeMap<String, u64>) -> f64 {
-    let c = |k: &str| cells.get(k).copied().unwrap_or(0) as f64;
+/// LUT4-equivalents from cell counts (`cell` gives a cell type's count):
+/// ECP5 LUT4 + 2·CCU2C, iCE40 SB_LUT4 (logic cells are known only after
+/// packing), xc7 LUT1..LUT6.
+fn lut4_of(family: Family, cell: impl Fn(&str) -> f64) -> f64 {
     match family {
-        Family::Ecp5 => c("LUT4") + 2.0 * c("CCU2C"),
-        Family::Ice40 => c("SB_LUT4"),
+        Family::Ecp5 => cell("LUT4") + 2.0 * cell("CCU2C"),
+        Family::Ice40 => cell("SB_LUT4"),
         Family::Xc7 => ["LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"]
             .iter()
-            .map(|k| c(k))
+            .map(|k| cell(k))
             .sum(),
     }
 }
@@ -478,35 +480,25 @@ fn build_report(
         _ => None,
     };
     let mut definitions = BTreeMap::new();
-    let lut4_equiv = match req.target.family {
-        Family::Ecp5 => {
-            definitions.insert(
-                "lut4_equiv".into(),
-                "LUT4 + 2·CCU2C of the core (a CCU2C carry cell holds two LUT4s)".into(),
-            );
-            cell("LUT4") + 2.0 * cell("CCU2C")
-        }
-        Family::Ice40 => match logic_cells {
-            Some(lc) => {
-                definitions.insert("lut4_equiv".into(), "iCE40 logic cells of the core after packing (a logic cell holds one LUT4, one carry and one flip-flop)".into());
-                lc as f64
-            }
-            None => {
-                definitions.insert("lut4_equiv".into(), "SB_LUT4 cells of the core (synthesis only: logic cells are known after packing)".into());
-                cell("SB_LUT4")
-            }
-        },
-        Family::Xc7 => {
-            definitions.insert(
-                "lut4_equiv".into(),
-                "LUT1..LUT6 cells of the core (7-series LUT6s, not LUT4s)".into(),
-            );
-            ["LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"]
-                .iter()
-                .map(|k| cell(k))
-                .sum()
-        }
+    let (lut4_equiv, meaning) = match (req.target.family, logic_cells) {
+        (Family::Ice40, Some(lc)) => (
+            lc as f64,
+            "iCE40 logic cells of the core after packing (a logic cell holds one LUT4, one carry and one flip-flop)",
+        ),
+        (Family::Ice40, None) => (
+            lut4_of(Family::Ice40, cell),
+            "SB_LUT4 cells of the core (synthesis only: logic cells are known after packing)",
+        ),
+        (Family::Ecp5, _) => (
+            lut4_of(Family::Ecp5, cell),
+            "LUT4 + 2·CCU2C of the core (a CCU2C carry cell holds two LUT4s)",
+        ),
+        (Family::Xc7, _) => (
+            lut4_of(Family::Xc7, cell),
+            "LUT1..LUT6 cells of the core (7-series LUT6s, not LUT4s)",
+        ),
     };
+    definitions.insert("lut4_equiv".into(), meaning.into());
     definitions.insert(
         "resources".into(),
         "cells of the core: Yosys cells of the harness around the core minus those of the same harness around an empty core (outputs wired from inputs)".into(),

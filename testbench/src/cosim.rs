@@ -129,3 +129,27 @@ pub fn cosim_every_simulator(
     }
     Ok(out)
 }
+
+/// One line per case that failed in any run of [`cosim_every_simulator`]:
+/// simulator, stimulus and traffic, both back ends' summaries and where they disagreed.
+pub fn failures(cases: &[Case], runs: &[(Simulator, Vec<CosimResult>)]) -> Vec<String> {
+    runs.iter()
+        .flat_map(|(sim, results)| {
+            cases
+                .iter()
+                .zip(results)
+                .filter(|(_, r)| !r.passed())
+                .map(move |(case, r)| {
+                    format!(
+                        "{}: {:?}/{:?}: rust {} | hdl {} | {:?}",
+                        sim.name(),
+                        case.stimulus,
+                        case.traffic,
+                        r.rust.summary(),
+                        r.verilog.summary(),
+                        r.disagreements
+                    )
+                })
+        })
+        .collect()
+}

@@ -9,7 +9,7 @@ use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::lut::{LutGemmParams, generate};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
-use lutforge_testbench::cosim::cosim_every_simulator;
+use lutforge_testbench::cosim::{cosim_every_simulator, failures};
 use lutforge_testbench::stimulus::StimulusKind;
 use lutforge_testbench::traffic::TrafficKind;
 use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
@@ -183,21 +183,8 @@ fn cosim_both(p: &LutGemmParams) {
     let cases = cases(&Plan::full(spec_for(&p.common), 1, 6, 9)).expect("stimulus");
     let runs = cosim_every_simulator(&core.module, &verilog, &cases, &p.common.name)
         .expect("co-simulates");
-    for (sim, results) in runs {
-        for (case, r) in cases.iter().zip(&results) {
-            assert!(
-                r.passed(),
-                "{} {}: {:?}/{:?}: rust {} | hdl {} | {:?}",
-                p.common.name,
-                sim.name(),
-                case.stimulus,
-                case.traffic,
-                r.rust.summary(),
-                r.verilog.summary(),
-                r.disagreements
-            );
-        }
-    }
+    let bad = failures(&cases, &runs);
+    assert!(bad.is_empty(), "{}: {}", p.common.name, bad.join("\n"));
 }
 
 #[test]

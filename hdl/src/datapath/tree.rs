@@ -90,15 +90,7 @@ pub fn adder_tree(
         }
         if stage_levels > 0 && level.is_multiple_of(stage_levels) {
             stages += 1;
-            next = next
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    let sig =
-                        b.register(&format!("{prefix}_l{level}_{i}_q"), v.sig, Some(en), None)?;
-                    Ok(Ranged { sig, ..v })
-                })
-                .collect::<Result<_, BuildError>>()?;
+            next = register_level(b, prefix, level, &next, en)?;
         }
         level_vals = next;
     }
@@ -110,6 +102,24 @@ pub fn adder_tree(
             message: format!("adder tree `{prefix}` has no terms"),
         })?;
     Ok(TreeSum { sum, stages })
+}
+
+/// The values of one tree level, each through a register enabled by `en`.
+fn register_level(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    level: u32,
+    values: &[Ranged],
+    en: SignalId,
+) -> Result<Vec<Ranged>, BuildError> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let sig = b.register(&format!("{prefix}_l{level}_{i}_q"), v.sig, Some(en), None)?;
+            Ok(Ranged { sig, ..*v })
+        })
+        .collect()
 }
 
 /// One value of a [`signed_tree`]: added, or subtracted when `subtract` is set.
@@ -176,22 +186,11 @@ pub fn signed_tree(
         }
         if stage_levels > 0 && level.is_multiple_of(stage_levels) {
             stages += 1;
-            next = next
-                .into_iter()
-                .enumerate()
-                .map(|(i, t)| {
-                    let sig = b.register(
-                        &format!("{prefix}_l{level}_{i}_q"),
-                        t.value.sig,
-                        Some(en),
-                        None,
-                    )?;
-                    Ok(SignedTerm {
-                        value: Ranged { sig, ..t.value },
-                        ..t
-                    })
-                })
-                .collect::<Result<_, BuildError>>()?;
+            let values: Vec<Ranged> = next.iter().map(|t| t.value).collect();
+            let stored = register_level(b, prefix, level, &values, en)?;
+            for (t, value) in next.iter_mut().zip(stored) {
+                t.value = value;
+            }
         }
         level_vals = next;
     }

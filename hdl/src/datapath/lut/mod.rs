@@ -122,6 +122,11 @@ impl LutGemmParams {
         }
     }
 
+    /// Verilog name of the table precompute module.
+    pub fn table_module_name(&self) -> String {
+        format!("{}_table", self.common.name)
+    }
+
     /// True when the core holds a beat for more than one cycle.
     pub fn is_serial(&self) -> bool {
         self.bit_serial && self.plane_format().planes() > 1
@@ -154,7 +159,7 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
     // Parallel cores load every cycle the pipeline moves; serial ones hold the taken beat.
     let load = if serial { shell.accept } else { shell.en };
     let act_ty = Ty::signed(c.act_bits);
-    let table_mod = table::table_module(&format!("{}_table", c.name), p.group, act_ty)?;
+    let table_mod = table::table_module(&p.table_module_name(), p.group, act_ty)?;
     let (entry_lo, entry_hi) = table::entry_range(p.group, act_ty);
     let entry_ty = table::entry_type(p.group, act_ty);
 
