@@ -52,6 +52,16 @@ pub enum NegationArg {
     Negate,
 }
 
+/// Where lut-gemm keeps its tables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableStorageArg {
+    /// Flip-flops: every entry written at once, a beat every cycle.
+    Registers,
+    /// Distributed (LUT) RAM: one entry written a cycle, a beat every 2^(g−1) + planes cycles.
+    Lutram,
+}
+
 /// Adder-tree shapes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -127,6 +137,9 @@ pub struct CoreArgs {
     /// lut-gemm: one weight bit-plane a cycle (a beat every B cycles) instead of all planes at once [default: false]
     #[arg(long, num_args = 0..=1, default_missing_value = "true", value_name = "BOOL")]
     pub bit_serial: Option<bool>,
+    /// lut-gemm: table storage, registers or lutram (distributed RAM, written one entry a cycle) [default: registers]
+    #[arg(long, value_enum)]
+    pub table_storage: Option<TableStorageArg>,
     /// In a TOML file only: the core kind the file is for (checked against the command's).
     #[arg(skip)]
     pub core: Option<CoreKind>,
@@ -156,6 +169,7 @@ impl CoreArgs {
             group: self.group.or(file.group),
             pad_k: self.pad_k.or(file.pad_k),
             bit_serial: self.bit_serial.or(file.bit_serial),
+            table_storage: self.table_storage.or(file.table_storage),
             core: file.core,
         })
     }

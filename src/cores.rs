@@ -6,14 +6,14 @@ use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, por
 use lutforge_hdl::datapath::mac::{self, DEFAULT_STAGE_LEVELS, MacGemvParams};
 use lutforge_hdl::datapath::{CommonParams, GeneratedCore, WeightFormat};
 
-use lutforge_hdl::datapath::lut::{self, LutGemmParams};
+use lutforge_hdl::datapath::lut::{self, LutGemmParams, TableStorage};
 use lutforge_hdl::datapath::ternary::{self, Negation, TernaryGemvParams, WeightPacking};
 use lutforge_hdl::datapath::tree::TreeShape;
 use lutforge_testbench::packing::WeightPacking as GoldenPacking;
 use lutforge_testbench::verify::{Plan, spec_for};
 
 use crate::args::{
-    CoreArgs, CoreKind, NegationArg, PackingArg, TreeArg, WFormatArg, to_u32, to_usize,
+    CoreArgs, CoreKind, NegationArg, TableStorageArg, PackingArg, TreeArg, WFormatArg, to_u32, to_usize,
 };
 
 /// A core kind with its validated parameters.
@@ -85,8 +85,12 @@ impl CoreSpec {
             ("--group", a.group.is_some()),
             ("--pad-k", a.pad_k.is_some()),
             ("--bit-serial", a.bit_serial.is_some()),
+            ("--table-storage", a.table_storage.is_some()),
         ];
-        for (owner, flags) in [("ternary-gemv", ternary_flags), ("lut-gemm", lut_flags)] {
+        for (owner, flags) in [
+            ("ternary-gemv", &ternary_flags[..]),
+            ("lut-gemm", &lut_flags[..]),
+        ] {
             if owner == kind.name() {
                 continue;
             }
@@ -103,6 +107,10 @@ impl CoreSpec {
                 group: to_u32("group", a.group.unwrap_or(lut::DEFAULT_GROUP as u64))?,
                 pad_k: a.pad_k.unwrap_or(false),
                 bit_serial: a.bit_serial.unwrap_or(false),
+                table_storage: match a.table_storage.unwrap_or(TableStorageArg::Registers) {
+                    TableStorageArg::Registers => TableStorage::Registers,
+                    TableStorageArg::Lutram => TableStorage::Lutram,
+                },
                 stage_levels,
             }),
             CoreKind::MacGemv => CoreSpec::MacGemv(MacGemvParams {
@@ -193,6 +201,7 @@ impl CoreSpec {
                 ("group".into(), p.group.to_string()),
                 ("pad-k".into(), p.pad_k.to_string()),
                 ("bit-serial".into(), p.bit_serial.to_string()),
+                ("table-storage".into(), p.table_storage.as_str().into()),
             ]),
         }
         v
@@ -232,15 +241,18 @@ impl CoreSpec {
         extra.insert("command".into(), serde_json::json!(self.command_line()));
         if let CoreSpec::LutGemm(p) = self {
             let planes = p.plane_format().planes();
+            let hold = p.beat_hold();
             extra.insert(
                 "lut".into(),
                 serde_json::json!({
                     "k_padded": p.k_padded(),
                     "planes": planes,
-                    "cycles_per_beat": if p.is_serial() { planes } else { 1 },
+                    "cycles_per_beat": hold.period,
+                    "table_storage": p.table_storage.as_str(),
+                    "table_write_cycles": hold.first_issue,
                     "table_module": p.table_module_name(),
                     "tables": p.common.m * p.k_padded() / p.group as usize,
-                    "table_entries": 1u32 << (p.group - 1),
+                    "table_entries": p.table_entries(),
                     "index_fold": "online: top index bit = sign, other bits XOR its inverse",
                 }),
             );
@@ -298,11 +310,21 @@ impl CoreSpec {
         match self {
             CoreSpec::LutGemm(p) => {
                 let mut extra = format!(", g={}", p.group);
+                let hold = p.beat_hold();
+                if p.table_storage == TableStorage::Lutram {
+                    extra.push_str(&format!(
+                        ", tables in LUT RAM: {} write cycles",
+                        hold.first_issue
+                    ));
+                }
                 if p.is_serial() {
                     extra.push_str(&format!(
-                        ", bit-serial: a beat every {} cycles",
+                        ", bit-serial: {} planes",
                         p.plane_format().planes()
                     ));
+                }
+                if hold.period > 1 {
+                    extra.push_str(&format!(", a beat every {} cycles", hold.period));
                 }
                 if p.k_padded() != c.k {
                     extra.push_str(&format!(

@@ -588,6 +588,7 @@ mod tests {
         use lutforge_hdl::datapath::lut::{LutGemmParams, generate};
         use lutforge_hdl::datapath::{CommonParams, WeightFormat};
         let p = LutGemmParams {
+            table_storage: Default::default(),
             common: CommonParams {
                 name: "lg".into(),
                 m: 2,

@@ -116,7 +116,9 @@ fn evaluate(m: &Module, inputs: &[u64]) -> Vec<u64> {
                 .get(bits[addr.0 as usize] as usize)
                 .copied()
                 .unwrap_or(0),
-            Def::Reg { .. } | Def::InstOut { .. } => panic!("`{}` is not combinational", s.name),
+            Def::Reg { .. } | Def::Memory { .. } | Def::MemRead { .. } | Def::InstOut { .. } => {
+                panic!("`{}` is not combinational", s.name)
+            }
         };
         bits.push(b);
     }

@@ -213,3 +213,77 @@ fn builder_reports_widths_by_name() {
         "{err}"
     );
 }
+
+#[test]
+fn memories_write_on_the_edge_and_read_combinationally_per_lane() {
+    let mut m = ModuleBuilder::new("ram").unwrap();
+    m.clock().unwrap();
+    let we = m.input("we", Ty::BIT).unwrap();
+    let wa = m.input("wa", Ty::unsigned(2)).unwrap();
+    let wd = m.input("wd", Ty::signed(6)).unwrap();
+    let ra = m.input("ra", Ty::unsigned(2)).unwrap();
+    let mem = m.memory("mem", Ty::signed(6), 4).unwrap();
+    m.write_port(mem, we, wa, wd).unwrap();
+    let rd = m.mem_read("rd", mem, ra).unwrap();
+    // A read of the address being written this cycle, registered on the same edge.
+    let same = m.mem_read("same", mem, wa).unwrap();
+    let same_q = m.register("same_q", same, None, None).unwrap();
+    m.output("y", rd).unwrap();
+    m.output("old", same_q).unwrap();
+    let module = m.finish().unwrap();
+    let mut sim = Sim::new(&module, 2).unwrap();
+    let port = |s: &Sim, n: &str| s.input(n).unwrap();
+    let (pwe, pwa, pwd, pra) = (
+        port(&sim, "we"),
+        port(&sim, "wa"),
+        port(&sim, "wd"),
+        port(&sim, "ra"),
+    );
+    let (py, pold) = (sim.output("y").unwrap(), sim.output("old").unwrap());
+    // Lane 0 writes -5, 7, -32, 31 to words 0..3; lane 1 writes only word 2.
+    let words = [-5i64, 7, -32, 31];
+    for (a, &v) in words.iter().enumerate() {
+        sim.set_lanes(&pwe, 0, &[1, u64::from(a == 2)]);
+        sim.set_lanes(&pwa, 0, &[a as u64, a as u64]);
+        sim.set_value(&pwd, 0, 0, v);
+        sim.set_value(&pwd, 0, 1, 10 * a as i64);
+        sim.tick().unwrap();
+    }
+    sim.set_lanes(&pwe, 0, &[0, 0]);
+    for (a, &v) in words.iter().enumerate() {
+        sim.set_lanes(&pra, 0, &[a as u64, a as u64]);
+        assert_eq!(sim.get_value(&py, 0, 0), v, "lane 0 word {a}");
+        assert_eq!(
+            sim.get_value(&py, 0, 1),
+            if a == 2 { 20 } else { 0 },
+            "lane 1 word {a}"
+        );
+    }
+    // Writing 1 over word 1: the same-cycle read sees the old word, the next cycle the new one.
+    sim.set_lanes(&pwe, 0, &[1, 1]);
+    sim.set_lanes(&pwa, 0, &[1, 1]);
+    sim.set_lanes(&pra, 0, &[1, 1]);
+    sim.set_value(&pwd, 0, 0, 1);
+    sim.set_value(&pwd, 0, 1, 1);
+    sim.tick().unwrap();
+    assert_eq!(sim.get_value(&pold, 0, 0), 7);
+    assert_eq!(sim.get_value(&pold, 0, 1), 0);
+    assert_eq!(sim.get_value(&py, 0, 0), 1);
+    assert_eq!(sim.get_value(&py, 0, 1), 1);
+}
+
+#[test]
+fn memory_misuse_is_a_clear_error() {
+    let mut m = ModuleBuilder::new("ram").unwrap();
+    let a3 = m.input("a3", Ty::unsigned(3)).unwrap();
+    let err = m.memory("m", Ty::signed(4), 6).unwrap_err().to_string();
+    assert!(err.contains("6 words") && err.contains("power of two"), "{err}");
+    let mem = m.memory("m", Ty::signed(4), 4).unwrap();
+    let err = m.mem_read("r", mem, a3).unwrap_err().to_string();
+    assert!(err.contains("2 bits wide"), "{err}");
+    let a2 = m.input("a2", Ty::unsigned(2)).unwrap();
+    let r = m.mem_read("r", mem, a2).unwrap();
+    m.output("y", r).unwrap();
+    let err = m.finish().unwrap_err().to_string();
+    assert!(err.contains("memory `m`") && err.contains("write port"), "{err}");
+}

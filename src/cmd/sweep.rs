@@ -12,14 +12,16 @@ use lutforge_fpga::report::Report;
 use lutforge_fpga::sweep::{SweepPoint, write_sweep};
 use serde::Deserialize;
 
-use crate::args::{CoreArgs, CoreKind, NegationArg, PackingArg, TreeArg, WFormatArg};
+use crate::args::{
+    CoreArgs, CoreKind, NegationArg, PackingArg, TableStorageArg, TreeArg, WFormatArg,
+};
 use crate::cmd::flow::{FlowArgs, run_plan};
 use crate::progress::bar;
 
 /// Arguments of `lutforge sweep`.
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// TOML grid: keys `core`, `target`, `m`, `n`, `k`, `act_bits`, `w_format`, `w_bits`, `max_beats`, `stage_levels`, `negation`, `tree`, `w_packing`, `group`, `bit_serial`, each a list (flags given here win)
+    /// TOML grid: keys `core`, `target`, `m`, `n`, `k`, `act_bits`, `w_format`, `w_bits`, `max_beats`, `stage_levels`, `negation`, `tree`, `w_packing`, `group`, `bit_serial`, `table_storage`, each a list (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Core kinds, comma-separated
@@ -67,6 +69,9 @@ pub struct SweepArgs {
     /// lut-gemm modes: `false` (bit-parallel), `true` (bit-serial) or both
     #[arg(long, value_delimiter = ',', value_name = "BOOLS")]
     pub bit_serial: Vec<bool>,
+    /// lut-gemm table storages: registers, lutram or both
+    #[arg(long, value_delimiter = ',', value_enum)]
+    pub table_storage: Vec<TableStorageArg>,
     /// Clock constraint for every point, MHz [default: the target's]
     #[arg(long, value_name = "MHZ")]
     pub freq: Option<f64>,
@@ -130,6 +135,8 @@ struct GridFile {
     group: Vec<u64>,
     #[serde(default)]
     bit_serial: Vec<bool>,
+    #[serde(default)]
+    table_storage: Vec<TableStorageArg>,
 }
 
 /// What one point gave: its report and whether it came from the cache, or why it failed.
@@ -207,6 +214,9 @@ fn points(a: &SweepArgs) -> Result<Vec<Point>> {
     choices = expand(choices, pick(&a.bit_serial, &file.bit_serial), |c, v| {
         c.bit_serial = v
     });
+    choices = expand(choices, pick(&a.table_storage, &file.table_storage), |c, v| {
+        c.table_storage = v
+    });
     let mut out = Vec::new();
     for &core in &cores {
         for target in &targets {
@@ -235,6 +245,7 @@ struct Choice {
     w_packing: Option<PackingArg>,
     group: Option<u64>,
     bit_serial: Option<bool>,
+    table_storage: Option<TableStorageArg>,
 }
 
 /// Every choice with every value of one more axis.
@@ -278,6 +289,7 @@ fn point(a: &SweepArgs, core: CoreKind, target: &str, c: &Choice) -> Point {
         c.group.map(|g| format!("g{g}")),
         c.bit_serial
             .map(|b| if b { "serial" } else { "parallel" }.to_string()),
+        c.table_storage.map(|f| format!("{f:?}")),
     ]
     .into_iter()
     .flatten()
@@ -302,6 +314,7 @@ fn point(a: &SweepArgs, core: CoreKind, target: &str, c: &Choice) -> Point {
         group: c.group,
         pad_k: None,
         bit_serial: c.bit_serial,
+        table_storage: c.table_storage,
         core: None,
     };
     let args = FlowArgs {
@@ -353,6 +366,10 @@ fn flow_command(p: &Point, out: &str) -> Vec<String> {
     );
     flag("group", c.group.map(|x| x.to_string()));
     flag("bit-serial", c.bit_serial.map(|x| x.to_string()));
+    flag(
+        "table-storage",
+        c.table_storage.map(|f| format!("{f:?}").to_lowercase()),
+    );
     flag("target", Some(a.target.clone()));
     flag("freq", a.freq.map(|x| x.to_string()));
     flag("step-timeout", Some(a.step_timeout.to_string()));

@@ -22,6 +22,9 @@ use crate::traffic::Schedule;
 
 /// Cycles of reset before cycle 0.
 pub const RESET_CYCLES: usize = 2;
+/// The longest a core may hold one beat before the bench calls it stuck
+/// (a lut-gemm core with tables in LUT RAM, g = 6, int4 bit-serial: 36).
+pub const MAX_BEAT_PERIOD: usize = 64;
 /// Cycles run after the last expected result, to catch extra ones.
 pub const DRAIN_CYCLES: usize = 32;
 
@@ -111,9 +114,14 @@ impl Stream {
     }
 
     /// Cycles after which the bench gives up: time for every beat and result
-    /// through the schedule, plus a generous margin for any pipeline depth.
+    /// through the schedule, plus a generous margin for any pipeline depth
+    /// and for cores that hold a beat up to [`MAX_BEAT_PERIOD`] cycles. Only
+    /// a failing core runs that long.
     pub fn max_cycles(&self) -> usize {
-        self.schedule.len() + 4 * (self.beats.len() + self.expected_results) + 256 + DRAIN_CYCLES
+        self.schedule.len()
+            + MAX_BEAT_PERIOD * (self.beats.len() + self.expected_results)
+            + 256
+            + DRAIN_CYCLES
     }
 }
 

@@ -3,16 +3,20 @@
 //! and bit-parallel, padded K, M > 1 and N up to 64 on the Rust simulator,
 //! a representative set in Icarus and Verilator, and an exhaustive sweep
 //! over every weight code of small tiles, all under every stimulus and
-//! traffic pattern (bubbles and back-pressure).
+//! traffic pattern (bubbles and back-pressure); each with the tables in
+//! registers and in LUT RAM.
 
 use lutforge_gen::{Header, render_verilog};
-use lutforge_hdl::datapath::lut::{LutGemmParams, generate};
+use lutforge_hdl::datapath::lut::{LutGemmParams, TableStorage, generate};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::cosim::{cosim_every_simulator, failures};
 use lutforge_testbench::stimulus::StimulusKind;
 use lutforge_testbench::traffic::TrafficKind;
 use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
+
+/// Both table storages.
+const STORAGES: [TableStorage; 2] = [TableStorage::Registers, TableStorage::Lutram];
 
 /// A core: shape (m, n, k), A, format and B, max beats, g, serial, stage levels.
 #[derive(Clone, Copy)]
@@ -28,6 +32,10 @@ struct Cfg {
 }
 
 fn params(name: &str, c: Cfg) -> LutGemmParams {
+    params_in(name, c, TableStorage::Registers)
+}
+
+fn params_in(name: &str, c: Cfg, table_storage: TableStorage) -> LutGemmParams {
     let (m, n, k) = c.shape;
     LutGemmParams {
         common: CommonParams {
@@ -43,6 +51,7 @@ fn params(name: &str, c: Cfg) -> LutGemmParams {
         group: c.group,
         pad_k: !k.is_multiple_of(c.group as usize),
         bit_serial: c.serial,
+        table_storage,
         stage_levels: c.stage_levels,
     }
 }
@@ -64,11 +73,12 @@ fn check_rust(p: &LutGemmParams, plan: &Plan) -> usize {
         let r = check_case(&case, &outcomes);
         assert!(
             r.passed(),
-            "g{} {:?}{} serial={} s{} {:?}: {:?}/{:?}: {}",
+            "g{} {:?}{} serial={} {:?} s{} {:?}: {:?}/{:?}: {}",
             p.group,
             p.common.w_format,
             p.common.w_bits,
             p.bit_serial,
+            p.table_storage,
             p.stage_levels,
             (p.common.m, p.common.n, p.common.k),
             case.stimulus,
@@ -97,31 +107,33 @@ fn check_rust(p: &LutGemmParams, plan: &Plan) -> usize {
 
 #[test]
 fn every_group_format_and_mode_on_the_rust_simulator() {
-    let mut checked = 0;
-    for group in 2..=6 {
-        for (format, w_bits) in FORMATS {
-            for serial in [false, true] {
-                for (shape, act_bits, beats, stage_levels) in [
-                    ((1, 3, 2 * group as usize), 8, 4, 1),
-                    ((2, 2, 3 * group as usize - 1), 5, 3, 2),
-                ] {
-                    let c = Cfg {
-                        shape,
-                        act_bits,
-                        format,
-                        w_bits,
-                        beats,
-                        group,
-                        serial,
-                        stage_levels,
-                    };
-                    let p = params("lut", c);
-                    checked += check_rust(&p, &Plan::full(spec_for(&p.common), 2, 5, 11));
+    for storage in STORAGES {
+        let mut checked = 0;
+        for group in 2..=6 {
+            for (format, w_bits) in FORMATS {
+                for serial in [false, true] {
+                    for (shape, act_bits, beats, stage_levels) in [
+                        ((1, 3, 2 * group as usize), 8, 4, 1),
+                        ((2, 2, 3 * group as usize - 1), 5, 3, 2),
+                    ] {
+                        let c = Cfg {
+                            shape,
+                            act_bits,
+                            format,
+                            w_bits,
+                            beats,
+                            group,
+                            serial,
+                            stage_levels,
+                        };
+                        let p = params_in("lut", c, storage);
+                        checked += check_rust(&p, &Plan::full(spec_for(&p.common), 2, 5, 11));
+                    }
                 }
             }
         }
+        assert!(checked > 30_000, "{storage:?}: {checked} elements compared");
     }
-    assert!(checked > 30_000, "{checked} elements compared");
 }
 
 #[test]
@@ -143,8 +155,10 @@ fn wide_tiles_long_runs_and_extremes_on_the_rust_simulator() {
             serial,
             stage_levels: 1,
         };
-        let p = params("lut_wide", c);
-        check_rust(&p, &Plan::full(spec_for(&p.common), 1, 4, 3));
+        for storage in STORAGES {
+            let p = params_in("lut_wide", c, storage);
+            check_rust(&p, &Plan::full(spec_for(&p.common), 1, 4, 3));
+        }
     }
 }
 
@@ -164,15 +178,17 @@ fn every_weight_code_of_small_tiles() {
                 serial,
                 stage_levels: 1,
             };
-            let p = params("lut_exh", c);
-            let mut plan = Plan::full(spec_for(&p.common), 1, 4, 1);
-            if !plan.stimulus.contains(&StimulusKind::Exhaustive) {
-                continue;
+            for storage in STORAGES {
+                let p = params_in("lut_exh", c, storage);
+                let mut plan = Plan::full(spec_for(&p.common), 1, 4, 1);
+                if !plan.stimulus.contains(&StimulusKind::Exhaustive) {
+                    continue;
+                }
+                plan.stimulus = vec![StimulusKind::Exhaustive];
+                plan.traffic = vec![TrafficKind::Full, TrafficKind::Both];
+                let checked = check_rust(&p, &plan);
+                assert!(checked > 0);
             }
-            plan.stimulus = vec![StimulusKind::Exhaustive];
-            plan.traffic = vec![TrafficKind::Full, TrafficKind::Both];
-            let checked = check_rust(&p, &plan);
-            assert!(checked > 0);
         }
     }
 }
@@ -310,8 +326,11 @@ fn every_weight_code_against_extreme_activations() {
         (WeightFormat::Int, 3, Golden::Int),
         (WeightFormat::Int, 4, Golden::Int),
     ] {
-        for serial in [false, true] {
-            let p = params(
+        for (serial, storage) in [false, true]
+            .into_iter()
+            .flat_map(|s| STORAGES.map(|t| (s, t)))
+        {
+            let p = params_in(
                 "lut_codes",
                 Cfg {
                     shape: (1, 1, 4),
@@ -323,6 +342,7 @@ fn every_weight_code_against_extreme_activations() {
                     serial,
                     stage_levels: 1,
                 },
+                storage,
             );
             let core = generate(&p).expect("generates");
             let shape = Shape { m: 1, n: 1, k: 4 };
@@ -347,13 +367,14 @@ fn every_weight_code_against_extreme_activations() {
                     .map(|r| run_result(shape, golden, w_bits, r))
                     .collect();
                 let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(ti as u64);
-                let sched = schedule(traffic, 2 * runs.len() + 16, &mut rng);
+                let period = (1.0 / core.throughput).round() as usize;
+                let sched = schedule(traffic, 2 * period * runs.len() + 16, &mut rng);
                 let stream = Stream::new(&runs, sched);
                 let outcomes = run_streams(&core.module, &[stream]).expect("simulates");
                 let r = lutforge_testbench::check::check_stream(&expected, &outcomes[0].observed);
                 assert!(
                     r.passed() && outcomes[0].protocol_errors.is_empty(),
-                    "{format:?}{w_bits} serial={serial} {traffic:?}: {} {:?}",
+                    "{format:?}{w_bits} serial={serial} {storage:?} {traffic:?}: {} {:?}",
                     r.summary(),
                     outcomes[0].protocol_errors
                 );
@@ -361,4 +382,68 @@ fn every_weight_code_against_extreme_activations() {
             }
         }
     }
+}
+
+#[test]
+fn cosim_lutram_int4_serial_m2_and_ternary_padded() {
+    cosim_both(&params_in(
+        "lut_ram_int4_serial",
+        Cfg {
+            shape: (2, 3, 9),
+            act_bits: 8,
+            format: WeightFormat::Int,
+            w_bits: 4,
+            beats: 5,
+            group: 3,
+            serial: true,
+            stage_levels: 1,
+        },
+        TableStorage::Lutram,
+    ));
+    cosim_both(&params_in(
+        "lut_ram_tern_pad",
+        Cfg {
+            shape: (1, 4, 10),
+            act_bits: 8,
+            format: WeightFormat::Ternary,
+            w_bits: 2,
+            beats: 4,
+            group: 4,
+            serial: false,
+            stage_levels: 2,
+        },
+        TableStorage::Lutram,
+    ));
+}
+
+#[test]
+fn cosim_lutram_binary_g2_and_n64() {
+    cosim_both(&params_in(
+        "lut_ram_bin_g2",
+        Cfg {
+            shape: (1, 2, 6),
+            act_bits: 8,
+            format: WeightFormat::Binary,
+            w_bits: 1,
+            beats: 3,
+            group: 2,
+            serial: false,
+            stage_levels: 1,
+        },
+        TableStorage::Lutram,
+    ));
+    cosim_both(&params_in(
+        "lut_ram_n64",
+        Cfg {
+            shape: (1, 64, 16),
+            act_bits: 8,
+            format: WeightFormat::Int,
+            w_bits: 2,
+            beats: 8,
+            group: 4,
+            serial: false,
+            stage_levels: 1,
+        },
+        TableStorage::Lutram,
+    ));
 }

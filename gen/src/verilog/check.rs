@@ -4,7 +4,7 @@
 //! though, and a hand-made module that breaks one would otherwise give
 //! wrong Verilog or a panic instead of a clear error.
 
-use lutforge_hdl::ir::{Def, Dir, MAX_WIDTH, Module, SignalId, mask};
+use lutforge_hdl::ir::{Def, Dir, MAX_MEMORY_ADDR_BITS, MAX_WIDTH, Module, SignalId, Ty, mask};
 
 use crate::error::GenError;
 
@@ -38,10 +38,11 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
         if w == 0 || w > MAX_WIDTH {
             return problem(format!("width {w} is outside 1..={MAX_WIDTH}"));
         }
-        // Combinational operands come earlier; a register's input may come from anywhere.
+        // Combinational operands come earlier; a register's or a memory's
+        // inputs may come from anywhere.
         let earlier = |id: SignalId| (id.0 as usize) < i;
         let operands: Vec<SignalId> = match &s.def {
-            Def::Reg { .. } => vec![],
+            Def::Reg { .. } | Def::Memory { .. } => vec![],
             def => def.operands(),
         };
         if let Some(op) = operands.iter().find(|&&o| !earlier(o)) {
@@ -128,6 +129,35 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
                     return problem(format!("reset value {init:#x} does not fit {w} bits"));
                 }
             }
+            &Def::Memory {
+                depth,
+                data,
+                en,
+                addr,
+            } => {
+                if m.clock.is_none() {
+                    return problem("the module has a memory but no clock".into());
+                }
+                if !depth.is_power_of_two() || depth < 2 || depth > 1 << MAX_MEMORY_ADDR_BITS {
+                    return problem(format!("{depth} words is not a power of two in range"));
+                }
+                if !known(data) || width(data) != w || !known(en) || width(en) != 1 {
+                    return problem(
+                        "the write data is not as wide as a word, or the enable not one bit".into(),
+                    );
+                }
+                if !known(addr) || !address_fits(m.signal(addr).ty, depth) {
+                    return problem("the write address does not suit the depth".into());
+                }
+            }
+            &Def::MemRead { mem, addr } => {
+                let Def::Memory { depth, .. } = m.signal(mem).def else {
+                    return problem(format!("`{}` is not a memory", m.signal(mem).name));
+                };
+                if width(mem) != w || !address_fits(m.signal(addr).ty, depth) {
+                    return problem("the read is not a word wide or its address does not suit the depth".into());
+                }
+            }
             &Def::InstOut { inst, port, elem } => {
                 let ok = m.instances.get(inst.0 as usize).is_some_and(|x| {
                     x.module.ports.get(port).is_some_and(|p| {
@@ -190,4 +220,9 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
         }
     }
     Ok(())
+}
+
+/// An address of a `depth`-word memory is unsigned and log2(depth) bits wide.
+fn address_fits(addr: Ty, depth: u32) -> bool {
+    !addr.signed && addr.width == depth.trailing_zeros()
 }

@@ -136,7 +136,7 @@ impl<'m> Exprs<'m> {
     }
 
     /// The right-hand side of the assign of a combinational operation, or
-    /// `None` for a signal that is not one (ports, ROMs, registers, instances).
+    /// `None` for a signal that is not one (ports, ROMs, registers, memories, instances).
     pub(crate) fn op(&mut self, id: SignalId) -> Option<String> {
         let s = self.module.signal(id);
         let w = s.ty.width;
@@ -217,7 +217,16 @@ impl<'m> Exprs<'m> {
                 let f = self.ext_own(otherwise, w);
                 format!("{c} ? {t} : {f}")
             }
-            Def::Input { .. } | Def::Rom { .. } | Def::Reg { .. } | Def::InstOut { .. } => {
+            &Def::MemRead { mem, addr } => {
+                let a = self.whole(addr);
+                let m = self.whole(mem);
+                format!("{m}[{a}]")
+            }
+            Def::Input { .. }
+            | Def::Rom { .. }
+            | Def::Reg { .. }
+            | Def::Memory { .. }
+            | Def::InstOut { .. } => {
                 return None;
             }
         })

@@ -10,7 +10,8 @@ use super::check::check_module;
 use super::expr::{Exprs, decl_type, literal, range, select};
 use super::names::Names;
 use super::view::{
-    AssignGroup, AssignView, ConnView, DeclView, InstView, ModuleView, RegView, RomEntry, RomView,
+    AssignGroup, AssignView, ConnView, DeclView, InstView, MemoryView, ModuleView, RegView,
+    RomEntry, RomView,
 };
 use crate::error::GenError;
 
@@ -54,6 +55,7 @@ pub(crate) fn module_view(m: &Module, is_top: bool) -> Result<ModuleView, GenErr
         assign_groups,
         roms: body.roms,
         regs: body.regs,
+        memories: body.memories,
         instances,
     })
 }
@@ -145,6 +147,7 @@ struct Body {
     logic: Vec<AssignView>,
     roms: Vec<RomView>,
     regs: Vec<RegView>,
+    memories: Vec<MemoryView>,
     declared_buses: BTreeSet<String>,
 }
 
@@ -227,6 +230,27 @@ impl Body {
                     entries,
                     count,
                     default,
+                });
+            }
+            &Def::Memory {
+                depth,
+                data,
+                en,
+                addr,
+            } => {
+                let clock = m.clock.ok_or_else(|| GenError::InvalidIr {
+                    module: m.name.clone(),
+                    signal: s.name.clone(),
+                    problem: "the module has a memory but no clock".into(),
+                })?;
+                self.memories.push(MemoryView {
+                    name: s.name.clone(),
+                    ty: decl_type(s.ty),
+                    last: depth - 1,
+                    clock: exprs.whole(clock),
+                    en: exprs.whole(en),
+                    addr: exprs.whole(addr),
+                    data: exprs.whole(data),
                 });
             }
             &Def::Reg { d, en, rst, init } => {

@@ -30,6 +30,7 @@ pub(crate) struct ModuleView {
     pub(crate) assign_groups: Vec<AssignGroup>,
     pub(crate) roms: Vec<RomView>,
     pub(crate) regs: Vec<RegView>,
+    pub(crate) memories: Vec<MemoryView>,
     pub(crate) instances: Vec<InstView>,
 }
 
@@ -96,6 +97,19 @@ pub(crate) struct RegView {
     pub(crate) en: Option<String>,
     pub(crate) rst: Option<String>,
     pub(crate) init: String,
+}
+
+/// A memory: `reg ty name [0:last];` and its write port,
+/// `if (en) name[addr] <= data;`.
+#[derive(Serialize)]
+pub(crate) struct MemoryView {
+    pub(crate) name: String,
+    pub(crate) ty: String,
+    pub(crate) last: u32,
+    pub(crate) clock: String,
+    pub(crate) en: String,
+    pub(crate) addr: String,
+    pub(crate) data: String,
 }
 
 /// An instance with named port connections.

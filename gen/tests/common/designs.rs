@@ -248,8 +248,28 @@ pub fn passthrough() -> Result<Module, BuildError> {
 }
 
 /// Every design of this file, top last in each.
+/// A memory (LUT RAM) with a write port and two asynchronous reads, one of
+/// them registered.
+pub fn memory() -> Result<Module, BuildError> {
+    let mut b = ModuleBuilder::new("lutram")?;
+    b.clock()?;
+    let we = b.input("we", Ty::BIT)?;
+    let wa = b.input("wa", Ty::unsigned(3))?;
+    let wd = b.input("wd", Ty::signed(6))?;
+    let ra = b.input_vec("ra", 2, Ty::unsigned(3))?;
+    let mem = b.memory("table", Ty::signed(6), 8)?;
+    b.write_port(mem, we, wa, wd)?;
+    let r0 = b.mem_read("r0", mem, ra[0])?;
+    let r1 = b.mem_read("r1", mem, ra[1])?;
+    let r1q = b.register("r1_q", r1, None, None)?;
+    b.output("y0", r0)?;
+    b.output("y1", r1q)?;
+    b.finish()
+}
+
 pub fn all() -> Vec<Module> {
     vec![
+        memory().expect("memory builds"),
         comb_ops().expect("comb_ops builds"),
         child().expect("child builds"),
         sink().expect("sink builds"),

@@ -65,23 +65,36 @@ pub struct StreamShell {
     pub act: Vec<SignalId>,
     /// Weight bus elements (for plain codes, index n·K + k).
     pub w: Vec<SignalId>,
-    /// The bit-plane sequencer of a bit-serial core.
-    pub serial: Option<PlaneSequencer>,
+    /// The sequencer of a core that holds each beat for several cycles.
+    pub serial: Option<BeatSequencer>,
     out_valid: SignalId,
     out_ready: SignalId,
 }
 
-/// The front of a bit-serial core: the beat taken is held for `planes`
-/// cycles while a counter issues one weight bit-plane a cycle; `in_ready`
-/// is low until the last plane issues.
+/// How long a core holds each beat: `period` cycles, and from cycle
+/// `first_issue` on it issues one bit-plane a cycle to the datapath (the
+/// cycles before are the core's own, such as writing a table into LUT RAM).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BeatHold {
+    /// Cycles per beat, P ≥ 1 (1: a beat every cycle, no hold).
+    pub period: u32,
+    /// The first cycle of the hold that issues a plane, 0 … P−1.
+    pub first_issue: u32,
+}
+
+/// The front of a core that holds each beat for several cycles: the beat
+/// taken is held for `period` cycles while a counter steps through them;
+/// `in_ready` is low until the last cycle of the hold.
 #[derive(Debug, Clone, Copy)]
-pub struct PlaneSequencer {
-    /// Bit-planes per beat, B (≥ 2).
-    pub planes: u32,
-    /// The plane issued this cycle, 0 … B−1 (valid while `held` is 1).
+pub struct BeatSequencer {
+    /// Cycles per beat, P ≥ 2.
+    pub period: u32,
+    /// The cycle of the hold, 0 … P−1 (meaningful while `held` is 1).
     pub phase: SignalId,
-    /// A beat is held and its plane `phase` is issued this cycle.
+    /// A beat is held.
     pub held: SignalId,
+    /// The held beat issues a plane to the datapath this cycle.
+    pub issue: SignalId,
     /// The issued plane is the last plane of a run's last beat.
     pub issue_last: SignalId,
 }
@@ -101,18 +114,26 @@ impl StreamShell {
         p: &CommonParams,
         w_bus: WeightBus,
     ) -> Result<StreamShell, BuildError> {
-        Self::with_planes(b, p, w_bus, 1)
+        Self::with_hold(
+            b,
+            p,
+            w_bus,
+            BeatHold {
+                period: 1,
+                first_issue: 0,
+            },
+        )
     }
 
     /// Declares the contract's ports and the flow-control logic of a core
-    /// that holds each beat for `planes` cycles (a bit-serial core); with
-    /// `planes` = 1 it is [`Self::new`]. Data registers of the held beat
-    /// load on `accept`.
-    pub fn with_planes(
+    /// that holds each beat as `hold` says (a bit-serial core holds it for
+    /// B cycles and issues a plane in each); with a period of 1 it is
+    /// [`Self::new`]. Data registers of the held beat load on `accept`.
+    pub fn with_hold(
         b: &mut ModuleBuilder,
         p: &CommonParams,
         w_bus: WeightBus,
-        planes: u32,
+        hold: BeatHold,
     ) -> Result<StreamShell, BuildError> {
         b.clock()?;
         let rst = b.input("rst", Ty::BIT)?;
@@ -124,7 +145,7 @@ impl StreamShell {
         let out_valid = b.reg("out_valid_q", Ty::BIT, Some((rst, 0)))?;
         let idle = b.not("out_empty", Ty::BIT, out_valid)?;
         let en = b.or("pipe_en", Ty::BIT, idle, out_ready)?;
-        if planes <= 1 {
+        if hold.period <= 1 {
             let accept = b.and("accept", Ty::BIT, in_valid, en)?;
             b.output("in_ready", en)?;
             return Ok(StreamShell {
@@ -139,7 +160,16 @@ impl StreamShell {
                 out_ready,
             });
         }
-        let (accept, serial) = sequencer(b, rst, en, in_valid, last, planes)?;
+        if hold.first_issue >= hold.period {
+            return Err(BuildError::Invalid {
+                module: b.module_name().into(),
+                message: format!(
+                    "a beat held {} cycles cannot first issue in cycle {}",
+                    hold.period, hold.first_issue
+                ),
+            });
+        }
+        let (accept, serial) = sequencer(b, rst, en, in_valid, last, hold)?;
         Ok(StreamShell {
             rst,
             en,
@@ -163,10 +193,10 @@ impl StreamShell {
         stages: u32,
         acc_bits: u32,
     ) -> Result<ShellTiming, BuildError> {
-        // A bit-serial core's held beat is its first stage already.
+        // A held beat is the core's first stage already.
         let (mut valid, mut last, first_stage, extra) = match self.serial {
             None => (self.accept, self.last, 1, 0),
-            Some(q) => (q.held, q.issue_last, 2, q.planes - 1),
+            Some(q) => (q.issue, q.issue_last, 2, q.period - 1),
         };
         for s in first_stage..=stages {
             valid = b.register(
@@ -219,7 +249,7 @@ impl StreamShell {
 
     /// Finishes the shell around `sums` and the module, and states the
     /// core's facts: ACC from the common parameters, the latency of
-    /// `stages`, one beat per cycle, M·N·K MACs per cycle.
+    /// `stages`, one beat per hold period, M·N·K MACs per beat.
     pub fn finish_core(
         self,
         mut b: ModuleBuilder,
@@ -229,9 +259,9 @@ impl StreamShell {
         stages: u32,
     ) -> Result<GeneratedCore, CoreError> {
         let acc_bits = c.acc_bits();
-        let planes = self.serial.map_or(1, |q| q.planes);
+        let period = self.serial.map_or(1, |q| q.period);
         let timing = self.finish(&mut b, sums, stages, acc_bits)?;
-        let throughput = 1.0 / planes as f64;
+        let throughput = 1.0 / period as f64;
         Ok(GeneratedCore {
             module: b.finish()?,
             kind,
@@ -243,43 +273,59 @@ impl StreamShell {
     }
 }
 
-/// The plane counter of a bit-serial core: returns `accept` and the sequencer.
+/// The hold counter: returns `accept` and the sequencer. A plain bit-serial
+/// hold (planes issued from cycle 0) counts in `plane`; a longer one in
+/// `beat_phase`.
 fn sequencer(
     b: &mut ModuleBuilder,
     rst: SignalId,
     en: SignalId,
     in_valid: SignalId,
     in_last: SignalId,
-    planes: u32,
-) -> Result<(SignalId, PlaneSequencer), BuildError> {
-    let ph_ty = Ty::unsigned(32 - (planes - 1).leading_zeros());
-    let phase = b.reg("plane", ph_ty, Some((rst, 0)))?;
+    hold: BeatHold,
+) -> Result<(SignalId, BeatSequencer), BuildError> {
+    let period = hold.period;
+    let ph_ty = Ty::unsigned(32 - (period - 1).leading_zeros());
+    let counter = if hold.first_issue == 0 {
+        "plane"
+    } else {
+        "beat_phase"
+    };
+    let phase = b.reg(counter, ph_ty, Some((rst, 0)))?;
     let held = b.reg("beat_held", Ty::BIT, Some((rst, 0)))?;
-    let last_plane_c = b.constant("plane_last_value", ph_ty, i128::from(planes - 1))?;
-    let on_last = b.compare("plane_is_last", CmpOp::Eq, phase, last_plane_c)?;
+    let last_plane_c = b.constant(&format!("{counter}_last_value"), ph_ty, i128::from(period - 1))?;
+    let on_last = b.compare(&format!("{counter}_is_last"), CmpOp::Eq, phase, last_plane_c)?;
     let not_held = b.not("beat_not_held", Ty::BIT, held)?;
     let free = b.or("beat_free", Ty::BIT, not_held, on_last)?;
     let ready = b.and("beat_ready", Ty::BIT, en, free)?;
     let accept = b.and("accept", Ty::BIT, in_valid, ready)?;
     b.output("in_ready", ready)?;
-    // While a beat is held and its last plane is not yet issued, count on.
-    let not_last = b.not("plane_not_last", Ty::BIT, on_last)?;
-    let more = b.and("plane_more", Ty::BIT, held, not_last)?;
-    let one = b.constant("plane_one", ph_ty, 1)?;
-    let inc = b.add("plane_inc", ph_ty, phase, one)?;
-    let zero = b.constant("plane_zero", ph_ty, 0)?;
-    let next = b.mux("plane_next", ph_ty, more, inc, zero)?;
+    // While a beat is held and its last cycle is not yet reached, count on.
+    let not_last = b.not(&format!("{counter}_not_last"), Ty::BIT, on_last)?;
+    let more = b.and(&format!("{counter}_more"), Ty::BIT, held, not_last)?;
+    let one = b.constant(&format!("{counter}_one"), ph_ty, 1)?;
+    let inc = b.add(&format!("{counter}_inc"), ph_ty, phase, one)?;
+    let zero = b.constant(&format!("{counter}_zero"), ph_ty, 0)?;
+    let next = b.mux(&format!("{counter}_next"), ph_ty, more, inc, zero)?;
     b.drive(phase, next, Some(en))?;
     let held_next = b.or("beat_held_next", Ty::BIT, accept, more)?;
     b.drive(held, held_next, Some(en))?;
     let held_last = b.register("beat_last", in_last, Some(accept), None)?;
     let issue_last = b.and("issue_last", Ty::BIT, held_last, on_last)?;
+    let issue = if hold.first_issue == 0 {
+        held
+    } else {
+        let first = b.constant("issue_first_value", ph_ty, i128::from(hold.first_issue))?;
+        let from = b.compare("issue_phase", CmpOp::Ge, phase, first)?;
+        b.and("issue", Ty::BIT, held, from)?
+    };
     Ok((
         accept,
-        PlaneSequencer {
-            planes,
+        BeatSequencer {
+            period,
             phase,
             held,
+            issue,
             issue_last,
         },
     ))

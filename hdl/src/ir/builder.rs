@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use super::ident::{identifier_problem, sanitize};
 use super::{
-    BinOp, BuildError, CmpOp, Def, Dir, InstId, Instance, MAX_WIDTH, Module, Port, ReduceOp,
-    Signal, SignalId, Ty, UnOp,
+    BinOp, BuildError, CmpOp, Def, Dir, InstId, Instance, MAX_MEMORY_ADDR_BITS, MAX_WIDTH, Module,
+    Port, ReduceOp, Signal, SignalId, Ty, UnOp,
 };
 
 /// Builds one [`Module`], checking widths and names as it goes.
@@ -20,6 +20,7 @@ pub struct ModuleBuilder {
     names: HashSet<String>,
     clock: Option<SignalId>,
     undriven_regs: Vec<SignalId>,
+    unwritten_memories: Vec<SignalId>,
 }
 
 /// The output signals of an instance, by the child's port names.
@@ -58,6 +59,7 @@ impl ModuleBuilder {
             names: HashSet::new(),
             clock: None,
             undriven_regs: Vec::new(),
+            unwritten_memories: Vec::new(),
         })
     }
 
@@ -570,6 +572,115 @@ impl ModuleBuilder {
         Ok(r)
     }
 
+    // ---- memories --------------------------------------------------------
+
+    /// A memory (LUT RAM) of `depth` words of type `ty`; `depth` is a power
+    /// of two from 2 to 2^[`MAX_MEMORY_ADDR_BITS`]. Give it its write port
+    /// with [`Self::write_port`] and read it with [`Self::mem_read`].
+    pub fn memory(&mut self, name: &str, ty: Ty, depth: u32) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        if !depth.is_power_of_two() || depth < 2 || depth > 1 << MAX_MEMORY_ADDR_BITS {
+            return Err(self.invalid(format!(
+                "memory `{name}` has {depth} words; use a power of two from 2 to {}",
+                1u32 << MAX_MEMORY_ADDR_BITS
+            )));
+        }
+        self.clock()?;
+        let id = SignalId(self.signals.len() as u32);
+        let s = self.push_fresh(
+            name,
+            ty,
+            Def::Memory {
+                depth,
+                data: id,
+                en: id,
+                addr: id,
+            },
+        );
+        self.unwritten_memories.push(s);
+        Ok(s)
+    }
+
+    /// Connects the write port of `mem`: on a clock edge where the one-bit
+    /// `en` is 1, `data` (as wide as a word) is stored at `addr`.
+    pub fn write_port(
+        &mut self,
+        mem: SignalId,
+        en: SignalId,
+        addr: SignalId,
+        data: SignalId,
+    ) -> Result<(), BuildError> {
+        let Some(pos) = self.unwritten_memories.iter().position(|&r| r == mem) else {
+            return Err(self.invalid(format!(
+                "`{}` is not a memory waiting for its write port",
+                self.name_of(mem)
+            )));
+        };
+        let mname = self.name_of(mem).to_string();
+        let word = self.ty(mem).width;
+        if self.ty(data).width != word {
+            return Err(BuildError::WidthMismatch {
+                module: self.name.clone(),
+                signal: mname,
+                operand: self.name_of(data).into(),
+                operand_width: self.ty(data).width,
+                result_width: word,
+                rule: "a memory's write data must be as wide as its words",
+                hint: "; resize it explicitly",
+            });
+        }
+        self.check_select(&mname, en)?;
+        self.check_address(&mname, mem, addr)?;
+        self.unwritten_memories.remove(pos);
+        if let Def::Memory {
+            data: dd,
+            en: ee,
+            addr: aa,
+            ..
+        } = &mut self.signals[mem.0 as usize].def
+        {
+            *dd = data;
+            *ee = en;
+            *aa = addr;
+        }
+        Ok(())
+    }
+
+    /// The word of `mem` at `addr`, read combinationally (an asynchronous read port).
+    pub fn mem_read(
+        &mut self,
+        name: &str,
+        mem: SignalId,
+        addr: SignalId,
+    ) -> Result<SignalId, BuildError> {
+        if !matches!(self.signals[mem.0 as usize].def, Def::Memory { .. }) {
+            return Err(self.invalid(format!(
+                "read `{name}`: `{}` is not a memory",
+                self.name_of(mem)
+            )));
+        }
+        self.check_address(name, mem, addr)?;
+        let ty = self.ty(mem);
+        Ok(self.push_fresh(name, ty, Def::MemRead { mem, addr }))
+    }
+
+    /// An address of `mem` must be unsigned and exactly log2(depth) bits.
+    fn check_address(&self, name: &str, mem: SignalId, addr: SignalId) -> Result<(), BuildError> {
+        let Def::Memory { depth, .. } = self.signals[mem.0 as usize].def else {
+            return Err(self.invalid(format!("`{}` is not a memory", self.name_of(mem))));
+        };
+        let bits = depth.trailing_zeros();
+        let ty = self.ty(addr);
+        if ty.signed || ty.width != bits {
+            return Err(self.invalid(format!(
+                "`{name}`: the address `{}` of memory `{}` must be unsigned and {bits} bits wide ({depth} words)",
+                self.name_of(addr),
+                self.name_of(mem)
+            )));
+        }
+        Ok(())
+    }
+
     // ---- hierarchy -----------------------------------------------------------
 
     /// Instantiates `module`, connecting each of its input ports (except
@@ -688,11 +799,17 @@ impl ModuleBuilder {
         }
     }
 
-    /// Checks that every register is driven and returns the module.
+    /// Checks that every register is driven and every memory written, and returns the module.
     pub fn finish(self) -> Result<Module, BuildError> {
         if let Some(&r) = self.undriven_regs.first() {
             return Err(self.invalid(format!(
                 "register `{}` was never given an input",
+                self.name_of(r)
+            )));
+        }
+        if let Some(&r) = self.unwritten_memories.first() {
+            return Err(self.invalid(format!(
+                "memory `{}` was never given a write port",
                 self.name_of(r)
             )));
         }

@@ -16,6 +16,12 @@
 //! - Registers update on the rising edge of the module's `clk`; a
 //!   synchronous reset has priority over the enable.
 //! - A ROM gives `table[addr]`, or 0 where `addr` is past the table's end.
+//! - A memory (LUT RAM) has `depth` = 2^(address bits) words of its signal's
+//!   type and one write port: on the rising edge of `clk` where `en` is 1 it
+//!   stores `data` at `addr`. A read port gives the word at its address
+//!   combinationally (an asynchronous read), so a read in the cycle of a
+//!   write sees the old word. Words start undefined (X in Verilog, 0 in the
+//!   simulator): a design writes a word before it relies on reading it.
 
 mod builder;
 mod error;
@@ -28,6 +34,9 @@ use std::sync::Arc;
 
 /// Widest signal the IR carries; wider buses are vector ports of narrower elements.
 pub const MAX_WIDTH: u32 = 64;
+
+/// Most address bits of a memory (a LUT RAM is a few dozen words deep).
+pub const MAX_MEMORY_ADDR_BITS: u32 = 10;
 
 /// Width and signedness of a signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -243,6 +252,25 @@ pub enum Def {
         /// Reset value as a bit pattern.
         init: u64,
     },
+    /// A memory of `depth` words of the signal's type with one synchronous
+    /// write port; read it with [`Def::MemRead`].
+    Memory {
+        /// Number of words, a power of two (2^(address bits)).
+        depth: u32,
+        /// Word stored on the clock edge when `en` is 1.
+        data: SignalId,
+        /// One-bit write enable.
+        en: SignalId,
+        /// Unsigned word address of the write.
+        addr: SignalId,
+    },
+    /// The word of memory `mem` at `addr`, read combinationally.
+    MemRead {
+        /// The [`Def::Memory`] signal.
+        mem: SignalId,
+        /// Unsigned word address.
+        addr: SignalId,
+    },
     /// Element `elem` of output port `port` of instance `inst`.
     InstOut {
         /// The instance.
@@ -256,7 +284,8 @@ pub enum Def {
 
 impl Def {
     /// The signals this definition reads, in a fixed order (for a register:
-    /// `d`, then `en`, then `rst`).
+    /// `d`, then `en`, then `rst`; for a memory: `data`, `en`, `addr`; for a
+    /// memory read: the memory, then `addr`).
     pub fn operands(&self) -> Vec<SignalId> {
         match self {
             Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => vec![],
@@ -271,6 +300,8 @@ impl Def {
                 otherwise,
             } => vec![*sel, *then, *otherwise],
             Def::Rom { addr, .. } => vec![*addr],
+            Def::Memory { data, en, addr, .. } => vec![*data, *en, *addr],
+            Def::MemRead { mem, addr } => vec![*mem, *addr],
             Def::Reg { d, en, rst, .. } => {
                 let mut v = vec![*d];
                 v.extend(*en);
@@ -328,6 +359,28 @@ impl Def {
                 addr: f(*addr),
                 table: table.clone(),
             },
+            Def::Memory {
+                depth,
+                data,
+                en,
+                addr,
+            } => {
+                let data = f(*data);
+                let en = f(*en);
+                Def::Memory {
+                    depth: *depth,
+                    data,
+                    en,
+                    addr: f(*addr),
+                }
+            }
+            Def::MemRead { mem, addr } => {
+                let mem = f(*mem);
+                Def::MemRead {
+                    mem,
+                    addr: f(*addr),
+                }
+            }
             Def::Reg { d, en, rst, init } => {
                 let d = f(*d);
                 let en = en.map(&mut f);
@@ -411,7 +464,7 @@ pub struct Module {
     pub signals: Vec<Signal>,
     /// Child instances.
     pub instances: Vec<Instance>,
-    /// The `clk` input, present whenever the module has registers or instances that need it.
+    /// The `clk` input, present whenever the module has registers, memories or instances that need it.
     pub clock: Option<SignalId>,
 }
 

@@ -2,7 +2,7 @@
 
 use crate::ir::{BinOp, CmpOp, ReduceOp, UnOp};
 
-use super::program::{Instr, Operand, RegUpdate};
+use super::program::{Instr, MemWrite, Operand, RegUpdate};
 
 #[inline(always)]
 fn ext(v: u64, sign: u64) -> u64 {
@@ -75,8 +75,9 @@ macro_rules! map2 {
     }};
 }
 
-/// Runs every combinational op once, in order.
-pub(crate) fn run_comb(l: &Lanes, comb: &[Instr]) {
+/// Runs every combinational op once, in order; `mems[i]` holds memory i,
+/// word `w` of lane `l` at `w * lanes + l`.
+pub(crate) fn run_comb(l: &Lanes, comb: &[Instr], mems: &[Vec<u64>]) {
     for ins in comb {
         match ins {
             Instr::Bin {
@@ -203,6 +204,29 @@ pub(crate) fn run_comb(l: &Lanes, comb: &[Instr]) {
                     .get(x as usize)
                     .copied()
                     .unwrap_or(0))
+            }
+            Instr::MemRead { dst, addr, mem } => {
+                let words = &mems[*mem];
+                let lanes = l.lanes;
+                let (d, a) = (l.dst(*dst), l.src(*addr));
+                for (lane, (o, &x)) in d.iter_mut().zip(a).enumerate() {
+                    *o = words.get(x as usize * lanes + lane).copied().unwrap_or(0);
+                }
+            }
+        }
+    }
+}
+
+/// Stores every enabled memory write; call before [`run_regs`], while the
+/// slots still hold the values before the edge.
+pub(crate) fn run_mem_writes(l: &Lanes, writes: &[MemWrite], mems: &mut [Vec<u64>]) {
+    let lanes = l.lanes;
+    for (w, words) in writes.iter().zip(mems.iter_mut()) {
+        let (data, en, addr) = (l.src(w.data), l.src(w.en), l.src(w.addr));
+        for lane in 0..lanes {
+            let a = addr[lane] as usize;
+            if en[lane] != 0 && a < w.depth {
+                words[a * lanes + lane] = data[lane];
             }
         }
     }

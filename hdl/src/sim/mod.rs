@@ -5,8 +5,9 @@
 //!
 //! Every IR signal is at most 64 bits wide, so every value takes the fast
 //! path (one `u64` per lane); wider buses exist only as vector ports, whose
-//! elements are set and read one by one. Registers start at 0 in every lane
-//! (Verilog starts them at X; cores reset them before use).
+//! elements are set and read one by one. Registers and memory words start
+//! at 0 in every lane (Verilog starts them at X; cores reset or write them
+//! before use).
 
 mod exec;
 mod flatten;
@@ -17,7 +18,7 @@ use std::io::Write;
 
 use crate::ir::{Dir, Module, Ty, mask};
 
-use exec::{Lanes, run_comb, run_regs};
+use exec::{Lanes, run_comb, run_mem_writes, run_regs};
 use program::Program;
 use vcd_dump::VcdDump;
 
@@ -45,6 +46,12 @@ pub enum SimError {
         dir: &'static str,
         /// The name asked for.
         name: String,
+    },
+    /// A memory read whose memory is not a memory (a hand-made netlist).
+    #[error("`{signal}` reads something that is not a memory")]
+    NotAMemory {
+        /// The reading signal.
+        signal: String,
     },
     /// Zero lanes asked for.
     #[error("a simulation needs at least one lane")]
@@ -84,6 +91,7 @@ pub struct Sim {
     lanes: usize,
     values: Vec<u64>,
     reg_next: Vec<u64>,
+    mems: Vec<Vec<u64>>,
     dirty: bool,
     cycle: u64,
     vcd: Option<VcdDump>,
@@ -102,7 +110,13 @@ impl Sim {
             values[slot as usize * lanes..][..lanes].fill(v);
         }
         let reg_next = vec![0u64; program.regs.len() * lanes];
+        let mems = program
+            .mems
+            .iter()
+            .map(|w| vec![0u64; w.depth * lanes])
+            .collect();
         Ok(Sim {
+            mems,
             names: flat.slots.iter().map(|s| (s.name.clone(), s.ty)).collect(),
             ports: flat.ports,
             program,
@@ -200,23 +214,23 @@ impl Sim {
             run_comb(
                 &Lanes::new(&mut self.values, self.lanes),
                 &self.program.comb,
+                &self.mems,
             );
             self.dirty = false;
         }
     }
 
-    /// One rising clock edge: settle, record the VCD sample, update every register.
+    /// One rising clock edge: settle, record the VCD sample, store every
+    /// memory write, update every register.
     pub fn tick(&mut self) -> Result<(), SimError> {
         self.eval();
         if let Some(vcd) = &mut self.vcd {
             vcd.sample(self.cycle, &self.values, self.lanes)
                 .map_err(|e| SimError::Vcd(e.to_string()))?;
         }
-        run_regs(
-            &Lanes::new(&mut self.values, self.lanes),
-            &self.program.regs,
-            &mut self.reg_next,
-        );
+        let lanes = Lanes::new(&mut self.values, self.lanes);
+        run_mem_writes(&lanes, &self.program.mems, &mut self.mems);
+        run_regs(&lanes, &self.program.regs, &mut self.reg_next);
         self.cycle += 1;
         self.dirty = true;
         Ok(())

@@ -99,6 +99,12 @@ pub(crate) enum Instr {
         addr: u32,
         table: Arc<Vec<u64>>,
     },
+    MemRead {
+        dst: u32,
+        addr: u32,
+        /// Index into [`Program::mems`] and the simulator's memory stores.
+        mem: usize,
+    },
 }
 
 /// One register's update at the clock edge.
@@ -111,18 +117,37 @@ pub(crate) struct RegUpdate {
     pub init: u64,
 }
 
+/// One memory's write port at the clock edge.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MemWrite {
+    pub depth: usize,
+    pub data: u32,
+    pub en: u32,
+    pub addr: u32,
+}
+
 /// The compiled design.
 #[derive(Debug, Clone)]
 pub(crate) struct Program {
     pub comb: Vec<Instr>,
     pub regs: Vec<RegUpdate>,
+    pub mems: Vec<MemWrite>,
     pub consts: Vec<(u32, u64)>,
 }
 
 /// Orders the combinational ops so each runs after its operands.
 pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
     let n = flat.slots.len();
-    let is_comb = |d: &Def| !matches!(d, Def::Input { .. } | Def::Const(_) | Def::Reg { .. });
+    let is_comb = |d: &Def| {
+        !matches!(
+            d,
+            Def::Input { .. } | Def::Const(_) | Def::Reg { .. } | Def::Memory { .. }
+        )
+    };
+    // Memories in slot order: the n-th memory slot is store n.
+    let mem_slots: Vec<u32> = (0..n as u32)
+        .filter(|&i| matches!(flat.slots[i as usize].def, Def::Memory { .. }))
+        .collect();
     let mut users: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut pending = vec![0usize; n];
     for (i, s) in flat.slots.iter().enumerate() {
@@ -170,7 +195,7 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
         .map(|&dst| {
             let s = &flat.slots[dst as usize];
             let m = mask(s.ty.width);
-            match &s.def {
+            Ok(match &s.def {
                 Def::Binary(op, a, b) => Instr::Bin {
                     op: *op,
                     dst,
@@ -254,10 +279,40 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                     addr: addr.0,
                     table: table.clone(),
                 },
-                Def::Input { .. } | Def::Const(_) | Def::Reg { .. } | Def::InstOut { .. } => {
+                Def::MemRead { mem, addr } => Instr::MemRead {
+                    dst,
+                    addr: addr.0,
+                    mem: mem_slots.binary_search(&mem.0).map_err(|_| {
+                        SimError::NotAMemory {
+                            signal: s.name.clone(),
+                        }
+                    })?,
+                },
+                Def::Input { .. }
+                | Def::Const(_)
+                | Def::Reg { .. }
+                | Def::Memory { .. }
+                | Def::InstOut { .. } => {
                     unreachable!("only combinational ops are ordered")
                 }
-            }
+            })
+        })
+        .collect::<Result<_, SimError>>()?;
+    let mems = mem_slots
+        .iter()
+        .map(|&i| match flat.slots[i as usize].def {
+            Def::Memory {
+                depth,
+                data,
+                en,
+                addr,
+            } => MemWrite {
+                depth: depth as usize,
+                data: data.0,
+                en: en.0,
+                addr: addr.0,
+            },
+            _ => unreachable!("memory slots hold memories"),
         })
         .collect();
     let regs = flat
@@ -284,7 +339,12 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
             _ => None,
         })
         .collect();
-    Ok(Program { comb, regs, consts })
+    Ok(Program {
+        comb,
+        regs,
+        mems,
+        consts,
+    })
 }
 
 type SignalSlot = u32;

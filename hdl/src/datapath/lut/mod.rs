@@ -27,13 +27,14 @@
 
 pub mod planes;
 pub mod table;
+pub mod writer;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{BuildError, CmpOp, ModuleBuilder, SignalId, Ty};
+use crate::ir::{BuildError, CmpOp, ModuleBuilder, ReduceOp, SignalId, Ty};
 
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
-use super::stream::{StreamShell, WeightBus};
+use super::stream::{BeatHold, StreamShell, WeightBus};
 use super::tree::{Ranged, SignedTerm, TreeShape, adder_tree, signed_tree};
 use super::{CoreError, GeneratedCore};
 use planes::{Correction, PlaneFormat};
@@ -49,6 +50,30 @@ pub mod limits {
 /// Default group size g: the known sweet spot.
 pub const DEFAULT_GROUP: u32 = 4;
 
+/// Where the tables live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TableStorage {
+    /// Flip-flops, all 2^(g−1) entries written at once from the beat's
+    /// activations: a beat every cycle (bit-parallel).
+    #[default]
+    Registers,
+    /// Distributed (LUT) RAM, one entry written a cycle by a table writer,
+    /// then read by every column through its own asynchronous read port:
+    /// a beat every 2^(g−1) + (planes issued one a cycle) cycles.
+    Lutram,
+}
+
+impl TableStorage {
+    /// The name the command line and the metadata use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableStorage::Registers => "registers",
+            TableStorage::Lutram => "lutram",
+        }
+    }
+}
+
 /// Parameters of `lut-gemm`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LutGemmParams {
@@ -63,6 +88,9 @@ pub struct LutGemmParams {
     pub pad_k: bool,
     /// One weight bit-plane a cycle (a beat every B cycles) instead of all at once.
     pub bit_serial: bool,
+    /// Table storage: registers (the default) or LUT RAM.
+    #[serde(default)]
+    pub table_storage: TableStorage,
     /// A register stage after every this many adder-tree levels, 1..=8.
     pub stage_levels: u32,
 }
@@ -122,14 +150,39 @@ impl LutGemmParams {
         }
     }
 
-    /// Verilog name of the table precompute module.
+    /// Verilog name of the table module: the precompute (registers) or the writer (LUT RAM).
     pub fn table_module_name(&self) -> String {
         format!("{}_table", self.common.name)
     }
 
-    /// True when the core holds a beat for more than one cycle.
+    /// True when the weight bit-planes are issued one a cycle.
     pub fn is_serial(&self) -> bool {
         self.bit_serial && self.plane_format().planes() > 1
+    }
+
+    /// Entries of one table, 2^(g−1).
+    pub fn table_entries(&self) -> u32 {
+        1 << (self.group - 1)
+    }
+
+    /// How long the core holds a beat: in LUT RAM the table is written
+    /// first, one entry a cycle; then one cycle per issued plane group.
+    pub fn beat_hold(&self) -> BeatHold {
+        let issues = if self.is_serial() {
+            self.plane_format().planes()
+        } else {
+            1
+        };
+        match self.table_storage {
+            TableStorage::Registers => BeatHold {
+                period: issues,
+                first_issue: 0,
+            },
+            TableStorage::Lutram => BeatHold {
+                period: self.table_entries() + issues,
+                first_issue: self.table_entries(),
+            },
+        }
     }
 }
 
@@ -138,6 +191,41 @@ impl LutGemmParams {
 struct Folded {
     index: SignalId,
     negate: SignalId,
+}
+
+/// One table of a row and group, as the lookups see it.
+enum Table {
+    /// Every entry in its own register.
+    Registers(Vec<SignalId>),
+    /// A LUT RAM, and the register that keeps its all-plus entry (for Σa).
+    Ram {
+        mem: SignalId,
+        all_plus: Option<SignalId>,
+    },
+}
+
+impl Table {
+    /// The entry at the folded `index`: a multiplexer tree over the
+    /// registers, or a read port of the RAM.
+    fn lookup(
+        &self,
+        b: &mut ModuleBuilder,
+        name: &str,
+        index: SignalId,
+    ) -> Result<SignalId, BuildError> {
+        match self {
+            Table::Registers(entries) => mux_tree(b, name, ("i", "m"), index, entries),
+            Table::Ram { mem, .. } => b.mem_read(&format!("{name}_rd"), *mem, index),
+        }
+    }
+
+    /// The all-plus entry h[2^(g−1) − 1] = Σ of the group's activations.
+    fn all_plus(&self) -> Option<SignalId> {
+        match self {
+            Table::Registers(entries) => entries.last().copied(),
+            Table::Ram { all_plus, .. } => *all_plus,
+        }
+    }
 }
 
 /// Builds the `lut-gemm` core.
@@ -150,53 +238,124 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
     let planes = pf.planes();
     let serial = p.is_serial();
     let mut b = ModuleBuilder::new(&c.name)?;
-    let shell = StreamShell::with_planes(
-        &mut b,
-        c,
-        WeightBus::codes(c),
-        if serial { planes } else { 1 },
-    )?;
-    // Parallel cores load every cycle the pipeline moves; serial ones hold the taken beat.
-    let load = if serial { shell.accept } else { shell.en };
+    let shell = StreamShell::with_hold(&mut b, c, WeightBus::codes(c), p.beat_hold())?;
+    // A core that takes a beat every cycle loads every cycle the pipeline
+    // moves; one that holds its beats loads the beat it takes.
+    let load = if shell.serial.is_some() {
+        shell.accept
+    } else {
+        shell.en
+    };
     let act_ty = Ty::signed(c.act_bits);
-    let table_mod = table::table_module(&p.table_module_name(), p.group, act_ty)?;
-    let (entry_lo, entry_hi) = table::entry_range(p.group, act_ty);
     let entry_ty = table::entry_type(p.group, act_ty);
+    let (entry_lo, entry_hi) = table::entry_range(p.group, act_ty);
+    let needs_sum = pf.correction() != Correction::None;
 
-    // Tables: per row and group, registered (the table storage).
+    // The activations of each group (the last group padded with zeros).
     let pad_act = if p.k_padded() > c.k {
         Some(b.constant("act_pad", act_ty, 0)?)
     } else {
         None
     };
-    let mut tables: Vec<Vec<SignalId>> = Vec::with_capacity(c.m * groups);
-    for m in 0..c.m {
-        for j in 0..groups {
-            let acts: Vec<SignalId> = (0..g)
-                .map(|i| {
-                    let k = j * g + i;
-                    if k < c.k {
-                        Ok(shell.act[m * c.k + k])
-                    } else {
-                        pad_act.ok_or_else(|| internal(c, "padding without a pad constant"))
-                    }
-                })
-                .collect::<Result<_, CoreError>>()?;
-            let outs = b.instance(
-                &format!("table_m{m}_g{j}"),
-                table_mod.clone(),
-                &[(table::ports::ACT, &acts)],
-            )?;
-            let h = outs
-                .vector(table::ports::ENTRIES)
-                .ok_or_else(|| internal(c, "the table module has no entry port"))?
-                .to_vec();
-            let stored = h
+    let group_acts = |m: usize, j: usize, source: &[SignalId]| -> Result<Vec<SignalId>, CoreError> {
+        (0..g)
+            .map(|i| {
+                let k = j * g + i;
+                if k < c.k {
+                    Ok(source[m * c.k + k])
+                } else {
+                    pad_act.ok_or_else(|| internal(c, "padding without a pad constant"))
+                }
+            })
+            .collect()
+    };
+
+    // Tables: per row and group, the table storage.
+    let mut tables: Vec<Table> = Vec::with_capacity(c.m * groups);
+    // The plane a serial core issues this cycle, 0 … B−1.
+    let mut plane_now = None;
+    match (p.table_storage, shell.serial) {
+        (TableStorage::Registers, seq) => {
+            plane_now = seq.filter(|_| serial).map(|q| q.phase);
+            let table_mod = table::table_module(&p.table_module_name(), p.group, act_ty)?;
+            for m in 0..c.m {
+                for j in 0..groups {
+                    let acts = group_acts(m, j, &shell.act)?;
+                    let outs = b.instance(
+                        &format!("table_m{m}_g{j}"),
+                        table_mod.clone(),
+                        &[(table::ports::ACT, &acts)],
+                    )?;
+                    let h = outs
+                        .vector(table::ports::ENTRIES)
+                        .ok_or_else(|| internal(c, "the table module has no entry port"))?
+                        .to_vec();
+                    let stored = h
+                        .iter()
+                        .enumerate()
+                        .map(|(r, &e)| {
+                            b.register(&format!("h_m{m}_g{j}_{r}_q"), e, Some(load), None)
+                        })
+                        .collect::<Result<Vec<_>, _>>()?;
+                    tables.push(Table::Registers(stored));
+                }
+            }
+        }
+        (TableStorage::Lutram, Some(seq)) => {
+            // The beat's activations are held while the writer steps through the entries.
+            let held: Vec<SignalId> = shell
+                .act
                 .iter()
                 .enumerate()
-                .map(|(r, &e)| b.register(&format!("h_m{m}_g{j}_{r}_q"), e, Some(load), None))
-                .collect::<Result<Vec<_>, _>>()?;
-            tables.push(stored);
+                .map(|(i, &a)| {
+                    let name = format!("act_m{}_k{}_q", i / c.k, i % c.k);
+                    b.register(&name, a, Some(load), None)
+                })
+                .collect::<Result<_, _>>()?;
+            let ph_ty = b.ty(seq.phase);
+            let entries = b.constant("table_entries", ph_ty, i128::from(p.table_entries()))?;
+            if serial {
+                plane_now = Some(b.sub("plane_issued", ph_ty, seq.phase, entries)?);
+            }
+            let writing = b.compare("table_write_phase", CmpOp::Lt, seq.phase, entries)?;
+            let held_writing = b.and("table_write_held", Ty::BIT, seq.held, writing)?;
+            let we = b.and("table_we", Ty::BIT, held_writing, shell.en)?;
+            let r = b.slice("table_waddr", seq.phase, 0, p.group - 1, false)?;
+            let last_entry = b.reduce("table_waddr_all_plus", ReduceOp::And, r)?;
+            let sum_we = b.and("table_we_all_plus", Ty::BIT, we, last_entry)?;
+            let writer_mod = writer::writer_module(&p.table_module_name(), p.group, act_ty)?;
+            for m in 0..c.m {
+                for j in 0..groups {
+                    let acts = group_acts(m, j, &held)?;
+                    let outs = b.instance(
+                        &format!("table_m{m}_g{j}"),
+                        writer_mod.clone(),
+                        &[
+                            (writer::ports::ACT, &acts),
+                            (writer::ports::ENTRY_NUMBER, &[r]),
+                        ],
+                    )?;
+                    let h = outs
+                        .scalar(writer::ports::ENTRY)
+                        .ok_or_else(|| internal(c, "the writer module has no entry port"))?;
+                    let mem = b.memory(&format!("h_m{m}_g{j}"), entry_ty, p.table_entries())?;
+                    b.write_port(mem, we, r, h)?;
+                    let all_plus = if needs_sum {
+                        Some(b.register(
+                            &format!("h_m{m}_g{j}_all_plus_q"),
+                            h,
+                            Some(sum_we),
+                            None,
+                        )?)
+                    } else {
+                        None
+                    };
+                    tables.push(Table::Ram { mem, all_plus });
+                }
+            }
+        }
+        (TableStorage::Lutram, None) => {
+            return Err(internal(c, "a LUT-RAM core must hold its beats"));
         }
     }
 
@@ -230,14 +389,14 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
     }
 
     // In a serial core the plane of this cycle is picked from the held ones.
-    let looked_up: Vec<Vec<Folded>> = match shell.serial {
-        Some(seq) => folded
+    let looked_up: Vec<Vec<Folded>> = match plane_now {
+        Some(plane) => folded
             .iter()
             .enumerate()
             .map(|(i, per_plane)| {
                 let name = format!("idx_n{}_g{}", i / groups, i % groups);
                 let pick = |b: &mut ModuleBuilder, what: &str, sigs: Vec<SignalId>| {
-                    by_phase(b, &format!("{name}_{what}"), seq.phase, &sigs)
+                    by_phase(b, &format!("{name}_{what}"), plane, &sigs)
                 };
                 Ok(vec![Folded {
                     index: pick(&mut b, "r", per_plane.iter().map(|f| f.index).collect())?,
@@ -276,15 +435,20 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
     }
     // Per row: Σa, from the all-plus entry of each group's table.
     let mut row_sums = Vec::with_capacity(c.m);
-    if pf.correction() != Correction::None {
+    if needs_sum {
         for m in 0..c.m {
             let terms = (0..groups)
-                .map(|j| Ranged {
-                    sig: tables[m * groups + j][(1 << (g - 1)) - 1],
-                    lo: entry_lo,
-                    hi: entry_hi,
+                .map(|j| {
+                    let sig = tables[m * groups + j]
+                        .all_plus()
+                        .ok_or_else(|| internal(c, "a table without its all-plus entry"))?;
+                    Ok(Ranged {
+                        sig,
+                        lo: entry_lo,
+                        hi: entry_hi,
+                    })
                 })
-                .collect();
+                .collect::<Result<_, CoreError>>()?;
             let t = adder_tree(
                 &mut b,
                 &format!("asum_m{m}"),
@@ -318,8 +482,8 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
 
     // The delayed plane number of a serial core, aligned with the tree outputs.
     let tree_stages = tree_stages.unwrap_or(0);
-    let phase_at_sums = match shell.serial {
-        Some(seq) => Some(delay(&mut b, "plane_d", seq.phase, tree_stages, shell.en)?),
+    let phase_at_sums = match plane_now {
+        Some(plane) => Some(delay(&mut b, "plane_d", plane, tree_stages, shell.en)?),
         None => None,
     };
     let first_plane_mask = match (phase_at_sums, row_sums.first()) {
@@ -343,7 +507,7 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
                     .map(|j| {
                         let name = format!("x_m{m}_n{n}_g{j}_p{l}");
                         let f = looked_up[n * groups + j][l];
-                        let e = select(&mut b, &name, &tables[m * groups + j], f.index)?;
+                        let e = tables[m * groups + j].lookup(&mut b, &name, f.index)?;
                         let sig = b.xor(&name, entry_ty, e, masks[n * groups + j][l])?;
                         Ok(Ranged {
                             sig,
@@ -451,16 +615,6 @@ fn fold(
         index: b.register(&format!("{name}_q"), index, Some(load), None)?,
         negate: b.register(&format!("{name}_neg_q"), negate, Some(load), None)?,
     })
-}
-
-/// The entry of `entries` at `index` (g−1 bits), a tree of 2:1 multiplexers.
-fn select(
-    b: &mut ModuleBuilder,
-    name: &str,
-    entries: &[SignalId],
-    index: SignalId,
-) -> Result<SignalId, BuildError> {
-    mux_tree(b, name, ("i", "m"), index, entries)
 }
 
 /// The element of `items` numbered by `phase` (phases beyond the items never occur).
