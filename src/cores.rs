@@ -13,7 +13,8 @@ use lutforge_testbench::packing::WeightPacking as GoldenPacking;
 use lutforge_testbench::verify::{Plan, spec_for};
 
 use crate::args::{
-    CoreArgs, CoreKind, NegationArg, TableStorageArg, PackingArg, TreeArg, WFormatArg, to_u32, to_usize,
+    CoreArgs, CoreKind, NegationArg, PackingArg, TableStorageArg, TreeArg, WFormatArg, to_u32,
+    to_usize,
 };
 
 /// A core kind with its validated parameters.

@@ -149,6 +149,7 @@ fn lut_gemm_parameters_out_of_range() {
         (&["--negation", "nneg"][..], "ternary-gemv option"),
         (&["--name", "module"][..], "keyword"),
         (&["--bit-serial", "maybe"][..], "maybe"),
+        (&["--table-storage", "bram"][..], "bram"),
     ] {
         let mut args = vec!["gen", "lut-gemm", "--out", out.to_str().unwrap()];
         args.extend_from_slice(flags);
@@ -160,6 +161,15 @@ fn lut_gemm_parameters_out_of_range() {
     for kind in ["mac-gemv", "ternary-gemv"] {
         let r = lutforge(&["gen", kind, "--bit-serial", "--out", out.to_str().unwrap()]);
         assert_one_line_error(&r, "lut-gemm option");
+        let r = lutforge(&[
+            "gen",
+            kind,
+            "--table-storage",
+            "lutram",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_one_line_error(&r, "--table-storage does not apply");
     }
     // Padding allowed: generated, and said so.
     let r = lutforge(&[

@@ -9,7 +9,7 @@ use common::{files_in, lutforge};
 use lutforge_fpga::checks::{verilator_lint, yosys_synth};
 use lutforge_fpga::tools::{Tool, for_test};
 
-const EXAMPLES: [&str; 7] = [
+const EXAMPLES: [&str; 8] = [
     "examples/mac_gemv.toml",
     "examples/mac_gemv_k64_int8.toml",
     "examples/mac_gemm_m2.toml",
@@ -17,6 +17,7 @@ const EXAMPLES: [&str; 7] = [
     "examples/ternary_gemv_base3.toml",
     "examples/lut_gemm.toml",
     "examples/lut_gemm_serial.toml",
+    "examples/lut_gemm_lutram.toml",
 ];
 
 /// The core kind an example is for.

@@ -313,3 +313,54 @@ fn report_that_does_not_parse() {
     assert!(r.stderr.contains("not JSON"), "{}", r.stderr);
     assert!(!out.path().join("report.json").exists());
 }
+
+/// `--table-storage lutram` ends in distributed RAM where the fabric has it
+/// (and counts it in the LUT4-equivalents), and in flip-flops on iCE40.
+#[test]
+fn lut_ram_tables_map_to_distributed_ram() {
+    if for_test(Tool::Yosys, "LUT RAM mapping").is_none() {
+        return;
+    }
+    for (target, ram_cell, luts_per_ram) in [
+        ("ecp5-25k", Some("TRELLIS_DPR16X4"), 6.0),
+        ("xc7-synth", Some("RAM32M"), 4.0),
+        ("ice40-up5k", None, 0.0),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let r = lutforge(&[
+            "synth",
+            "lut-gemm",
+            "--n",
+            "2",
+            "--k",
+            "8",
+            "--w-format",
+            "binary",
+            "--table-storage",
+            "lutram",
+            "--target",
+            target,
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 0, "{target}: {}", r.stderr);
+        let report = json(&dir.path().join("report.json"));
+        let resources = report["resources"].as_object().unwrap();
+        let lut4 = report["lut4_equiv"].as_f64().unwrap();
+        match ram_cell {
+            Some(cell) => {
+                // Two tables (K = 8, g = 4), read by two columns: at least one RAM each.
+                let rams = resources[cell].as_f64().unwrap_or(0.0);
+                assert!(rams >= 4.0, "{target}: {rams} {cell} in {resources:?}");
+                assert!(lut4 >= luts_per_ram * rams, "{target}: {lut4} LUT4-eq");
+            }
+            None => {
+                assert!(
+                    resources.keys().all(|k| !k.contains("RAM")),
+                    "{target}: {resources:?}"
+                );
+                assert!(lut4 > 10.0);
+            }
+        }
+    }
+}

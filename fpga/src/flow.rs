@@ -99,6 +99,9 @@ struct SynthScript<'a> {
     synth: String,
     json: Option<&'a str>,
     stat: &'a str,
+    /// Ask for every memory in distributed (LUT) RAM: Yosys' own heuristic
+    /// would build small multi-port memories from flip-flops.
+    lutram: bool,
 }
 
 struct Runner<'a> {
@@ -180,6 +183,7 @@ impl Runner<'_> {
                 synth,
                 json,
                 stat,
+                lutram: self.req.target.family.has_lutram(),
             },
         )
         .map_err(|e| FlowError::Files(e.to_string()))?;
@@ -445,14 +449,32 @@ fn submodule_instances(top: &Module) -> BTreeMap<String, usize> {
 /// packing), xc7 LUT1..LUT6.
 fn lut4_of(family: Family, cell: impl Fn(&str) -> f64) -> f64 {
     match family {
-        Family::Ecp5 => cell("LUT4") + 2.0 * cell("CCU2C"),
+        // A 16×4 LUT RAM takes three slices: two of RAM, one for the write port.
+        Family::Ecp5 => cell("LUT4") + 2.0 * cell("CCU2C") + 6.0 * cell("TRELLIS_DPR16X4"),
         Family::Ice40 => cell("SB_LUT4"),
-        Family::Xc7 => ["LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"]
-            .iter()
-            .map(|k| cell(k))
-            .sum(),
+        Family::Xc7 => {
+            let luts: f64 = ["LUT1", "LUT2", "LUT3", "LUT4", "LUT5", "LUT6"]
+                .iter()
+                .map(|k| cell(k))
+                .sum();
+            let lutram: f64 = XC7_LUTRAM_LUTS.iter().map(|&(k, n)| n * cell(k)).sum();
+            luts + lutram
+        }
     }
 }
+
+/// The LUT6s each 7-series distributed-RAM primitive occupies.
+const XC7_LUTRAM_LUTS: [(&str, f64); 9] = [
+    ("RAM32X1S", 1.0),
+    ("RAM64X1S", 1.0),
+    ("RAM32X1D", 2.0),
+    ("RAM64X1D", 2.0),
+    ("RAM128X1S", 2.0),
+    ("RAM128X1D", 4.0),
+    ("RAM256X1S", 4.0),
+    ("RAM32M", 4.0),
+    ("RAM64M", 4.0),
+];
 
 #[allow(clippy::too_many_arguments)]
 fn build_report(
@@ -491,11 +513,11 @@ fn build_report(
         ),
         (Family::Ecp5, _) => (
             lut4_of(Family::Ecp5, cell),
-            "LUT4 + 2·CCU2C of the core (a CCU2C carry cell holds two LUT4s)",
+            "LUT4 + 2·CCU2C + 6·TRELLIS_DPR16X4 of the core (a CCU2C carry cell holds two LUT4s; a 16×4 LUT RAM takes three slices)",
         ),
         (Family::Xc7, _) => (
             lut4_of(Family::Xc7, cell),
-            "LUT1..LUT6 cells of the core (7-series LUT6s, not LUT4s)",
+            "LUT1..LUT6 cells of the core plus the LUT6s of its distributed RAM (7-series LUT6s, not LUT4s)",
         ),
     };
     definitions.insert("lut4_equiv".into(), meaning.into());

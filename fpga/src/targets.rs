@@ -14,6 +14,14 @@ pub enum Family {
     Xc7,
 }
 
+impl Family {
+    /// True when the fabric has distributed (LUT) RAM: ECP5 and 7-series
+    /// do; iCE40 does not, so its memories become flip-flops.
+    pub fn has_lutram(self) -> bool {
+        matches!(self, Family::Ecp5 | Family::Xc7)
+    }
+}
+
 /// A device a core can be measured on.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Target {
@@ -70,6 +78,8 @@ pub const TARGETS: [Target; 5] = [
             ("TRELLIS_FF", 24288),
             ("MULT18X18D", 28),
             ("DP16KD", 56),
+            // 194 kbit of distributed RAM in 16×4 blocks.
+            ("TRELLIS_DPR16X4", 3036),
         ],
     },
     Target {
@@ -83,6 +93,8 @@ pub const TARGETS: [Target; 5] = [
             ("TRELLIS_FF", 83640),
             ("MULT18X18D", 156),
             ("DP16KD", 208),
+            // 669 kbit of distributed RAM in 16×4 blocks.
+            ("TRELLIS_DPR16X4", 10455),
         ],
     },
     Target {

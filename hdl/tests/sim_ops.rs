@@ -277,7 +277,10 @@ fn memory_misuse_is_a_clear_error() {
     let mut m = ModuleBuilder::new("ram").unwrap();
     let a3 = m.input("a3", Ty::unsigned(3)).unwrap();
     let err = m.memory("m", Ty::signed(4), 6).unwrap_err().to_string();
-    assert!(err.contains("6 words") && err.contains("power of two"), "{err}");
+    assert!(
+        err.contains("6 words") && err.contains("power of two"),
+        "{err}"
+    );
     let mem = m.memory("m", Ty::signed(4), 4).unwrap();
     let err = m.mem_read("r", mem, a3).unwrap_err().to_string();
     assert!(err.contains("2 bits wide"), "{err}");
@@ -285,5 +288,8 @@ fn memory_misuse_is_a_clear_error() {
     let r = m.mem_read("r", mem, a2).unwrap();
     m.output("y", r).unwrap();
     let err = m.finish().unwrap_err().to_string();
-    assert!(err.contains("memory `m`") && err.contains("write port"), "{err}");
+    assert!(
+        err.contains("memory `m`") && err.contains("write port"),
+        "{err}"
+    );
 }

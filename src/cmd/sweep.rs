@@ -214,9 +214,11 @@ fn points(a: &SweepArgs) -> Result<Vec<Point>> {
     choices = expand(choices, pick(&a.bit_serial, &file.bit_serial), |c, v| {
         c.bit_serial = v
     });
-    choices = expand(choices, pick(&a.table_storage, &file.table_storage), |c, v| {
-        c.table_storage = v
-    });
+    choices = expand(
+        choices,
+        pick(&a.table_storage, &file.table_storage),
+        |c, v| c.table_storage = v,
+    );
     let mut out = Vec::new();
     for &core in &cores {
         for target in &targets {

@@ -138,7 +138,7 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
                 if m.clock.is_none() {
                     return problem("the module has a memory but no clock".into());
                 }
-                if !depth.is_power_of_two() || depth < 2 || depth > 1 << MAX_MEMORY_ADDR_BITS {
+                if !depth.is_power_of_two() || !(2..=1 << MAX_MEMORY_ADDR_BITS).contains(&depth) {
                     return problem(format!("{depth} words is not a power of two in range"));
                 }
                 if !known(data) || width(data) != w || !known(en) || width(en) != 1 {
@@ -155,7 +155,9 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
                     return problem(format!("`{}` is not a memory", m.signal(mem).name));
                 };
                 if width(mem) != w || !address_fits(m.signal(addr).ty, depth) {
-                    return problem("the read is not a word wide or its address does not suit the depth".into());
+                    return problem(
+                        "the read is not a word wide or its address does not suit the depth".into(),
+                    );
                 }
             }
             &Def::InstOut { inst, port, elem } => {

@@ -293,8 +293,17 @@ fn sequencer(
     };
     let phase = b.reg(counter, ph_ty, Some((rst, 0)))?;
     let held = b.reg("beat_held", Ty::BIT, Some((rst, 0)))?;
-    let last_plane_c = b.constant(&format!("{counter}_last_value"), ph_ty, i128::from(period - 1))?;
-    let on_last = b.compare(&format!("{counter}_is_last"), CmpOp::Eq, phase, last_plane_c)?;
+    let last_plane_c = b.constant(
+        &format!("{counter}_last_value"),
+        ph_ty,
+        i128::from(period - 1),
+    )?;
+    let on_last = b.compare(
+        &format!("{counter}_is_last"),
+        CmpOp::Eq,
+        phase,
+        last_plane_c,
+    )?;
     let not_held = b.not("beat_not_held", Ty::BIT, held)?;
     let free = b.or("beat_free", Ty::BIT, not_held, on_last)?;
     let ready = b.and("beat_ready", Ty::BIT, en, free)?;

@@ -579,7 +579,7 @@ impl ModuleBuilder {
     /// with [`Self::write_port`] and read it with [`Self::mem_read`].
     pub fn memory(&mut self, name: &str, ty: Ty, depth: u32) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
-        if !depth.is_power_of_two() || depth < 2 || depth > 1 << MAX_MEMORY_ADDR_BITS {
+        if !depth.is_power_of_two() || !(2..=1 << MAX_MEMORY_ADDR_BITS).contains(&depth) {
             return Err(self.invalid(format!(
                 "memory `{name}` has {depth} words; use a power of two from 2 to {}",
                 1u32 << MAX_MEMORY_ADDR_BITS

@@ -282,11 +282,11 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                 Def::MemRead { mem, addr } => Instr::MemRead {
                     dst,
                     addr: addr.0,
-                    mem: mem_slots.binary_search(&mem.0).map_err(|_| {
-                        SimError::NotAMemory {
+                    mem: mem_slots
+                        .binary_search(&mem.0)
+                        .map_err(|_| SimError::NotAMemory {
                             signal: s.name.clone(),
-                        }
-                    })?,
+                        })?,
                 },
                 Def::Input { .. }
                 | Def::Const(_)

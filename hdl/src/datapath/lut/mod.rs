@@ -5,7 +5,8 @@
 //!
 //! Structure, per beat:
 //! - per activation row and group, one table precompute (its own module,
-//!   [`table::table_module`]) whose entries are registered: the table storage;
+//!   [`table::table_module`]) whose entries are registered: the table
+//!   storage (or a LUT RAM, below);
 //! - per column, group and bit-plane, the online index fold: the top index
 //!   bit chooses the sign, the other g−1 bits are XORed with its inverse,
 //!   registered beside the table;
@@ -24,6 +25,17 @@
 //! plane a cycle; each plane's share is added to the run accumulator (plane
 //! 0 with the correction, halved; plane b shifted by b − 1), so one lookup
 //! array serves every weight width at a B-th of the throughput.
+//!
+//! Table storage in LUT RAM ([`TableStorage::Lutram`]) replaces each
+//! table's registers and the per-lookup multiplexers by a memory with one
+//! write port and an asynchronous read port per lookup (synthesis gives
+//! every read port its own copy of the RAM). The core holds the beat's
+//! activations while a table writer ([`writer::writer_module`], g adders)
+//! writes one entry a cycle, 2^(g−1) cycles, then issues its planes (all
+//! at once, or one a cycle): a beat every 2^(g−1) + 1 cycles bit-parallel,
+//! 2^(g−1) + B bit-serial. Under the streaming contract every beat brings
+//! new activations, so the table is rewritten every beat: LUT RAM buys
+//! smaller lookups at that cost in throughput.
 
 pub mod planes;
 pub mod table;
@@ -257,18 +269,19 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
     } else {
         None
     };
-    let group_acts = |m: usize, j: usize, source: &[SignalId]| -> Result<Vec<SignalId>, CoreError> {
-        (0..g)
-            .map(|i| {
-                let k = j * g + i;
-                if k < c.k {
-                    Ok(source[m * c.k + k])
-                } else {
-                    pad_act.ok_or_else(|| internal(c, "padding without a pad constant"))
-                }
-            })
-            .collect()
-    };
+    let group_acts =
+        |m: usize, j: usize, source: &[SignalId]| -> Result<Vec<SignalId>, CoreError> {
+            (0..g)
+                .map(|i| {
+                    let k = j * g + i;
+                    if k < c.k {
+                        Ok(source[m * c.k + k])
+                    } else {
+                        pad_act.ok_or_else(|| internal(c, "padding without a pad constant"))
+                    }
+                })
+                .collect()
+        };
 
     // Tables: per row and group, the table storage.
     let mut tables: Vec<Table> = Vec::with_capacity(c.m * groups);

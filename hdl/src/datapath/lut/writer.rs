@@ -48,7 +48,12 @@ pub fn writer_module(name: &str, group: u32, act: Ty) -> Result<Arc<Module>, Bui
     let zeros: Vec<i128> = (0..1u32 << (group - 1))
         .map(|v| i128::from(group - 1 - v.count_ones()))
         .collect();
-    let count = b.rom("zeros", Ty::unsigned(32 - (group - 1).leading_zeros()), r, &zeros)?;
+    let count = b.rom(
+        "zeros",
+        Ty::unsigned(32 - (group - 1).leading_zeros()),
+        r,
+        &zeros,
+    )?;
     terms.push((count, 0, i128::from(group - 1)));
     // A balanced tree of two-input adders, each sized by its range.
     let mut level = 0;
@@ -140,13 +145,19 @@ mod tests {
             sim.output("h").unwrap(),
         );
         for code in 0..512u32 {
-            let a: Vec<i128> = (0..3).map(|i| act.decode(u64::from(code >> (3 * i)))).collect();
+            let a: Vec<i128> = (0..3)
+                .map(|i| act.decode(u64::from(code >> (3 * i))))
+                .collect();
             for (i, &v) in a.iter().enumerate() {
                 sim.set_value(&pa, i, 0, v as i64);
             }
             for r in 0..4usize {
                 sim.set(&pr, 0, 0, r as u64);
-                assert_eq!(i128::from(sim.get_value(&ph, 0, 0)), h(r, &a), "a={a:?} r={r}");
+                assert_eq!(
+                    i128::from(sim.get_value(&ph, 0, 0)),
+                    h(r, &a),
+                    "a={a:?} r={r}"
+                );
             }
         }
     }
