@@ -124,6 +124,21 @@ fn half_sums(
     Ok(out)
 }
 
+/// Groups of g int8 activations that reach the extremes of every entry,
+/// for the tests of the table modules.
+#[cfg(test)]
+pub(crate) fn int8_groups(g: u32) -> Vec<Vec<i128>> {
+    vec![
+        vec![-128; g as usize],
+        vec![127; g as usize],
+        (0..g as i128)
+            .map(|i| if i % 2 == 0 { -128 } else { 127 })
+            .collect(),
+        (0..g as i128).map(|i| 37 * i - 90).collect(),
+        vec![3, -1, 2, 5, -7, 11][..g as usize].to_vec(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,16 +184,8 @@ mod tests {
         for g in 2..=6u32 {
             let act = Ty::signed(8);
             let m = table_module("tbl", g, act).unwrap();
-            let cases: Vec<Vec<i128>> = vec![
-                vec![-128; g as usize],
-                vec![127; g as usize],
-                (0..g as i128)
-                    .map(|i| if i % 2 == 0 { -128 } else { 127 })
-                    .collect(),
-                (0..g as i128).map(|i| 37 * i - 90).collect(),
-            ];
             let (lo, hi) = entry_range(g, act);
-            for a in cases {
+            for a in int8_groups(g) {
                 let got = eval(&m, &a);
                 assert_eq!(got.len(), 1 << (g - 1));
                 for (r, &v) in got.iter().enumerate() {

@@ -87,7 +87,7 @@ pub fn writer_module(name: &str, group: u32, act: Ty) -> Result<Arc<Module>, Bui
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::datapath::lut::table::entry_range;
+    use crate::datapath::lut::table::{entry_range, int8_groups};
     use crate::sim::Sim;
 
     /// h[r] straight from the definition.
@@ -110,17 +110,8 @@ mod tests {
                 sim.input("r").unwrap(),
                 sim.output("h").unwrap(),
             );
-            let cases: Vec<Vec<i128>> = vec![
-                vec![-128; g as usize],
-                vec![127; g as usize],
-                (0..g as i128)
-                    .map(|i| if i % 2 == 0 { -128 } else { 127 })
-                    .collect(),
-                (0..g as i128).map(|i| 37 * i - 90).collect(),
-                vec![3, -1, 2, 5, -7, 11][..g as usize].to_vec(),
-            ];
             let (lo, hi) = entry_range(g, act);
-            for a in cases {
+            for a in int8_groups(g) {
                 for (i, &v) in a.iter().enumerate() {
                     sim.set_value(&pa, i, 0, v as i64);
                 }
