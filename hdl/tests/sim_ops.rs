@@ -232,6 +232,10 @@ fn memories_write_on_the_edge_and_read_combinationally_per_lane() {
     m.output("old", same_q).unwrap();
     let module = m.finish().unwrap();
     let mut sim = Sim::new(&module, 2).unwrap();
+    // A VCD dump shows the read ports, not the memory as a wire of its own.
+    let path = std::env::temp_dir().join(format!("lutforge_mem_{}.vcd", std::process::id()));
+    sim.dump_vcd(0, Box::new(std::fs::File::create(&path).unwrap()))
+        .unwrap();
     let port = |s: &Sim, n: &str| s.input(n).unwrap();
     let (pwe, pwa, pwd, pra) = (
         port(&sim, "we"),
@@ -270,6 +274,11 @@ fn memories_write_on_the_edge_and_read_combinationally_per_lane() {
     assert_eq!(sim.get_value(&pold, 0, 1), 0);
     assert_eq!(sim.get_value(&py, 0, 0), 1);
     assert_eq!(sim.get_value(&py, 0, 1), 1);
+    sim.finish_vcd().unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert!(text.contains(" same_q ") && text.contains(" rd "), "{text}");
+    assert!(!text.contains(" mem "), "the memory is not a wire");
 }
 
 #[test]

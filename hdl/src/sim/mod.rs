@@ -87,7 +87,8 @@ impl PortHandle {
 pub struct Sim {
     program: Program,
     ports: Vec<(String, Dir, Ty, Vec<u32>)>,
-    names: Vec<(String, Ty)>,
+    /// The slots a VCD dump shows (every signal but memories), with their names.
+    names: Vec<(usize, String, Ty)>,
     lanes: usize,
     values: Vec<u64>,
     reg_next: Vec<u64>,
@@ -117,7 +118,13 @@ impl Sim {
             .collect();
         Ok(Sim {
             mems,
-            names: flat.slots.iter().map(|s| (s.name.clone(), s.ty)).collect(),
+            names: flat
+                .slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| !matches!(s.def, crate::ir::Def::Memory { .. }))
+                .map(|(i, s)| (i, s.name.clone(), s.ty))
+                .collect(),
             ports: flat.ports,
             program,
             lanes,

@@ -9,7 +9,8 @@ use crate::ir::Ty;
 /// A VCD writer following every slot of one lane.
 pub(crate) struct VcdDump {
     writer: Writer<Box<dyn Write + Send>>,
-    ids: Vec<(IdCode, u32)>,
+    /// Per wire: its code, width and slot (the clock first, with no slot).
+    ids: Vec<(IdCode, u32, usize)>,
     last: Vec<Option<u64>>,
     lane: usize,
 }
@@ -20,18 +21,19 @@ const HALF_PERIOD: u64 = 5;
 impl VcdDump {
     pub fn new(
         out: Box<dyn Write + Send>,
-        names: &[(String, Ty)],
+        names: &[(usize, String, Ty)],
         lane: usize,
     ) -> io::Result<Self> {
         let mut writer = Writer::new(out);
         writer.timescale(1, TimescaleUnit::NS)?;
         writer.add_module("top")?;
         let clk = writer.add_wire(1, "sim_clock")?;
-        let mut ids = vec![(clk, 1)];
-        for (name, ty) in names {
+        let mut ids = vec![(clk, 1, 0)];
+        for (slot, name, ty) in names {
             ids.push((
                 writer.add_wire(ty.width, &name.replace('.', "__"))?,
                 ty.width,
+                *slot,
             ));
         }
         writer.upscope()?;
@@ -50,10 +52,10 @@ impl VcdDump {
         self.writer.timestamp(cycle * 2 * HALF_PERIOD)?;
         self.writer.change_scalar(self.ids[0].0, Value::V0)?;
         for i in 1..self.ids.len() {
-            let v = values[(i - 1) * lanes + self.lane];
+            let (id, width, slot) = self.ids[i];
+            let v = values[slot * lanes + self.lane];
             if self.last[i] != Some(v) {
                 self.last[i] = Some(v);
-                let (id, width) = self.ids[i];
                 let bits = (0..width).rev().map(|b| {
                     if (v >> b) & 1 == 1 {
                         Value::V1
