@@ -4,7 +4,7 @@
 //! though, and a hand-made module that breaks one would otherwise give
 //! wrong Verilog or a panic instead of a clear error.
 
-use lutforge_hdl::ir::{Def, Dir, MAX_MEMORY_ADDR_BITS, MAX_WIDTH, Module, SignalId, Ty, mask};
+use lutforge_hdl::ir::{Def, Dir, MAX_WIDTH, Module, SignalId, mask, memory_address};
 
 use crate::error::GenError;
 
@@ -138,15 +138,15 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
                 if m.clock.is_none() {
                     return problem("the module has a memory but no clock".into());
                 }
-                if !depth.is_power_of_two() || !(2..=1 << MAX_MEMORY_ADDR_BITS).contains(&depth) {
+                let Some(address) = memory_address(depth) else {
                     return problem(format!("{depth} words is not a power of two in range"));
-                }
+                };
                 if !known(data) || width(data) != w || !known(en) || width(en) != 1 {
                     return problem(
                         "the write data is not as wide as a word, or the enable not one bit".into(),
                     );
                 }
-                if !known(addr) || !address_fits(m.signal(addr).ty, depth) {
+                if !known(addr) || m.signal(addr).ty != address {
                     return problem("the write address does not suit the depth".into());
                 }
             }
@@ -154,7 +154,7 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
                 let Def::Memory { depth, .. } = m.signal(mem).def else {
                     return problem(format!("`{}` is not a memory", m.signal(mem).name));
                 };
-                if width(mem) != w || !address_fits(m.signal(addr).ty, depth) {
+                if width(mem) != w || memory_address(depth) != Some(m.signal(addr).ty) {
                     return problem(
                         "the read is not a word wide or its address does not suit the depth".into(),
                     );
@@ -222,9 +222,4 @@ pub(crate) fn check_module(m: &Module) -> Result<(), GenError> {
         }
     }
     Ok(())
-}
-
-/// An address of a `depth`-word memory is unsigned and log2(depth) bits wide.
-fn address_fits(addr: Ty, depth: u32) -> bool {
-    !addr.signed && addr.width == depth.trailing_zeros()
 }

@@ -95,6 +95,9 @@ pub struct BeatSequencer {
     pub held: SignalId,
     /// The held beat issues a plane to the datapath this cycle.
     pub issue: SignalId,
+    /// The held beat is in one of its cycles before the first issue (the
+    /// core's own cycles); `None` when the hold issues from its first cycle.
+    pub preparing: Option<SignalId>,
     /// The issued plane is the last plane of a run's last beat.
     pub issue_last: SignalId,
 }
@@ -321,12 +324,16 @@ fn sequencer(
     b.drive(held, held_next, Some(en))?;
     let held_last = b.register("beat_last", in_last, Some(accept), None)?;
     let issue_last = b.and("issue_last", Ty::BIT, held_last, on_last)?;
-    let issue = if hold.first_issue == 0 {
-        held
+    let (issue, preparing) = if hold.first_issue == 0 {
+        (held, None)
     } else {
         let first = b.constant("issue_first_value", ph_ty, i128::from(hold.first_issue))?;
         let from = b.compare("issue_phase", CmpOp::Ge, phase, first)?;
-        b.and("issue", Ty::BIT, held, from)?
+        let before = b.not("issue_not_yet", Ty::BIT, from)?;
+        (
+            b.and("issue", Ty::BIT, held, from)?,
+            Some(b.and("beat_preparing", Ty::BIT, held, before)?),
+        )
     };
     Ok((
         accept,
@@ -335,6 +342,7 @@ fn sequencer(
             phase,
             held,
             issue,
+            preparing,
             issue_last,
         },
     ))

@@ -68,10 +68,48 @@ pub fn adder_tree(
     let mut stages = 0u32;
     while level_vals.len() > 1 {
         level += 1;
-        let arity = shape.arity();
-        let mut next = Vec::with_capacity(level_vals.len().div_ceil(arity));
-        for (i, group) in level_vals.chunks(arity).enumerate() {
-            next.push(match group {
+        let mut next = add_level(b, prefix, level, &level_vals, shape)?;
+        if stage_levels > 0 && level.is_multiple_of(stage_levels) {
+            stages += 1;
+            next = register_level(b, prefix, level, &next, en)?;
+        }
+        level_vals = next;
+    }
+    let sum = only_sum(b, prefix, level_vals)?;
+    Ok(TreeSum { sum, stages })
+}
+
+/// The sum of `terms` through a tree of adders of `shape` with no
+/// registers (combinational), each adder sized to the exact range of its sum.
+pub fn sum_tree(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    terms: Vec<Ranged>,
+    shape: TreeShape,
+) -> Result<Ranged, BuildError> {
+    let mut level_vals = terms;
+    let mut level = 0u32;
+    while level_vals.len() > 1 {
+        level += 1;
+        level_vals = add_level(b, prefix, level, &level_vals, shape)?;
+    }
+    only_sum(b, prefix, level_vals)
+}
+
+/// One level of a tree: the values added in groups of the shape's arity
+/// (a group of one passes through).
+fn add_level(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    level: u32,
+    values: &[Ranged],
+    shape: TreeShape,
+) -> Result<Vec<Ranged>, BuildError> {
+    values
+        .chunks(shape.arity())
+        .enumerate()
+        .map(|(i, group)| {
+            Ok(match group {
                 [x, y, z] => {
                     let (lo, hi) = (x.lo + y.lo + z.lo, x.hi + y.hi + z.hi);
                     let ty = Ty::signed_for_range(lo, hi);
@@ -86,22 +124,24 @@ pub fn adder_tree(
                 }
                 [x] => *x,
                 _ => unreachable!("chunks of at most three"),
-            });
-        }
-        if stage_levels > 0 && level.is_multiple_of(stage_levels) {
-            stages += 1;
-            next = register_level(b, prefix, level, &next, en)?;
-        }
-        level_vals = next;
-    }
-    let sum = level_vals
+            })
+        })
+        .collect()
+}
+
+/// The one value a finished tree level holds.
+fn only_sum(
+    b: &ModuleBuilder,
+    prefix: &str,
+    level_vals: Vec<Ranged>,
+) -> Result<Ranged, BuildError> {
+    level_vals
         .into_iter()
         .next()
         .ok_or_else(|| BuildError::Invalid {
             module: b.module_name().into(),
             message: format!("adder tree `{prefix}` has no terms"),
-        })?;
-    Ok(TreeSum { sum, stages })
+        })
 }
 
 /// The values of one tree level, each through a register enabled by `en`.

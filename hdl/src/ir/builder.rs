@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::ident::{identifier_problem, sanitize};
 use super::{
     BinOp, BuildError, CmpOp, Def, Dir, InstId, Instance, MAX_MEMORY_ADDR_BITS, MAX_WIDTH, Module,
-    Port, ReduceOp, Signal, SignalId, Ty, UnOp,
+    Port, ReduceOp, Signal, SignalId, Ty, UnOp, memory_address,
 };
 
 /// Builds one [`Module`], checking widths and names as it goes.
@@ -579,7 +579,7 @@ impl ModuleBuilder {
     /// with [`Self::write_port`] and read it with [`Self::mem_read`].
     pub fn memory(&mut self, name: &str, ty: Ty, depth: u32) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
-        if !depth.is_power_of_two() || !(2..=1 << MAX_MEMORY_ADDR_BITS).contains(&depth) {
+        if memory_address(depth).is_none() {
             return Err(self.invalid(format!(
                 "memory `{name}` has {depth} words; use a power of two from 2 to {}",
                 1u32 << MAX_MEMORY_ADDR_BITS
@@ -669,13 +669,13 @@ impl ModuleBuilder {
         let Def::Memory { depth, .. } = self.signals[mem.0 as usize].def else {
             return Err(self.invalid(format!("`{}` is not a memory", self.name_of(mem))));
         };
-        let bits = depth.trailing_zeros();
-        let ty = self.ty(addr);
-        if ty.signed || ty.width != bits {
+        let want = memory_address(depth);
+        if want != Some(self.ty(addr)) {
             return Err(self.invalid(format!(
-                "`{name}`: the address `{}` of memory `{}` must be unsigned and {bits} bits wide ({depth} words)",
+                "`{name}`: the address `{}` of memory `{}` must be unsigned and {} bits wide ({depth} words)",
                 self.name_of(addr),
-                self.name_of(mem)
+                self.name_of(mem),
+                depth.trailing_zeros()
             )));
         }
         Ok(())

@@ -38,6 +38,14 @@ pub const MAX_WIDTH: u32 = 64;
 /// Most address bits of a memory (a LUT RAM is a few dozen words deep).
 pub const MAX_MEMORY_ADDR_BITS: u32 = 10;
 
+/// The type of every address of a memory of `depth` words (unsigned,
+/// log2(depth) bits), or `None` when `depth` is not a power of two from 2
+/// to 2^[`MAX_MEMORY_ADDR_BITS`].
+pub fn memory_address(depth: u32) -> Option<Ty> {
+    (depth.is_power_of_two() && (2..=1 << MAX_MEMORY_ADDR_BITS).contains(&depth))
+        .then(|| Ty::unsigned(depth.trailing_zeros()))
+}
+
 /// Width and signedness of a signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Ty {

@@ -326,13 +326,15 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
                 })
                 .collect::<Result<_, _>>()?;
             let ph_ty = b.ty(seq.phase);
-            let entries = b.constant("table_entries", ph_ty, i128::from(p.table_entries()))?;
             if serial {
+                let entries = b.constant("table_entries", ph_ty, i128::from(p.table_entries()))?;
                 plane_now = Some(b.sub("plane_issued", ph_ty, seq.phase, entries)?);
             }
-            let writing = b.compare("table_write_phase", CmpOp::Lt, seq.phase, entries)?;
-            let held_writing = b.and("table_write_held", Ty::BIT, seq.held, writing)?;
-            let we = b.and("table_we", Ty::BIT, held_writing, shell.en)?;
+            // The cycles before the first issue are the table's write cycles.
+            let writing = seq
+                .preparing
+                .ok_or_else(|| internal(c, "a LUT-RAM core's hold has no write cycles"))?;
+            let we = b.and("table_we", Ty::BIT, writing, shell.en)?;
             let r = b.slice("table_waddr", seq.phase, 0, p.group - 1, false)?;
             let last_entry = b.reduce("table_waddr_all_plus", ReduceOp::And, r)?;
             let sum_we = b.and("table_we_all_plus", Ty::BIT, we, last_entry)?;

@@ -15,7 +15,8 @@
 
 use std::sync::Arc;
 
-use crate::ir::{BuildError, Module, ModuleBuilder, SignalId, Ty};
+use crate::datapath::tree::{Ranged, TreeShape, sum_tree};
+use crate::ir::{BuildError, Module, ModuleBuilder, Ty};
 
 use super::table::entry_type;
 
@@ -35,15 +36,19 @@ pub fn writer_module(name: &str, group: u32, act: Ty) -> Result<Arc<Module>, Bui
     let g = group as usize;
     let a = b.input_vec(ports::ACT, g, act)?;
     let r = b.input(ports::ENTRY_NUMBER, Ty::unsigned(group - 1))?;
-    let (amin, amax) = (act.min_value(), act.max_value());
     // a[g−1] with sign +, then a[i] or its one's complement (both in the act range).
-    let mut terms: Vec<(SignalId, i128, i128)> = vec![(a[g - 1], amin, amax)];
+    let (lo, hi) = (act.min_value(), act.max_value());
+    let mut terms = vec![Ranged {
+        sig: a[g - 1],
+        lo,
+        hi,
+    }];
     for (i, &ai) in a.iter().enumerate().take(g - 1) {
         let bit = b.slice(&format!("r{i}"), r, i as u32, 1, false)?;
         let minus = b.not(&format!("minus{i}"), Ty::BIT, bit)?;
         let mask = b.extend(&format!("mask{i}"), minus, act, true)?;
-        let x = b.xor(&format!("x{i}"), act, ai, mask)?;
-        terms.push((x, amin, amax));
+        let sig = b.xor(&format!("x{i}"), act, ai, mask)?;
+        terms.push(Ranged { sig, lo, hi });
     }
     let zeros: Vec<i128> = (0..1u32 << (group - 1))
         .map(|v| i128::from(group - 1 - v.count_ones()))
@@ -54,32 +59,14 @@ pub fn writer_module(name: &str, group: u32, act: Ty) -> Result<Arc<Module>, Bui
         r,
         &zeros,
     )?;
-    terms.push((count, 0, i128::from(group - 1)));
-    // A balanced tree of two-input adders, each sized by its range.
-    let mut level = 0;
-    while terms.len() > 1 {
-        terms = terms
-            .chunks(2)
-            .enumerate()
-            .map(|(i, pair)| match pair {
-                [(x, xl, xh), (y, yl, yh)] => {
-                    let (lo, hi) = (xl + yl, xh + yh);
-                    let s = b.add(
-                        &format!("s{level}_{i}"),
-                        Ty::signed_for_range(lo, hi),
-                        *x,
-                        *y,
-                    )?;
-                    Ok((s, lo, hi))
-                }
-                [only] => Ok(*only),
-                _ => unreachable!("chunks of at most two"),
-            })
-            .collect::<Result<_, BuildError>>()?;
-        level += 1;
-    }
+    terms.push(Ranged {
+        sig: count,
+        lo: 0,
+        hi: i128::from(group - 1),
+    });
+    let sum = sum_tree(&mut b, "s", terms, TreeShape::Add2)?;
     // The exact entry is within the entry range, so dropping top bits keeps it.
-    let h = b.resize("entry", terms[0].0, entry_type(group, act))?;
+    let h = b.resize("entry", sum.sig, entry_type(group, act))?;
     b.output(ports::ENTRY, h)?;
     Ok(Arc::new(b.finish()?))
 }
