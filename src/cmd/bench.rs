@@ -11,17 +11,18 @@ use lutforge_hdl::sim::Sim;
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, StreamBench, run_cycle_bench};
 use lutforge_testbench::check::check_stream;
-use lutforge_testbench::golden::run_result;
 use lutforge_testbench::random_circuit::{CircuitSize, random_circuit};
 use lutforge_testbench::stimulus::{StimulusKind, runs};
 use lutforge_testbench::traffic::{Schedule, TrafficKind, schedule};
 use lutforge_testbench::vectors::Stream;
-use lutforge_testbench::verify::spec_for;
+use lutforge_hdl::datapath::core::Registry;
+use lutforge_testbench::packing::{WeightPacking, repack_run, run_result_encoded};
+use lutforge_testbench::verify::{encoding_for, spec_for};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::args::{CoreArgs, CoreKind};
-use crate::cores::CoreSpec;
+use crate::cores::header;
+use crate::params::CoreFlags;
 use crate::table::Table;
 
 /// Arguments of `lutforge bench`.
@@ -34,16 +35,16 @@ pub struct BenchArgs {
 /// What to benchmark.
 #[derive(Debug, Subcommand)]
 pub enum BenchWhat {
-    /// Rust simulator vs Verilator: results per second on mac-gemv and a random 500-op circuit
+    /// Rust simulator vs Verilator: results per second on a core (mac-gemv by default) and a random 500-op circuit
     Sim(BenchSimArgs),
 }
 
 /// Arguments of `lutforge bench sim`.
 #[derive(Debug, Args)]
 pub struct BenchSimArgs {
-    /// The mac-gemv core to measure (flags or --config; defaults as `lutforge gen mac-gemv`)
-    #[command(flatten)]
-    pub params: CoreArgs,
+    /// The core to measure; its flags (or --config) set its parameters, defaults as `lutforge gen KIND`
+    #[arg(long, default_value = "mac-gemv", value_name = "KIND")]
+    pub datapath: String,
     /// Lanes of the Rust simulator (independent copies simulated at once)
     #[arg(long, default_value_t = 256)]
     pub lanes: usize,
@@ -77,13 +78,13 @@ impl Row {
 }
 
 /// Runs the benchmark and prints the table.
-pub fn run(args: &BenchArgs) -> Result<()> {
+pub fn run(args: &BenchArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> {
     match &args.what {
-        BenchWhat::Sim(a) => bench_sim(a),
+        BenchWhat::Sim(a) => bench_sim(a, registry, flags),
     }
 }
 
-fn bench_sim(a: &BenchSimArgs) -> Result<()> {
+fn bench_sim(a: &BenchSimArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> {
     if !(1..=4096).contains(&a.lanes) || !(1..=10_000).contains(&a.runs) {
         bail!("--lanes must be in 1..=4096 and --runs in 1..=10000");
     }
@@ -92,7 +93,7 @@ fn bench_sim(a: &BenchSimArgs) -> Result<()> {
     }
     lutforge_fpga::tools::find(lutforge_fpga::tools::Tool::Verilator)?;
     let work = tempfile::tempdir().context("cannot create a temporary folder")?;
-    let mut rows = bench_mac(a, work.path())?;
+    let mut rows = bench_core(a, registry, flags, work.path())?;
     rows.extend(bench_random(a, work.path())?);
     let mut t = Table::new(&[
         "design",
@@ -128,18 +129,31 @@ fn bench_sim(a: &BenchSimArgs) -> Result<()> {
     Ok(())
 }
 
-fn bench_mac(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
-    let spec = CoreSpec::resolve(CoreKind::MacGemv, &a.params)?;
-    let core = spec.generate()?;
-    let sspec = spec_for(spec.common());
+fn bench_core(
+    a: &BenchSimArgs,
+    registry: &Registry,
+    flags: &CoreFlags,
+    work: &std::path::Path,
+) -> Result<Vec<Row>> {
+    let design = flags.design(registry, &a.datapath)?;
+    let core = design.generate()?;
+    let sspec = spec_for(design.common());
+    let enc = encoding_for(design.as_ref());
     let mut rng = ChaCha8Rng::seed_from_u64(a.seed);
     let mut streams = Vec::with_capacity(a.lanes);
     let mut expected = Vec::with_capacity(a.lanes);
     for _ in 0..a.lanes {
-        let rs = runs(&sspec, StimulusKind::Random, a.runs, &mut rng)?;
+        let mut rs = runs(&sspec, StimulusKind::Random, a.runs, &mut rng)?;
+        if enc.packing != WeightPacking::Codes {
+            rs = rs
+                .iter()
+                .map(|r| repack_run(sspec.shape, enc, r))
+                .collect::<Result<_, _>>()
+                .context("packing the bench's weights")?;
+        }
         expected.push(
             rs.iter()
-                .map(|r| run_result(sspec.shape, sspec.format, sspec.w_bits, r))
+                .map(|r| run_result_encoded(sspec.shape, enc, r))
                 .collect::<Vec<_>>(),
         );
         streams.push(Stream::new(&rs, schedule(TrafficKind::Full, 1, &mut rng)));
@@ -168,8 +182,11 @@ fn bench_mac(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
         },
     );
     let long_expected: Vec<_> = expected.concat();
-    let verilog = render_verilog(&core.module, &spec.header())?;
-    eprintln!("building the Verilator bench for {} …", spec.common().name);
+    let verilog = render_verilog(&core.module, &header(design.as_ref()))?;
+    eprintln!(
+        "building the Verilator bench for {} …",
+        design.common().name
+    );
     let bench = StreamBench::build(
         Simulator::Verilator,
         &core.module,
@@ -187,18 +204,18 @@ fn bench_mac(a: &BenchSimArgs, work: &std::path::Path) -> Result<Vec<Row>> {
         );
     }
     let vl_secs = took.as_secs_f64() + check_start.elapsed().as_secs_f64();
-    let design = format!("mac-gemv {}", spec.common().name);
+    let label = format!("{} {}", design.core(), design.common().name);
     let ops = core.module.op_count();
     Ok(vec![
         Row {
-            design: design.clone(),
+            design: label.clone(),
             ops,
             backend: format!("rust sim, {} lanes", a.lanes),
             results,
             seconds: rust_secs,
         },
         Row {
-            design,
+            design: label,
             ops,
             backend: "verilator".into(),
             results: r.seen_results as u64,

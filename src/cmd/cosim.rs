@@ -9,9 +9,11 @@ use lutforge_testbench::backend::verilog::Simulator;
 use lutforge_testbench::cosim::cosim;
 use lutforge_testbench::verify::cases;
 
-use crate::args::{CoreArgs, CoreKind};
+use lutforge_hdl::datapath::core::Registry;
+
 use crate::cmd::sim::check_counts;
-use crate::cores::CoreSpec;
+use crate::cores::{describe, header, plan};
+use crate::params::CoreFlags;
 use crate::progress::bar;
 use crate::table::Table;
 
@@ -28,10 +30,7 @@ pub enum SimulatorArg {
 #[derive(Debug, Args)]
 pub struct CosimArgs {
     /// Core to co-simulate
-    #[arg(value_enum)]
-    pub core: CoreKind,
-    #[command(flatten)]
-    pub params: CoreArgs,
+    pub core: String,
     /// Verilog simulator to run the emitted core in
     #[arg(long, value_enum, default_value = "verilator")]
     pub simulator: SimulatorArg,
@@ -50,7 +49,7 @@ pub struct CosimArgs {
 }
 
 /// Runs the co-simulation and prints a table; fails on any mismatch or disagreement.
-pub fn run(args: &CosimArgs) -> Result<()> {
+pub fn run(args: &CosimArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> {
     check_counts(args.streams, args.runs)?;
     let simulator = match args.simulator {
         SimulatorArg::Iverilog => Simulator::Icarus,
@@ -59,11 +58,11 @@ pub fn run(args: &CosimArgs) -> Result<()> {
     for &tool in simulator.tools() {
         lutforge_fpga::tools::find(tool)?;
     }
-    let spec = CoreSpec::resolve(args.core, &args.params)?;
-    let core = spec.generate()?;
-    println!("{}", spec.describe(&core));
-    let verilog = lutforge_gen::render_verilog(&core.module, &spec.header())?;
-    let plan = spec.plan(args.streams, args.runs, args.seed);
+    let design = flags.design(registry, &args.core)?;
+    let core = design.generate()?;
+    println!("{}", describe(design.as_ref(), &core));
+    let verilog = lutforge_gen::render_verilog(&core.module, &header(design.as_ref()))?;
+    let plan = plan(design.as_ref(), args.streams, args.runs, args.seed);
     let cases = cases(&plan)?;
     let temp;
     let work = match &args.work {
@@ -130,7 +129,7 @@ pub fn run(args: &CosimArgs) -> Result<()> {
         ]);
         if !r.passed() {
             failed += 1;
-            let n = spec.common().n;
+            let n = design.common().n;
             for line in [r.rust.summary_with_cols(n), r.verilog.summary_with_cols(n)]
                 .iter()
                 .chain(&r.disagreements)

@@ -13,17 +13,16 @@ use lutforge_fpga::targets::Target;
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::verify::{cases, check_case};
 
-use crate::args::{CoreArgs, CoreKind};
-use crate::cores::CoreSpec;
+use lutforge_hdl::datapath::core::{Design, Registry};
+
+use crate::cores::{header, metadata, plan};
+use crate::params::CoreFlags;
 
 /// Arguments of `lutforge synth` and `lutforge flow`.
 #[derive(Debug, Clone, Args)]
 pub struct FlowArgs {
     /// Core to measure
-    #[arg(value_enum)]
-    pub core: CoreKind,
-    #[command(flatten)]
-    pub params: CoreArgs,
+    pub core: String,
     /// Target: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k or xc7-synth
     #[arg(long)]
     pub target: String,
@@ -44,7 +43,7 @@ pub struct FlowArgs {
 /// Everything about one flow run that a sweep also needs.
 pub struct FlowPlan {
     /// The core.
-    pub spec: CoreSpec,
+    pub design: Arc<dyn Design>,
     /// The target.
     pub target: Target,
     /// Output folder.
@@ -53,9 +52,9 @@ pub struct FlowPlan {
 
 impl FlowArgs {
     /// Resolves the core, the target and the output folder.
-    pub fn plan(&self) -> Result<FlowPlan> {
+    pub fn plan(&self, registry: &Registry, flags: &CoreFlags) -> Result<FlowPlan> {
         let target = Target::by_name(&self.target).map_err(anyhow::Error::msg)?;
-        let spec = CoreSpec::resolve(self.core, &self.params)?;
+        let design = flags.design(registry, &self.core)?;
         if let Some(f) = self.freq
             && !(f > 0.0 && f <= 1000.0)
         {
@@ -65,7 +64,7 @@ impl FlowArgs {
             bail!("--step-timeout 0 is invalid: give the longest a tool may run, in seconds");
         }
         let out = self.out.clone().unwrap_or_else(|| {
-            PathBuf::from("build").join(format!("{}-{}", spec.common().name, target.name))
+            PathBuf::from("build").join(format!("{}-{}", design.common().name, target.name))
         });
         if out.is_file() {
             bail!(
@@ -73,13 +72,22 @@ impl FlowArgs {
                 out.display()
             );
         }
-        Ok(FlowPlan { spec, target, out })
+        Ok(FlowPlan {
+            design,
+            target,
+            out,
+        })
     }
 }
 
 /// Runs `synth` (`place_and_route` false) or `flow` (true) and prints the summary.
-pub fn run(args: &FlowArgs, place_and_route: bool) -> Result<()> {
-    let plan = args.plan()?;
+pub fn run(
+    args: &FlowArgs,
+    registry: &Registry,
+    flags: &CoreFlags,
+    place_and_route: bool,
+) -> Result<()> {
+    let plan = args.plan(registry, flags)?;
     let spinner = crate::progress::spinner();
     let target = plan.target.name;
     let report = run_plan(&plan, args, place_and_route, &mut |step| {
@@ -111,21 +119,22 @@ pub fn run_plan(
     let mut steps = Vec::new();
     on_step("generate");
     let start = Instant::now();
-    let core = plan.spec.generate()?;
+    let design = plan.design.as_ref();
+    let core = design.generate()?;
     lutforge_gen::write_core(
         &plan.out,
         &core.module,
-        &plan.spec.header(),
-        &plan.spec.metadata(&core),
+        &header(design),
+        &metadata(design, &core),
     )?;
     steps.push(("generate".to_string(), start.elapsed().as_secs_f64()));
     if place_and_route {
         on_step("verify on the Rust simulator");
         let start = Instant::now();
-        verify(&plan.spec, &core.module)?;
+        verify(design, &core.module)?;
         steps.push(("verify".to_string(), start.elapsed().as_secs_f64()));
     }
-    let metadata = plan.spec.metadata(&core);
+    let metadata = metadata(design, &core);
     let req = FlowRequest {
         core: Arc::new(core.module),
         kind: core.kind.to_string(),
@@ -150,8 +159,8 @@ pub fn run_plan(
 }
 
 /// A quick check of the core on the Rust simulator against the golden model.
-fn verify(spec: &CoreSpec, module: &lutforge_hdl::ir::Module) -> Result<()> {
-    let plan = spec.plan(4, 8, 1);
+fn verify(design: &dyn Design, module: &lutforge_hdl::ir::Module) -> Result<()> {
+    let plan = plan(design, 4, 8, 1);
     for case in cases(&plan)? {
         let outcomes = run_streams(module, &case.streams)?;
         let report = check_case(&case, &outcomes);
@@ -160,7 +169,7 @@ fn verify(spec: &CoreSpec, module: &lutforge_hdl::ir::Module) -> Result<()> {
                 "the core fails verification on the Rust simulator ({} / {}): {}",
                 case.stimulus.name(),
                 case.traffic.name(),
-                report.summary_with_cols(spec.common().n)
+                report.summary_with_cols(design.common().n)
             );
         }
     }

@@ -1,4 +1,5 @@
-//! `lutforge run-layer`: a real layer through a generated ternary core. The
+//! `lutforge run-layer`: a real layer through a generated core (any
+//! registered core whose weight format carries ternary weights). The
 //! weights come from a `.safetensors` or `.npy` file, the activations from
 //! a file or a seeded generator; both are quantized the BitNet b1.58 way,
 //! tiled into runs of beats, streamed through the core (Rust simulator, and
@@ -12,18 +13,19 @@ use clap::Args;
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::backend::verilog::{Simulator, StreamBench};
 use lutforge_testbench::check::check_stream;
-use lutforge_testbench::formats::WeightFormat;
 use lutforge_testbench::golden::{Beat, Run, Shape};
 use lutforge_testbench::layer::{
     Matrix, dequantize, error_stats, float_matmul, quantize_activations_absmax,
     quantize_weights_absmean, random_activations, read_matrix,
 };
-use lutforge_testbench::packing::{WeightEncoding, WeightPacking, run_result_encoded};
+use lutforge_hdl::datapath::core::Registry;
+use lutforge_testbench::packing::run_result_encoded;
 use lutforge_testbench::traffic::Schedule;
 use lutforge_testbench::vectors::Stream;
+use lutforge_testbench::verify::encoding_for;
 
-use crate::args::{CoreArgs, CoreKind};
-use crate::cores::CoreSpec;
+use crate::cores::{describe, header};
+use crate::params::{CoreFlags, design};
 
 /// Arguments of `lutforge run-layer`.
 #[derive(Debug, Args)]
@@ -43,9 +45,9 @@ pub struct LayerArgs {
     /// Seed of the random activations
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// The ternary-gemv tile (K must divide K_total and N must divide N_total; M tokens per beat)
-    #[command(flatten)]
-    pub core: CoreArgs,
+    /// The core the layer runs on; its flags set the tile (K must divide K_total, N must divide N_total; M tokens per beat)
+    #[arg(long, default_value = "ternary-gemv", value_name = "KIND")]
+    pub datapath: String,
     /// Also stream the layer through the emitted Verilog in Verilator
     #[arg(long)]
     pub cosim: bool,
@@ -58,7 +60,7 @@ pub struct LayerArgs {
 }
 
 /// Runs the layer and prints what it found; fails on any integer mismatch.
-pub fn run(a: &LayerArgs) -> Result<()> {
+pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> {
     if !(1..=4096).contains(&a.tokens) {
         bail!("--tokens {} is invalid: give 1..=4096 tokens", a.tokens);
     }
@@ -74,14 +76,21 @@ pub fn run(a: &LayerArgs) -> Result<()> {
             x.cols
         );
     }
-    let mut core_args = a.core.clone();
-    let merged = core_args.merged()?;
-    if merged.act_bits.is_some_and(|b| b != 8) {
+    let mut values = flags.values(registry, &a.datapath)?;
+    let count = |values: &lutforge_hdl::datapath::core::ParamMap, key: &str| {
+        values.get(key).and_then(|v| v.as_u64())
+    };
+    if count(&values, "act_bits").is_some_and(|b| b != 8) {
         bail!("--act-bits must be 8: run-layer quantizes activations to int8 (BitNet b1.58)");
     }
-    let k = merged.k.unwrap_or(64.min(k_total as u64)) as usize;
-    let n = merged.n.unwrap_or(1) as usize;
-    let m = merged.m.unwrap_or(1) as usize;
+    if values.get("w_format").and_then(|v| v.as_str()) == Some("binary") {
+        bail!(
+            "run-layer quantizes weights to ternary {{−1, 0, +1}}, which --w-format binary cannot carry; use ternary or int"
+        );
+    }
+    let k = count(&values, "k").unwrap_or(64.min(k_total as u64)) as usize;
+    let n = count(&values, "n").unwrap_or(1) as usize;
+    let m = count(&values, "m").unwrap_or(1) as usize;
     if k == 0 || k_total % k != 0 {
         bail!(
             "the weights have K_total = {k_total} columns, which --k {k} does not divide; choose a --k that divides {k_total}"
@@ -93,23 +102,21 @@ pub fn run(a: &LayerArgs) -> Result<()> {
         );
     }
     let beats = k_total / k;
-    if merged.max_beats.is_some_and(|mb| (mb as usize) < beats) {
+    if count(&values, "max_beats").is_some_and(|mb| (mb as usize) < beats) {
         bail!(
             "a row of K_total = {k_total} takes {beats} beats of K = {k}; --max-beats must be at least {beats}"
         );
     }
-    core_args.k = Some(k as u64);
-    core_args.n = Some(n as u64);
-    core_args.max_beats = Some(merged.max_beats.unwrap_or(beats as u64));
-    let spec = CoreSpec::resolve(CoreKind::TernaryGemv, &core_args)?;
-    let core = spec.generate()?;
-    println!("{}", spec.describe(&core));
-    let packing = spec.golden_packing();
-    let enc = match packing {
-        WeightPacking::Codes => WeightEncoding::codes(WeightFormat::Ternary, 2),
-        WeightPacking::Base3 => WeightEncoding::base3(),
-        WeightPacking::I2s => WeightEncoding::i2s(),
-    };
+    values.insert("k".into(), (k as u64).into());
+    values.insert("n".into(), (n as u64).into());
+    values.insert(
+        "max_beats".into(),
+        count(&values, "max_beats").unwrap_or(beats as u64).into(),
+    );
+    let design = design(registry, &a.datapath, &values)?;
+    let core = design.generate()?;
+    println!("{}", describe(design.as_ref(), &core));
+    let enc = encoding_for(design.as_ref());
 
     let wq = quantize_weights_absmean(&w);
     let xq = quantize_activations_absmax(&x);
@@ -170,7 +177,7 @@ pub fn run(a: &LayerArgs) -> Result<()> {
     );
     if a.cosim {
         let work = tempfile::tempdir().context("cannot create a temporary folder")?;
-        let verilog = lutforge_gen::render_verilog(&core.module, &spec.header())?;
+        let verilog = lutforge_gen::render_verilog(&core.module, &header(design.as_ref()))?;
         eprintln!("building the Verilator bench …");
         let bench = StreamBench::build(
             Simulator::Verilator,

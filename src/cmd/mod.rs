@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod cores;
 pub mod cosim;
 pub mod flow;
 pub mod gen_core;

@@ -10,8 +10,10 @@ use lutforge_testbench::backend::rust_sim::run_streams_traced;
 use lutforge_testbench::check::CheckReport;
 use lutforge_testbench::verify::{cases, check_case};
 
-use crate::args::{CoreArgs, CoreKind};
-use crate::cores::CoreSpec;
+use lutforge_hdl::datapath::core::Registry;
+
+use crate::cores::{describe, plan};
+use crate::params::CoreFlags;
 use crate::progress::bar;
 use crate::table::Table;
 
@@ -19,10 +21,7 @@ use crate::table::Table;
 #[derive(Debug, Args)]
 pub struct SimArgs {
     /// Core to simulate
-    #[arg(value_enum)]
-    pub core: CoreKind,
-    #[command(flatten)]
-    pub params: CoreArgs,
+    pub core: String,
     /// Streams per (stimulus, traffic) case; each runs on its own simulator lane
     #[arg(long, default_value_t = 16)]
     pub streams: usize,
@@ -49,12 +48,12 @@ pub fn check_counts(streams: usize, runs: usize) -> Result<()> {
 }
 
 /// Runs the plan and prints a pass/fail table; fails when anything mismatched.
-pub fn run(args: &SimArgs) -> Result<()> {
+pub fn run(args: &SimArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> {
     check_counts(args.streams, args.runs)?;
-    let spec = CoreSpec::resolve(args.core, &args.params)?;
-    let core = spec.generate()?;
-    println!("{}", spec.describe(&core));
-    let plan = spec.plan(args.streams, args.runs, args.seed);
+    let design = flags.design(registry, &args.core)?;
+    let core = design.generate()?;
+    println!("{}", describe(design.as_ref(), &core));
+    let plan = plan(design.as_ref(), args.streams, args.runs, args.seed);
     let cases = cases(&plan)?;
     let mut table = Table::new(&[
         "stimulus",
@@ -100,7 +99,7 @@ pub fn run(args: &SimArgs) -> Result<()> {
                 "{} / {}: {}",
                 case.stimulus.name(),
                 case.traffic.name(),
-                report.summary_with_cols(spec.common().n)
+                report.summary_with_cols(design.common().n)
             );
         }
         total.merge(report);
@@ -124,7 +123,7 @@ pub fn run(args: &SimArgs) -> Result<()> {
     if !total.passed() {
         bail!(
             "simulation FAILED: {}",
-            total.summary_with_cols(spec.common().n)
+            total.summary_with_cols(design.common().n)
         );
     }
     println!("PASS");

@@ -10,68 +10,26 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use lutforge_fpga::report::Report;
 use lutforge_fpga::sweep::{SweepPoint, write_sweep};
-use serde::Deserialize;
 
-use crate::args::{
-    CoreArgs, CoreKind, NegationArg, PackingArg, TableStorageArg, TreeArg, WFormatArg,
-};
+use lutforge_hdl::datapath::core::{Axis, ParamMap, Registry};
+
 use crate::cmd::flow::{FlowArgs, run_plan};
+use crate::params::{CoreFlags, grid_axes};
 use crate::progress::bar;
 
-/// Arguments of `lutforge sweep`.
+/// Arguments of `lutforge sweep`; every registered core's grid axes are
+/// added as comma-separated list flags (`--k 16,64`).
 #[derive(Debug, Args)]
 pub struct SweepArgs {
-    /// TOML grid: keys `core`, `target`, `m`, `n`, `k`, `act_bits`, `w_format`, `w_bits`, `max_beats`, `stage_levels`, `negation`, `tree`, `w_packing`, `group`, `bit_serial`, `table_storage`, each a list (flags given here win)
+    /// TOML grid: keys `core`, `target` and any axis flag's snake_case key, each a list (flags given here win)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Core kinds, comma-separated
-    #[arg(long, value_delimiter = ',', value_enum)]
-    pub core: Vec<CoreKind>,
+    #[arg(long, value_delimiter = ',')]
+    pub core: Vec<String>,
     /// Targets, comma-separated
     #[arg(long, value_delimiter = ',')]
     pub target: Vec<String>,
-    /// Values of M
-    #[arg(long, value_delimiter = ',')]
-    pub m: Vec<u64>,
-    /// Values of N
-    #[arg(long, value_delimiter = ',')]
-    pub n: Vec<u64>,
-    /// Values of K
-    #[arg(long, value_delimiter = ',')]
-    pub k: Vec<u64>,
-    /// Values of A
-    #[arg(long, value_delimiter = ',')]
-    pub act_bits: Vec<u64>,
-    /// Weight formats
-    #[arg(long, value_delimiter = ',', value_enum)]
-    pub w_format: Vec<WFormatArg>,
-    /// Values of B
-    #[arg(long, value_delimiter = ',')]
-    pub w_bits: Vec<u64>,
-    /// Values of max-beats
-    #[arg(long, value_delimiter = ',')]
-    pub max_beats: Vec<u64>,
-    /// Values of stage-levels
-    #[arg(long, value_delimiter = ',')]
-    pub stage_levels: Vec<u64>,
-    /// ternary-gemv negation forms
-    #[arg(long, value_delimiter = ',', value_enum)]
-    pub negation: Vec<NegationArg>,
-    /// ternary-gemv tree shapes
-    #[arg(long, value_delimiter = ',', value_enum)]
-    pub tree: Vec<TreeArg>,
-    /// ternary-gemv weight packings
-    #[arg(long, value_delimiter = ',', value_enum)]
-    pub w_packing: Vec<PackingArg>,
-    /// lut-gemm group sizes g
-    #[arg(long, value_delimiter = ',')]
-    pub group: Vec<u64>,
-    /// lut-gemm modes: `false` (bit-parallel), `true` (bit-serial) or both
-    #[arg(long, value_delimiter = ',', value_name = "BOOLS")]
-    pub bit_serial: Vec<bool>,
-    /// lut-gemm table storages: registers, lutram or both
-    #[arg(long, value_delimiter = ',', value_enum)]
-    pub table_storage: Vec<TableStorageArg>,
     /// Clock constraint for every point, MHz [default: the target's]
     #[arg(long, value_name = "MHZ")]
     pub freq: Option<f64>,
@@ -101,42 +59,50 @@ pub enum Emit {
     Slurm,
 }
 
-/// The grid as a TOML file spells it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct GridFile {
-    #[serde(default)]
-    core: Vec<CoreKind>,
-    #[serde(default)]
-    target: Vec<String>,
-    #[serde(default)]
-    m: Vec<u64>,
-    #[serde(default)]
-    n: Vec<u64>,
-    #[serde(default)]
-    k: Vec<u64>,
-    #[serde(default)]
-    act_bits: Vec<u64>,
-    #[serde(default)]
-    w_format: Vec<WFormatArg>,
-    #[serde(default)]
-    w_bits: Vec<u64>,
-    #[serde(default)]
-    max_beats: Vec<u64>,
-    #[serde(default)]
-    stage_levels: Vec<u64>,
-    #[serde(default)]
-    negation: Vec<NegationArg>,
-    #[serde(default)]
-    tree: Vec<TreeArg>,
-    #[serde(default)]
-    w_packing: Vec<PackingArg>,
-    #[serde(default)]
-    group: Vec<u64>,
-    #[serde(default)]
-    bit_serial: Vec<bool>,
-    #[serde(default)]
-    table_storage: Vec<TableStorageArg>,
+/// Axis values by snake_case key.
+pub type Axes = BTreeMap<String, Vec<serde_json::Value>>;
+
+/// A sweep grid: cores, targets and the values of each axis.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grid {
+    /// Core kinds.
+    pub cores: Vec<String>,
+    /// Target names.
+    pub targets: Vec<String>,
+    /// Values of each axis.
+    pub axes: Axes,
+}
+
+/// Reads a TOML grid file's text (`core`, `target` and axis lists) against the registry.
+pub fn parse_grid(text: &str, registry: &Registry) -> Result<Grid, String> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| e.message().replace('\n', " "))?;
+    let names = |key: &str| -> Result<Vec<String>, String> {
+        match table.get(key) {
+            None => Ok(Vec::new()),
+            Some(v) => v
+                .as_array()
+                .ok_or_else(|| format!("`{key}` must be a list, e.g. {key} = [\"…\"]"))?
+                .iter()
+                .map(|x| {
+                    x.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("`{key}`: invalid type: {x}, expected a string"))
+                })
+                .collect(),
+        }
+    };
+    let cores = names("core")?;
+    if let Some(bad) = cores.iter().find(|c| registry.get(c).is_none()) {
+        return Err(format!(
+            "unknown variant `{bad}` in `core`, expected one of {}",
+            registry.names()
+        ));
+    }
+    Ok(Grid {
+        cores,
+        targets: names("target")?,
+        axes: grid_axes(&table, registry)?,
+    })
 }
 
 /// What one point gave: its report and whether it came from the cache, or why it failed.
@@ -146,232 +112,135 @@ type PointResult = Result<(Report, bool), String>;
 struct Point {
     label: String,
     args: FlowArgs,
+    flags: CoreFlags,
 }
 
-fn pick<T: Clone>(flag: &[T], file: &[T]) -> Vec<Option<T>> {
-    let v = if flag.is_empty() { file } else { flag };
-    if v.is_empty() {
-        vec![None]
-    } else {
-        v.iter().cloned().map(Some).collect()
-    }
-}
-
-/// The grid's points, in a fixed order (core, target, then each parameter).
-fn points(a: &SweepArgs) -> Result<Vec<Point>> {
+/// The grid's points, in a fixed order (core, target, then each axis in the core's parameter order).
+fn points(a: &SweepArgs, registry: &Registry, given: &Axes) -> Result<Vec<Point>> {
     let file = match &a.config {
         Some(p) => {
             let text = std::fs::read_to_string(p)
                 .with_context(|| format!("cannot read grid `{}`", p.display()))?;
-            toml::from_str::<GridFile>(&text).map_err(|e| {
-                anyhow::anyhow!("grid `{}`: {}", p.display(), e.message().replace('\n', " "))
-            })?
+            parse_grid(&text, registry)
+                .map_err(|e| anyhow::anyhow!("grid `{}`: {e}", p.display()))?
         }
-        None => GridFile::default(),
+        None => Grid::default(),
     };
-    let cores = if a.core.is_empty() {
-        file.core.clone()
-    } else {
-        a.core.clone()
+    let pick = |flag: &Vec<String>, file: &Vec<String>| {
+        if flag.is_empty() {
+            file.clone()
+        } else {
+            flag.clone()
+        }
     };
-    let targets = if a.target.is_empty() {
-        file.target.clone()
-    } else {
-        a.target.clone()
-    };
+    let cores = pick(&a.core, &file.cores);
+    let targets = pick(&a.target, &file.targets);
     if cores.is_empty() || targets.is_empty() {
         bail!(
             "a sweep needs at least one --core and one --target (or `core` and `target` lists in --config)"
         );
     }
-    // The parameter axes, expanded one after the other into every combination.
-    let mut choices = vec![Choice::default()];
-    for (idx, (flag, file_vals)) in [
-        (&a.m, &file.m),
-        (&a.n, &file.n),
-        (&a.k, &file.k),
-        (&a.act_bits, &file.act_bits),
-        (&a.w_bits, &file.w_bits),
-        (&a.max_beats, &file.max_beats),
-        (&a.stage_levels, &file.stage_levels),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        choices = expand(choices, pick(flag, file_vals), |c, v| c.nums[idx] = v);
+    let mut axes = file.axes.clone();
+    axes.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
+    for key in axes.keys() {
+        let used = cores.iter().any(|c| {
+            registry
+                .get(c)
+                .is_some_and(|core| core.specs().iter().any(|s| s.key == key))
+        });
+        if !used {
+            bail!(
+                "--{} is not a parameter of any core in this sweep ({})",
+                key.replace('_', "-"),
+                cores.join(", ")
+            );
+        }
     }
-    choices = expand(choices, pick(&a.w_format, &file.w_format), |c, v| {
-        c.w_format = v
-    });
-    choices = expand(choices, pick(&a.negation, &file.negation), |c, v| {
-        c.negation = v
-    });
-    choices = expand(choices, pick(&a.tree, &file.tree), |c, v| c.tree = v);
-    choices = expand(choices, pick(&a.w_packing, &file.w_packing), |c, v| {
-        c.w_packing = v
-    });
-    choices = expand(choices, pick(&a.group, &file.group), |c, v| c.group = v);
-    choices = expand(choices, pick(&a.bit_serial, &file.bit_serial), |c, v| {
-        c.bit_serial = v
-    });
-    choices = expand(
-        choices,
-        pick(&a.table_storage, &file.table_storage),
-        |c, v| c.table_storage = v,
-    );
     let mut out = Vec::new();
-    for &core in &cores {
-        for target in &targets {
-            for c in &choices {
-                out.push(point(a, core, target, c));
+    for core in &cores {
+        let Some(c) = registry.get(core) else {
+            bail!(
+                "unknown core `{core}`; the registered cores are {}",
+                registry.names()
+            );
+        };
+        let specs = c.specs();
+        let mut choices = vec![ParamMap::new()];
+        for s in &specs {
+            if let Some(values) = axes.get(s.key) {
+                choices = choices
+                    .into_iter()
+                    .flat_map(|ch| {
+                        values.iter().map(move |v| {
+                            let mut ch = ch.clone();
+                            ch.insert(s.key.to_string(), v.clone());
+                            ch
+                        })
+                    })
+                    .collect();
             }
+        }
+        for target in &targets {
+            for choice in &choices {
+                let mut name = core.replace('-', "_");
+                let labels = specs.iter().filter_map(|s| Some((s.axis?, choice.get(s.key)?)));
+                let (tags, named): (Vec<_>, Vec<_>) =
+                    labels.partition(|(axis, _)| matches!(axis, Axis::Tagged(_)));
+                for (axis, v) in tags.into_iter().chain(named) {
+                    name.push('_');
+                    name.push_str(&axis.label(v).to_lowercase());
+                }
+                let mut given = choice.clone();
+                given.insert("name".into(), name.clone().into());
+                out.push(Point {
+                    label: format!("{name} @ {target}"),
+                    args: FlowArgs {
+                        core: core.clone(),
+                        target: target.clone(),
+                        freq: a.freq,
+                        no_dsp: a.no_dsp,
+                        out: Some(a.out.join("points").join(format!("{name}-{target}"))),
+                        step_timeout: a.step_timeout,
+                    },
+                    flags: CoreFlags {
+                        given,
+                        config: None,
+                    },
+                });
+            }
+        }
+        if out.len() > 10_000 {
+            break;
         }
     }
     if out.len() > 10_000 {
         bail!(
-            "the grid has {} points; at most 10000 run in one sweep (split it, or use --emit slurm)",
-            out.len()
+            "the grid has more than 10000 points; at most 10000 run in one sweep (split it, or use --emit slurm)"
         );
     }
     Ok(out)
 }
 
-/// One combination of the grid's parameter values (None: the core's default).
-#[derive(Debug, Clone, Default)]
-struct Choice {
-    /// m, n, k, act_bits, w_bits, max_beats, stage_levels.
-    nums: [Option<u64>; 7],
-    w_format: Option<WFormatArg>,
-    negation: Option<NegationArg>,
-    tree: Option<TreeArg>,
-    w_packing: Option<PackingArg>,
-    group: Option<u64>,
-    bit_serial: Option<bool>,
-    table_storage: Option<TableStorageArg>,
-}
-
-/// Every choice with every value of one more axis.
-fn expand<T: Clone>(
-    choices: Vec<Choice>,
-    values: Vec<Option<T>>,
-    set: impl Fn(&mut Choice, Option<T>),
-) -> Vec<Choice> {
-    let mut out = Vec::with_capacity(choices.len() * values.len());
-    for c in choices {
-        for v in &values {
-            let mut c = c.clone();
-            set(&mut c, v.clone());
-            out.push(c);
-        }
-    }
-    out
-}
-
-fn point(a: &SweepArgs, core: CoreKind, target: &str, c: &Choice) -> Point {
-    let [m, n, k, act, wb, mb, sl] = c.nums;
-    let mut name = core.name().replace('-', "_");
-    for (tag, val) in [
-        ("m", m),
-        ("n", n),
-        ("k", k),
-        ("a", act),
-        ("w", wb),
-        ("b", mb),
-        ("s", sl),
-    ] {
-        if let Some(x) = val {
-            name.push_str(&format!("_{tag}{x}"));
-        }
-    }
-    for knob in [
-        c.w_format.map(|f| format!("{f:?}")),
-        c.negation.map(|f| format!("{f:?}")),
-        c.tree.map(|f| format!("{f:?}")),
-        c.w_packing.map(|f| format!("{f:?}")),
-        c.group.map(|g| format!("g{g}")),
-        c.bit_serial
-            .map(|b| if b { "serial" } else { "parallel" }.to_string()),
-        c.table_storage.map(|f| format!("{f:?}")),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        name.push('_');
-        name.push_str(&knob.to_lowercase());
-    }
-    let params = CoreArgs {
-        config: None,
-        name: Some(name.clone()),
-        m,
-        n,
-        k,
-        act_bits: act,
-        w_format: c.w_format,
-        w_bits: wb,
-        max_beats: mb,
-        stage_levels: sl,
-        negation: c.negation,
-        tree: c.tree,
-        w_packing: c.w_packing,
-        group: c.group,
-        pad_k: None,
-        bit_serial: c.bit_serial,
-        table_storage: c.table_storage,
-        core: None,
-    };
-    let args = FlowArgs {
-        core,
-        params,
-        target: target.to_string(),
-        freq: a.freq,
-        no_dsp: a.no_dsp,
-        out: Some(a.out.join("points").join(format!("{name}-{target}"))),
-        step_timeout: a.step_timeout,
-    };
-    Point {
-        label: format!("{name} @ {target}"),
-        args,
-    }
-}
-
 /// The flags of `lutforge flow` that reproduce one point, writing into `out`.
-fn flow_command(p: &Point, out: &str) -> Vec<String> {
+fn flow_command(p: &Point, registry: &Registry, out: &str) -> Vec<String> {
     let a = &p.args;
-    let mut v = vec!["flow".to_string(), a.core.name().to_string()];
-    let c = &a.params;
+    let mut v = vec!["flow".to_string(), a.core.clone()];
+    let specs = registry.get(&a.core).map(|c| c.specs()).unwrap_or_default();
+    for s in specs {
+        if let Some(value) = p.flags.given.get(s.key) {
+            v.push(format!("--{}", s.flag()));
+            v.push(match value {
+                serde_json::Value::String(t) => t.clone(),
+                other => other.to_string(),
+            });
+        }
+    }
     let mut flag = |f: &str, val: Option<String>| {
         if let Some(x) = val {
             v.push(format!("--{f}"));
             v.push(x);
         }
     };
-    flag("name", c.name.clone());
-    flag("m", c.m.map(|x| x.to_string()));
-    flag("n", c.n.map(|x| x.to_string()));
-    flag("k", c.k.map(|x| x.to_string()));
-    flag("act-bits", c.act_bits.map(|x| x.to_string()));
-    flag(
-        "w-format",
-        c.w_format.map(|f| format!("{f:?}").to_lowercase()),
-    );
-    flag("w-bits", c.w_bits.map(|x| x.to_string()));
-    flag("max-beats", c.max_beats.map(|x| x.to_string()));
-    flag("stage-levels", c.stage_levels.map(|x| x.to_string()));
-    flag(
-        "negation",
-        c.negation.map(|f| format!("{f:?}").to_lowercase()),
-    );
-    flag("tree", c.tree.map(|f| format!("{f:?}").to_lowercase()));
-    flag(
-        "w-packing",
-        c.w_packing.map(|f| format!("{f:?}").to_lowercase()),
-    );
-    flag("group", c.group.map(|x| x.to_string()));
-    flag("bit-serial", c.bit_serial.map(|x| x.to_string()));
-    flag(
-        "table-storage",
-        c.table_storage.map(|f| format!("{f:?}").to_lowercase()),
-    );
     flag("target", Some(a.target.clone()));
     flag("freq", a.freq.map(|x| x.to_string()));
     flag("step-timeout", Some(a.step_timeout.to_string()));
@@ -383,7 +252,7 @@ fn flow_command(p: &Point, out: &str) -> Vec<String> {
 }
 
 /// Runs the sweep (or writes its scripts).
-pub fn run(a: &SweepArgs) -> Result<()> {
+pub fn run(a: &SweepArgs, registry: &Registry, given: &Axes) -> Result<()> {
     if !(1..=64).contains(&a.jobs) {
         bail!("--jobs {} is invalid: run 1..=64 points at once", a.jobs);
     }
@@ -393,16 +262,16 @@ pub fn run(a: &SweepArgs) -> Result<()> {
             a.out.display()
         );
     }
-    let pts = points(a)?;
+    let pts = points(a, registry, given)?;
     for p in &pts {
         p.args
-            .plan()
+            .plan(registry, &p.flags)
             .with_context(|| format!("point `{}`", p.label))?;
     }
     std::fs::create_dir_all(&a.out)
         .with_context(|| format!("cannot create `{}`", a.out.display()))?;
     if let Some(emit) = a.emit {
-        return emit_scripts(a, &pts, emit);
+        return emit_scripts(a, registry, &pts, emit);
     }
     let progress = bar(pts.len() as u64, "sweep");
     let queue = Mutex::new(pts.iter().enumerate().collect::<Vec<_>>());
@@ -420,7 +289,7 @@ pub fn run(a: &SweepArgs) -> Result<()> {
                     });
                     let Some((i, p)) = next else { break };
                     progress.set_message(p.label.clone());
-                    let r = run_point(p).map_err(|e| format!("{e:#}").replace('\n', " "));
+                    let r = run_point(p, registry).map_err(|e| format!("{e:#}").replace('\n', " "));
                     if let Ok(mut m) = results.lock() {
                         m.insert(i, r);
                     }
@@ -478,9 +347,9 @@ pub fn run(a: &SweepArgs) -> Result<()> {
 }
 
 /// Runs one point, or takes its report from the cache when its core, target and tools are unchanged.
-fn run_point(p: &Point) -> Result<(Report, bool)> {
-    let plan = p.args.plan()?;
-    let key = cache_key(p)?;
+fn run_point(p: &Point, registry: &Registry) -> Result<(Report, bool)> {
+    let plan = p.args.plan(registry, &p.flags)?;
+    let key = cache_key(p, &plan)?;
     let key_file = plan.out.join("cache_key");
     let report_file = plan.out.join("report.json");
     if std::fs::read_to_string(&key_file).is_ok_and(|k| k == key)
@@ -496,10 +365,9 @@ fn run_point(p: &Point) -> Result<(Report, bool)> {
 
 /// What decides a point's result: the core's Verilog, the target, the
 /// constraint, DSP use and the tool versions (FNV-1a, printed in hex).
-fn cache_key(p: &Point) -> Result<String> {
-    let plan = p.args.plan()?;
-    let core = plan.spec.generate()?;
-    let verilog = lutforge_gen::render_verilog(&core.module, &plan.spec.header())?;
+fn cache_key(p: &Point, plan: &crate::cmd::flow::FlowPlan) -> Result<String> {
+    let core = plan.design.generate()?;
+    let verilog = lutforge_gen::render_verilog(&core.module, &crate::cores::header(plan.design.as_ref()))?;
     let mut text = format!(
         "{verilog}\n{}\n{:?}\n{}\n",
         plan.target.name, p.args.freq, p.args.no_dsp
@@ -539,14 +407,14 @@ fn point_dir(p: &Point) -> String {
     format!("points/{name}")
 }
 
-fn emit_scripts(a: &SweepArgs, pts: &[Point], emit: Emit) -> Result<()> {
+fn emit_scripts(a: &SweepArgs, registry: &Registry, pts: &[Point], emit: Emit) -> Result<()> {
     let exe = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "lutforge".into());
     let dirs: Vec<String> = pts.iter().map(point_dir).collect();
     let reports: Vec<String> = dirs.iter().map(|d| format!("{d}/report.json")).collect();
     let command = |p: &Point, d: &str| {
-        flow_command(p, d)
+        flow_command(p, registry, d)
             .iter()
             .map(|s| shell_quote(s))
             .collect::<Vec<_>>()

@@ -127,6 +127,34 @@ pub fn cases(plan: &Plan) -> Result<Vec<Case>, StimulusError> {
     Ok(out)
 }
 
+/// The verification plan of a registered core's design: every stimulus
+/// under every traffic pattern, with the weight encoding its `in_w` carries.
+pub fn plan_for(
+    design: &dyn lutforge_hdl::datapath::core::Design,
+    streams: usize,
+    runs: usize,
+    seed: u64,
+) -> Plan {
+    Plan::full(spec_for(design.common()), streams, runs, seed)
+        .packed(golden_packing(design.weight_packing()))
+}
+
+/// The golden model's codec for a core's `in_w` packing: the one mapping
+/// from the hardware's packing to this crate's own readers.
+pub fn golden_packing(p: lutforge_hdl::datapath::core::WeightPacking) -> WeightPacking {
+    use lutforge_hdl::datapath::core::WeightPacking as Hw;
+    match p {
+        Hw::Codes => WeightPacking::Codes,
+        Hw::Base3 => WeightPacking::Base3,
+        Hw::I2s => WeightPacking::I2s,
+    }
+}
+
+/// How a registered core's design carries its weights on `in_w`, as the golden model reads them.
+pub fn encoding_for(design: &dyn lutforge_hdl::datapath::core::Design) -> WeightEncoding {
+    plan_for(design, 1, 1, 0).encoding
+}
+
 /// The golden model's view of a core's common parameters.
 pub fn spec_for(p: &lutforge_hdl::datapath::CommonParams) -> StimulusSpec {
     use lutforge_hdl::datapath::WeightFormat as Hw;

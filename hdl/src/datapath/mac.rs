@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{BuildError, ModuleBuilder, Ty};
 
+use super::core::{CoreParams, ParamSpec, common_specs, stage_levels_spec};
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{StreamShell, WeightBus};
 use super::tree::{Ranged, TreeShape, adder_tree};
@@ -97,4 +98,25 @@ pub fn generate(p: &MacGemvParams) -> Result<GeneratedCore, CoreError> {
         }
     }
     shell.finish_core(b, c, "mac-gemv", &sums, stages)
+}
+
+impl CoreParams for MacGemvParams {
+    const NAME: &'static str = "mac-gemv";
+    const DESCRIPTION: &'static str =
+        "Multiplier baseline: int A-bit activations × int B-bit weights by plain multiplies";
+
+    fn specs() -> Vec<ParamSpec> {
+        let mut v = common_specs(WeightFormat::Int);
+        v.push(stage_levels_spec(DEFAULT_STAGE_LEVELS));
+        v
+    }
+    fn check(&self) -> Result<(), ParamError> {
+        self.validate()
+    }
+    fn build(&self) -> Result<GeneratedCore, CoreError> {
+        generate(self)
+    }
+    fn common(&self) -> &CommonParams {
+        &self.common
+    }
 }

@@ -49,7 +49,8 @@ pub struct ParamError {
 }
 
 impl ParamError {
-    fn new(param: &'static str, value: impl ToString, reason: impl Into<String>) -> Self {
+    /// An error for `param` at `value`, with the limit and reason.
+    pub fn new(param: &'static str, value: impl ToString, reason: impl Into<String>) -> Self {
         ParamError {
             param,
             value: value.to_string(),

@@ -17,6 +17,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
 
+use super::core::{
+    Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamSpec, common_specs, stage_levels_spec,
+};
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{StreamShell, WeightBus};
 use super::tree::{Ranged, TreeShape, adder_tree};
@@ -326,4 +329,88 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
         }
     }
     shell.finish_core(b, c, "ternary-gemv", &sums, stages)
+}
+
+const NEGATIONS: &[Choice] = &[
+    Choice {
+        value: "nneg",
+        help: "(a XOR neg) AND nz per term, plus one popcount of the −1 weights per output",
+    },
+    Choice {
+        value: "negate",
+        help: "nz ? (neg ? −a : a) : 0 per term",
+    },
+];
+
+const TREES: &[Choice] = &[
+    Choice {
+        value: "add2",
+        help: "two-input adders (LUT4 fabrics)",
+    },
+    Choice {
+        value: "add3",
+        help: "three-input adders (LUT6 fabrics)",
+    },
+];
+
+const PACKINGS: &[Choice] = &[
+    Choice {
+        value: "codes",
+        help: "the contract's 2-bit ternary codes",
+    },
+    Choice {
+        value: "base3",
+        help: "five weights per byte, Σ (w_i + 1)·3^i (1.6 bits a weight)",
+    },
+    Choice {
+        value: "i2s",
+        help: "bitnet.cpp I2_S: 2 bits, code = w + 1",
+    },
+];
+
+impl CoreParams for TernaryGemvParams {
+    const NAME: &'static str = "ternary-gemv";
+    const DESCRIPTION: &'static str =
+        "BitNet b1.58 adder tree: each ternary weight selects +a, −a or 0, a tree adds";
+
+    fn specs() -> Vec<ParamSpec> {
+        let mut v = common_specs(WeightFormat::Ternary);
+        v.push(stage_levels_spec(super::mac::DEFAULT_STAGE_LEVELS));
+        v.extend([
+            ParamSpec {
+                key: "negation",
+                help: "How −1 weights negate",
+                kind: ParamKind::Choice(NEGATIONS),
+                default: ParamDefault::Fixed(Lit::Str("nneg")),
+                axis: Some(Axis::Named),
+            },
+            ParamSpec {
+                key: "tree",
+                help: "Adder-tree shape",
+                kind: ParamKind::Choice(TREES),
+                default: ParamDefault::Fixed(Lit::Str("add2")),
+                axis: Some(Axis::Named),
+            },
+            ParamSpec {
+                key: "w_packing",
+                help: "How weights arrive on in_w",
+                kind: ParamKind::Choice(PACKINGS),
+                default: ParamDefault::Fixed(Lit::Str("codes")),
+                axis: Some(Axis::Named),
+            },
+        ]);
+        v
+    }
+    fn check(&self) -> Result<(), ParamError> {
+        self.validate()
+    }
+    fn build(&self) -> Result<GeneratedCore, CoreError> {
+        generate(self)
+    }
+    fn common(&self) -> &CommonParams {
+        &self.common
+    }
+    fn weight_packing(&self) -> WeightPacking {
+        self.w_packing
+    }
 }

@@ -45,6 +45,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{BuildError, CmpOp, ModuleBuilder, ReduceOp, SignalId, Ty};
 
+use super::core::{
+    Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamMap, ParamSpec, common_specs,
+    stage_levels_spec,
+};
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{BeatHold, StreamShell, WeightBus};
 use super::tree::{Ranged, SignedTerm, TreeShape, adder_tree, signed_tree};
@@ -729,4 +733,113 @@ fn delay(
         v = b.register(&format!("{name}{i}"), v, Some(en), None)?;
     }
     Ok(v)
+}
+
+const STORAGES: &[Choice] = &[
+    Choice {
+        value: "registers",
+        help: "flip-flops: every entry written at once, a beat every cycle",
+    },
+    Choice {
+        value: "lutram",
+        help: "distributed (LUT) RAM: one entry written a cycle, a beat every 2^(g−1) + planes cycles",
+    },
+];
+
+impl CoreParams for LutGemmParams {
+    const NAME: &'static str = "lut-gemm";
+    const DESCRIPTION: &'static str = "LUT Tensor Core: a shared table of ±1 partial sums per g activations, indexed by weight bit-planes";
+
+    fn specs() -> Vec<ParamSpec> {
+        let mut v = common_specs(WeightFormat::Int);
+        v.push(stage_levels_spec(super::mac::DEFAULT_STAGE_LEVELS));
+        v.extend([
+            ParamSpec {
+                key: "group",
+                help: "Activations per table, g (a table has 2^(g−1) entries)",
+                kind: ParamKind::Int {
+                    min: limits::GROUP.0 as u64,
+                    max: limits::GROUP.1 as u64,
+                },
+                default: ParamDefault::Fixed(Lit::Int(DEFAULT_GROUP as u64)),
+                axis: Some(Axis::Tagged("g")),
+            },
+            ParamSpec {
+                key: "pad_k",
+                help: "Allow K that is not a multiple of g by padding the last group with zero activations",
+                kind: ParamKind::Bool,
+                default: ParamDefault::Fixed(Lit::Bool(false)),
+                axis: Some(Axis::Flag("padk", "nopadk")),
+            },
+            ParamSpec {
+                key: "bit_serial",
+                help: "One weight bit-plane a cycle (a beat every B cycles) instead of all planes at once",
+                kind: ParamKind::Bool,
+                default: ParamDefault::Fixed(Lit::Bool(false)),
+                axis: Some(Axis::Flag("serial", "parallel")),
+            },
+            ParamSpec {
+                key: "table_storage",
+                help: "Where the tables live",
+                kind: ParamKind::Choice(STORAGES),
+                default: ParamDefault::Fixed(Lit::Str("registers")),
+                axis: Some(Axis::Named),
+            },
+        ]);
+        v
+    }
+    fn check(&self) -> Result<(), ParamError> {
+        self.validate()
+    }
+    fn build(&self) -> Result<GeneratedCore, CoreError> {
+        generate(self)
+    }
+    fn common(&self) -> &CommonParams {
+        &self.common
+    }
+    fn notes(&self) -> Vec<String> {
+        let hold = self.beat_hold();
+        let mut v = vec![format!("g={}", self.group)];
+        if self.table_storage == TableStorage::Lutram {
+            v.push(format!(
+                "tables in LUT RAM: {} write cycles",
+                hold.first_issue
+            ));
+        }
+        if self.is_serial() {
+            v.push(format!(
+                "bit-serial: {} planes",
+                self.plane_format().planes()
+            ));
+        }
+        if hold.period > 1 {
+            v.push(format!("a beat every {} cycles", hold.period));
+        }
+        if self.k_padded() != self.common.k {
+            v.push(format!(
+                "K padded to {} with zero activations",
+                self.k_padded()
+            ));
+        }
+        v
+    }
+    fn metadata(&self) -> ParamMap {
+        let hold = self.beat_hold();
+        let mut m = ParamMap::new();
+        m.insert(
+            "lut".into(),
+            serde_json::json!({
+                "k_padded": self.k_padded(),
+                "planes": self.plane_format().planes(),
+                "cycles_per_beat": hold.period,
+                "table_storage": self.table_storage.as_str(),
+                "table_write_cycles": hold.first_issue,
+                "table_module": self.table_module_name(),
+                "tables": self.common.m * self.k_padded() / self.group as usize,
+                "table_entries": self.table_entries(),
+                "index_fold": "online: top index bit = sign, other bits XOR its inverse",
+            }),
+        );
+        m
+    }
 }
