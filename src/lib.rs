@@ -15,6 +15,8 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use lutforge_hdl::datapath::core::Registry;
 
+pub use cmd::cores::registry_json;
+pub use cmd::sweep::{Grid, parse_grid};
 pub use params::CoreFlags;
 
 /// RTL generator and open FPGA flow for low-bit LLM inference cores.

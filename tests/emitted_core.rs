@@ -20,21 +20,20 @@ const EXAMPLES: [&str; 8] = [
     "examples/lut_gemm_lutram.toml",
 ];
 
-/// The core kind an example is for.
-fn kind(example: &str) -> &'static str {
-    if example.contains("ternary") {
-        "ternary-gemv"
-    } else if example.contains("lut_gemm") {
-        "lut-gemm"
-    } else {
-        "mac-gemv"
-    }
+/// The core kind an example is for: its config's `core` key.
+fn kind(example: &str) -> String {
+    let text = std::fs::read_to_string(example).unwrap();
+    let table: toml::Table = toml::from_str(&text).unwrap();
+    table["core"]
+        .as_str()
+        .expect("every example names its core")
+        .to_string()
 }
 
 fn gen_example(example: &str, out: &std::path::Path) -> serde_json::Value {
     let r = lutforge(&[
         "gen",
-        kind(example),
+        &kind(example),
         "--config",
         example,
         "--out",

@@ -11,7 +11,8 @@ use lutforge_fpga::flow::{FlowRequest, run_flow};
 use lutforge_fpga::report::Report;
 use lutforge_fpga::targets::Target;
 use lutforge_testbench::backend::rust_sim::run_streams;
-use lutforge_testbench::verify::{cases, check_case};
+use lutforge_testbench::contract::check_core_case;
+use lutforge_testbench::verify::cases;
 
 use lutforge_hdl::datapath::core::{Design, Registry};
 
@@ -131,7 +132,7 @@ pub fn run_plan(
     if place_and_route {
         on_step("verify on the Rust simulator");
         let start = Instant::now();
-        verify(design, &core.module)?;
+        verify(design, &core)?;
         steps.push(("verify".to_string(), start.elapsed().as_secs_f64()));
     }
     let metadata = metadata(design, &core);
@@ -159,11 +160,11 @@ pub fn run_plan(
 }
 
 /// A quick check of the core on the Rust simulator against the golden model.
-fn verify(design: &dyn Design, module: &lutforge_hdl::ir::Module) -> Result<()> {
+fn verify(design: &dyn Design, core: &lutforge_hdl::datapath::GeneratedCore) -> Result<()> {
     let plan = plan(design, 4, 8, 1);
     for case in cases(&plan)? {
-        let outcomes = run_streams(module, &case.streams)?;
-        let report = check_case(&case, &outcomes);
+        let outcomes = run_streams(&core.module, &case.streams)?;
+        let report = check_core_case(core, &case, &outcomes);
         if !report.passed() {
             bail!(
                 "the core fails verification on the Rust simulator ({} / {}): {}",

@@ -8,7 +8,8 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use lutforge_testbench::backend::rust_sim::run_streams_traced;
 use lutforge_testbench::check::CheckReport;
-use lutforge_testbench::verify::{cases, check_case};
+use lutforge_testbench::contract::check_core_case;
+use lutforge_testbench::verify::cases;
 
 use lutforge_hdl::datapath::core::Registry;
 
@@ -79,7 +80,7 @@ pub fn run(args: &SimArgs, registry: &Registry, flags: &CoreFlags) -> Result<()>
         };
         let outcomes = run_streams_traced(&core.module, &case.streams, vcd)?;
         lane_cycles += outcomes.iter().map(|o| o.cycles).sum::<u64>();
-        let report = check_case(case, &outcomes);
+        let report = check_core_case(&core, case, &outcomes);
         table.row(vec![
             case.stimulus.name().into(),
             case.traffic.name().into(),

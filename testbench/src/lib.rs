@@ -6,6 +6,7 @@
 
 pub mod backend;
 pub mod check;
+pub mod contract;
 pub mod cosim;
 pub mod formats;
 pub mod golden;

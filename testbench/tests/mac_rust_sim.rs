@@ -5,7 +5,8 @@ use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::traffic::TrafficKind;
-use lutforge_testbench::verify::{Plan, cases, check_case, spec_for};
+use lutforge_testbench::contract::check_core_case;
+use lutforge_testbench::verify::{Plan, cases, spec_for};
 
 fn params(
     m: usize,
@@ -46,7 +47,7 @@ fn mac_gemv_matches_golden_on_rust_sim() {
         let plan = Plan::full(spec_for(&p.common), 8, 12, 7);
         for case in cases(&plan).expect("stimulus") {
             let outcomes = run_streams(&core.module, &case.streams).expect("simulates");
-            let report = check_case(&case, &outcomes);
+            let report = check_core_case(&core, &case, &outcomes);
             assert!(
                 report.passed(),
                 "{:?} {:?} {:?}: {}",
