@@ -94,15 +94,15 @@ fn header_span(src: &mut Source) -> Result<(u64, u64), TensorError> {
     }
     let pre = src.read_at(0, src.len.min(12))?;
     let (major, minor) = (pre[6], pre[7]);
-    let (header_len, header_start) = match major {
-        1 => (u64::from(u16::from_le_bytes([pre[8], pre[9]])), 10),
-        2 | 3 if pre.len() < 12 => {
+    let (header_len, header_start) = match (major, minor) {
+        (1, 0) => (u64::from(u16::from_le_bytes([pre[8], pre[9]])), 10),
+        (2 | 3, 0) if pre.len() < 12 => {
             return Err(src.truncated(format!(
                 "it ends after {} bytes, inside the 12-byte .npy preamble",
                 src.len
             )));
         }
-        2 | 3 => (
+        (2 | 3, 0) => (
             u64::from(u32::from_le_bytes([pre[8], pre[9], pre[10], pre[11]])),
             12,
         ),
@@ -123,8 +123,9 @@ fn header_span(src: &mut Source) -> Result<(u64, u64), TensorError> {
 }
 
 /// The header text as npyz parses it, Python 2 long suffixes ("3L")
-/// dropped; or why it is refused before parsing: nesting deeper than
-/// [`MAX_NESTING`], or numbers whose product (the element count) overflows.
+/// dropped; or why it is refused before parsing: not UTF-8, nested deeper
+/// than [`MAX_NESTING`], or numbers whose product (the element count)
+/// overflows.
 fn clean_header_text(text: &[u8]) -> Result<Vec<u8>, String> {
     let corrupt = |what: &str| format!("the .npy header {what}; save the array with numpy.save");
     let mut depth = 0usize;
@@ -137,6 +138,9 @@ fn clean_header_text(text: &[u8]) -> Result<Vec<u8>, String> {
         if depth > MAX_NESTING {
             return Err(corrupt("is nested too deeply"));
         }
+    }
+    if std::str::from_utf8(text).is_err() {
+        return Err(corrupt("is not text"));
     }
     let mut out = Vec::with_capacity(text.len());
     let mut product = 1u64;

@@ -134,10 +134,19 @@ fn parse_header(src: &Source, header: &[u8]) -> Result<Header, TensorError> {
         };
         if name == METADATA_KEY {
             metadata = Some(HashMap::deserialize(entry).map_err(bad)?);
-        } else {
-            let info = TensorInfo::deserialize(entry).map_err(bad)?;
-            infos.insert(name, info);
+            continue;
         }
+        if let Some(dtype) = entry.get("dtype").and_then(|d| d.as_str())
+            && Dtype::deserialize(serde_json::Value::from(dtype)).is_err()
+        {
+            return Err(TensorError::UnsupportedDtype {
+                file: src.file.clone(),
+                tensor: Some(name.clone()),
+                dtype: dtype.to_string(),
+            });
+        }
+        let info = TensorInfo::deserialize(entry).map_err(bad)?;
+        infos.insert(name, info);
     }
     Ok((metadata, infos))
 }
