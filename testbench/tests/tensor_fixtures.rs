@@ -27,7 +27,9 @@ fn err(name: &str, tensor: Option<&str>) -> String {
 
 /// `(i + offset) * scale` for i in 0..n, computed in f64 as numpy does, as f32.
 fn arange(n: usize, offset: f64, scale: f64) -> Vec<f32> {
-    (0..n).map(|i| ((i as f64 + offset) * scale) as f32).collect()
+    (0..n)
+        .map(|i| ((i as f64 + offset) * scale) as f32)
+        .collect()
 }
 
 #[test]

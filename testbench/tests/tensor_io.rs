@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use lutforge_testbench::layer::{Matrix, TensorError, read_matrix, write_npy_f32, write_safetensors};
+use lutforge_testbench::layer::{
+    Matrix, TensorError, read_matrix, write_npy_f32, write_safetensors,
+};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use tempfile::TempDir;
@@ -186,7 +188,10 @@ fn npy_hand_made_f8_big_endian_and_fortran() {
     assert_eq!(expect[2], f32::INFINITY);
 
     // Big-endian.
-    let data: Vec<u8> = [1.5f32, -3.0].iter().flat_map(|v| v.to_be_bytes()).collect();
+    let data: Vec<u8> = [1.5f32, -3.0]
+        .iter()
+        .flat_map(|v| v.to_be_bytes())
+        .collect();
     let p = put(
         &dir,
         "be.npy",
@@ -466,7 +471,11 @@ fn errors_dtype_rank_shape() {
         &[NPY_MAGIC, &[1, 1, 2, 0, b'{', b'}']].concat(),
     );
     assert!(err_msg(&p, None).contains("version 1.1 is not supported"));
-    let p = put(&dir, "latin.npy", &[NPY_MAGIC, &[1, 0, 2, 0, b'{', 0xff]].concat());
+    let p = put(
+        &dir,
+        "latin.npy",
+        &[NPY_MAGIC, &[1, 0, 2, 0, b'{', 0xff]].concat(),
+    );
     assert!(err_msg(&p, None).contains("the .npy header is not text"));
     let p = put(
         &dir,
@@ -510,7 +519,10 @@ fn errors_dtype_rank_shape() {
             &[0; 8],
         ),
     );
-    assert!(err_msg(&p, Some("w")).ends_with("tensor 'w': dtype 'F9' is not supported; save F32, F64, F16 or BF16"));
+    assert!(
+        err_msg(&p, Some("w"))
+            .ends_with("tensor 'w': dtype 'F9' is not supported; save F32, F64, F16 or BF16")
+    );
     let p = put(
         &dir,
         "cube.safetensors",
@@ -563,10 +575,7 @@ fn errors_dtype_rank_shape() {
         ),
     );
     let msg = err_msg(&p, Some("a"));
-    assert!(
-        msg.contains("inconsistent") && msg.contains("`b`"),
-        "{msg}"
-    );
+    assert!(msg.contains("inconsistent") && msg.contains("`b`"), "{msg}");
     let p = put(
         &dir,
         "tail.safetensors",
@@ -576,7 +585,10 @@ fn errors_dtype_rank_shape() {
         ),
     );
     let msg = err_msg(&p, None);
-    assert!(msg.contains("holds 6 bytes but the tensors end at byte 4"), "{msg}");
+    assert!(
+        msg.contains("holds 6 bytes but the tensors end at byte 4"),
+        "{msg}"
+    );
     let p = put(&dir, "what.bin", b"just some bytes that are no tensor");
     assert!(err_msg(&p, None).contains("neither a .npy nor a .safetensors"));
     let missing = dir.path().join("nope.npy");
@@ -668,7 +680,10 @@ fn damaged_files_never_panic() {
     for (src, tensor) in &sources {
         let full = std::fs::read(src).unwrap();
         let name = src.file_name().unwrap();
-        let p = dir.path().join("damaged").with_extension(src.extension().unwrap());
+        let p = dir
+            .path()
+            .join("damaged")
+            .with_extension(src.extension().unwrap());
         for len in 0..full.len() {
             std::fs::write(&p, &full[..len]).unwrap();
             let e = read_matrix(&p, *tensor);

@@ -1,6 +1,5 @@
 //! The one error type of tensor reading and writing.
 
-
 /// Why a tensor file could not be read or written. Every message is one line
 /// naming the file, the problem and the fix.
 #[derive(Debug, thiserror::Error)]

@@ -226,7 +226,11 @@ impl Elem {
     /// All the file's values, in file order, as f32.
     fn read<R: Read>(self, npy: NpyFile<R>) -> std::io::Result<Vec<f32>> {
         Ok(match self {
-            Elem::F64 => npy.into_vec::<f64>()?.into_iter().map(|v| v as f32).collect(),
+            Elem::F64 => npy
+                .into_vec::<f64>()?
+                .into_iter()
+                .map(|v| v as f32)
+                .collect(),
             Elem::F32 => npy.into_vec::<f32>()?,
             Elem::F16 => npy
                 .into_vec::<half::f16>()?
@@ -267,10 +271,7 @@ mod tests {
     fn transpose_reads_columns_into_rows() {
         // [[0, 1, 2], [3, 4, 5]] stored column by column.
         let stored = [0.0, 3.0, 1.0, 4.0, 2.0, 5.0];
-        assert_eq!(
-            transpose(&stored, 2, 3),
-            vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
-        );
+        assert_eq!(transpose(&stored, 2, 3), vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
     }
 
     #[test]
@@ -280,7 +281,8 @@ mod tests {
             clean_header_text(py2).unwrap(),
             b"{'descr': '<f4', 'fortran_order': False, 'shape': (4096, 11008), }"
         );
-        let huge = b"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }";
+        let huge =
+            b"{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }";
         assert!(clean_header_text(huge).unwrap_err().contains("too large"));
         let hex = b"{'shape': (0x10, 2)}";
         assert!(clean_header_text(hex).is_err());
@@ -292,6 +294,9 @@ mod tests {
     fn parser_messages_on_one_line() {
         let pest = "syntax error:  --> 1:13\n  |\n1 | {'shape': (3\n  |             ^---\n  |\n  = expected digit";
         assert_eq!(one_line(pest), "syntax error: at 1:13; expected digit");
-        assert_eq!(one_line("dict is missing key 'shape'"), "dict is missing key 'shape'");
+        assert_eq!(
+            one_line("dict is missing key 'shape'"),
+            "dict is missing key 'shape'"
+        );
     }
 }

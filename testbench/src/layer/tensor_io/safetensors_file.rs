@@ -110,7 +110,10 @@ fn read_header(src: &mut Source) -> Result<(u64, Vec<u8>), TensorError> {
 }
 
 /// The header's `__metadata__` map and its tensors by name.
-type Header = (Option<HashMap<String, String>>, BTreeMap<String, TensorInfo>);
+type Header = (
+    Option<HashMap<String, String>>,
+    BTreeMap<String, TensorInfo>,
+);
 
 fn parse_header(src: &Source, header: &[u8]) -> Result<Header, TensorError> {
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(header)
@@ -249,7 +252,10 @@ impl Elem {
     /// f32 values as little-endian elements, narrowing to nearest even.
     fn encode(self, data: &[f32]) -> Vec<u8> {
         match self {
-            Elem::F64 => data.iter().flat_map(|&v| f64::from(v).to_le_bytes()).collect(),
+            Elem::F64 => data
+                .iter()
+                .flat_map(|&v| f64::from(v).to_le_bytes())
+                .collect(),
             Elem::F32 => data.iter().flat_map(|v| v.to_le_bytes()).collect(),
             Elem::F16 => data
                 .iter()
