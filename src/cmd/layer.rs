@@ -30,7 +30,7 @@ use crate::params::{CoreFlags, design};
 /// Arguments of `lutforge run-layer`.
 #[derive(Debug, Args)]
 pub struct LayerArgs {
-    /// Weight matrix, N_total × K_total (a row per output): .safetensors or .npy, float32/float16/bfloat16
+    /// Weight matrix, N_total × K_total (a row per output): .safetensors or .npy, float64/float32/float16/bfloat16
     #[arg(long, value_name = "FILE")]
     pub weights: PathBuf,
     /// Tensor name inside a .safetensors file holding several
