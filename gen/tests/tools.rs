@@ -3,7 +3,7 @@
 
 mod common;
 
-use lutforge_fpga::tools::Tool;
+use lutforge_tools::Tool;
 
 use std::path::Path;
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use lutforge_fpga::tools::Tool;
+use lutforge_tools::Tool;
 
 use std::fmt::Write as _;
 

@@ -57,7 +57,7 @@ pub fn run(args: &CosimArgs) -> Result<()> {
         SimulatorArg::Verilator => Simulator::Verilator,
     };
     for &tool in simulator.tools() {
-        lutforge_fpga::tools::find(tool)?;
+        lutforge_tools::find(tool)?;
     }
     let spec = CoreSpec::resolve(args.core, &args.params)?;
     let core = spec.generate()?;

@@ -4,7 +4,7 @@
 //! pattern. Both Verilog simulators must match the golden model and the
 //! Rust simulator cycle by cycle.
 
-use lutforge_fpga::tools::for_test;
+use lutforge_tools::for_test;
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};

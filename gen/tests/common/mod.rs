@@ -8,7 +8,7 @@ pub mod designs;
 use std::path::Path;
 use std::process::Command;
 
-use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_tools::{Tool, for_test};
 
 /// True when `tool` is on PATH; otherwise the one discovery module prints a
 /// loud skip notice with the install command (or fails the test under

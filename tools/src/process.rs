@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::tools::FoundTool;
+use crate::discovery::FoundTool;
 
 /// Why a tool run did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
