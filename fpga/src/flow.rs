@@ -13,9 +13,9 @@ use serde::Serialize;
 
 use crate::harness::{empty_core, harness};
 use crate::parse::{PnrReport, YosysStat, nextpnr_report, yosys_stat};
-use lutforge_tools::process::{ToolError, run};
 use crate::report::{Report, SubmoduleCost};
 use crate::targets::{Family, Target};
+use lutforge_tools::process::{ToolError, run};
 use lutforge_tools::{FoundTool, MissingTool, Tool, find};
 
 /// What to run the flow on.
