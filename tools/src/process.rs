@@ -57,7 +57,7 @@ pub fn run(
     limit: Duration,
     what: &str,
 ) -> Result<Output, ToolError> {
-    checked(
+    check(
         output(tool, args, dir, limit, what)?,
         tool.tool.name(),
         what,
@@ -86,7 +86,7 @@ pub fn run_command(
     limit: Duration,
     what: &str,
 ) -> Result<Output, ToolError> {
-    checked(command_output(cmd, name, dir, limit, what)?, name, what)
+    check(command_output(cmd, name, dir, limit, what)?, name, what)
 }
 
 /// Runs a prepared command in `dir`, waiting at most `limit`, and returns
@@ -154,8 +154,8 @@ pub fn command_output(
     })
 }
 
-/// `output`, or the error a non-zero exit means.
-fn checked(output: Output, name: &str, what: &str) -> Result<Output, ToolError> {
+/// `output` when its program succeeded, else the error its non-zero exit means.
+pub fn check(output: Output, name: &str, what: &str) -> Result<Output, ToolError> {
     if !output.status.success() {
         return Err(ToolError::Failed {
             tool: name.into(),
