@@ -3,7 +3,7 @@
 mod common;
 
 use common::{files_in, lutforge};
-use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_tools::{Tool, for_test};
 
 #[test]
 fn gen_writes_the_three_files() {

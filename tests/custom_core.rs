@@ -174,7 +174,7 @@ fn a_test_defined_core_generates_simulates_and_is_listed() {
 
 #[test]
 fn a_test_defined_core_cosimulates() {
-    if lutforge_fpga::tools::for_test(lutforge_fpga::tools::Tool::Verilator, "custom core cosim")
+    if lutforge_tools::for_test(lutforge_tools::Tool::Verilator, "custom core cosim")
         .is_none()
     {
         return;

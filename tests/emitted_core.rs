@@ -6,8 +6,8 @@
 mod common;
 
 use common::{files_in, lutforge};
-use lutforge_fpga::checks::{verilator_lint, yosys_synth};
-use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_tools::checks::{verilator_lint, yosys_synth};
+use lutforge_tools::{Tool, for_test};
 
 const EXAMPLES: [&str; 8] = [
     "examples/mac_gemv.toml",

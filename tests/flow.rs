@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use common::{assert_one_line_error, lutforge, lutforge_with};
-use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_tools::{Tool, for_test};
 use serde_json::Value;
 
 const SMALL: [&str; 12] = [

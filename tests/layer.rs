@@ -5,8 +5,8 @@
 mod common;
 
 use common::{assert_one_line_error, lutforge};
-use lutforge_fpga::tools::{Tool, for_test};
 use lutforge_testbench::layer::{Matrix, random_activations, write_npy_f32, write_safetensors};
+use lutforge_tools::{Tool, for_test};
 
 fn weights(rows: usize, cols: usize, seed: u64) -> Matrix {
     let mut m = random_activations(rows, cols, seed);

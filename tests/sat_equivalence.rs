@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 
 use common::lutforge;
-use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_tools::{Tool, for_test};
 
 const A: usize = 4;
 

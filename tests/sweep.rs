@@ -4,7 +4,7 @@
 mod common;
 
 use common::{assert_one_line_error, files_in, lutforge};
-use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_tools::{Tool, for_test};
 
 const GRID: [&str; 16] = [
     "--core",

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::Output;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,11 +13,11 @@ use lutforge_hdl::ir::Module;
 use serde::Serialize;
 
 use crate::harness::{empty_core, harness};
-use crate::parse::{PnrReport, YosysStat, nextpnr_report, yosys_stat};
-use crate::process::{ToolError, run};
+use crate::parse::{PnrReport, YosysStat, nextpnr_report, overused_resource, yosys_stat};
 use crate::report::{Report, SubmoduleCost};
 use crate::targets::{Family, Target};
-use crate::tools::{FoundTool, MissingTool, Tool, find};
+use lutforge_tools::process::{ToolError, excerpt, output, run};
+use lutforge_tools::{FoundTool, MissingTool, Tool, find};
 
 /// What to run the flow on.
 #[derive(Debug, Clone)]
@@ -52,7 +53,8 @@ pub enum FlowError {
     /// A tool failed or ran past its limit.
     #[error(transparent)]
     Tool(#[from] ToolError),
-    /// The design needs more of a resource than the device has.
+    /// The design needs more of a resource than the device has (Yosys' cell
+    /// counts against the target's capacity, or nextpnr's utilisation table).
     #[error(
         "`{core}` does not fit {target}: it needs {need} {resource}, the device has {have}; shrink the tile (n, k) or choose a larger target"
     )]
@@ -67,6 +69,27 @@ pub enum FlowError {
         need: u64,
         /// How many the device has.
         have: u64,
+    },
+    /// nextpnr could not place the design on the device, without saying
+    /// which resource ran out.
+    #[error(
+        "`{core}` does not fit {target}: nextpnr could not place it ({said}); shrink the tile (n, k) or choose a larger target"
+    )]
+    DoesNotPlace {
+        /// Core name.
+        core: String,
+        /// Target name.
+        target: String,
+        /// nextpnr's error lines.
+        said: String,
+    },
+    /// Place and route was asked of a target that has none.
+    #[error(
+        "{target} has no place and route in lutforge; run synthesis only (`lutforge synth`) or choose an iCE40 or ECP5 target"
+    )]
+    NoPlaceAndRoute {
+        /// Target name.
+        target: String,
     },
     /// A tool's output could not be read.
     #[error("{what} `{file}` could not be read: {problem}")]
@@ -207,11 +230,13 @@ impl Runner<'_> {
 
     /// Places and routes `json`; writes the report and the bitstream input when `out` is given.
     fn pnr(&mut self, json: &str, report: &str, out: Option<&str>) -> Result<PnrReport, FlowError> {
-        let (pnr_tool, _) = self
-            .req
-            .target
-            .pnr_tools()
-            .ok_or_else(|| FlowError::Files("no place and route for this target".into()))?;
+        let (pnr_tool, _) =
+            self.req
+                .target
+                .pnr_tools()
+                .ok_or_else(|| FlowError::NoPlaceAndRoute {
+                    target: self.req.target.name.into(),
+                })?;
         let nextpnr = self.tool(pnr_tool)?;
         if nextpnr.yowasp {
             (self.on_step)(
@@ -239,18 +264,16 @@ impl Runner<'_> {
         if let Some(o) = out {
             args.extend([out_flag[1], o]);
         }
-        match run(
-            &nextpnr,
-            &args,
-            &self.req.work,
-            self.req.step_limit,
-            "place and route",
-        ) {
-            Ok(_) => {}
-            Err(ToolError::Failed { excerpt, .. }) if is_does_not_fit(&excerpt) => {
-                return Err(self.pnr_does_not_fit(&excerpt));
-            }
-            Err(e) => return Err(e.into()),
+        let what = "place and route";
+        let out = output(&nextpnr, &args, &self.req.work, self.req.step_limit, what)?;
+        if !out.status.success() {
+            return Err(pnr_failure(
+                &self.req.core.name,
+                self.req.target.name,
+                &nextpnr,
+                what,
+                &out,
+            ));
         }
         let text = self.read(report, "nextpnr report")?;
         nextpnr_report(&text).map_err(|problem| FlowError::BadOutput {
@@ -258,13 +281,6 @@ impl Runner<'_> {
             file: self.req.work.join(report).display().to_string(),
             problem,
         })
-    }
-
-    fn pnr_does_not_fit(&self, excerpt: &str) -> FlowError {
-        FlowError::Files(format!(
-            "`{}` does not fit {}: nextpnr says: {excerpt}",
-            self.req.core.name, self.req.target.name
-        ))
     }
 
     fn freq(&self) -> f64 {
@@ -581,6 +597,37 @@ fn build_report(
     }
 }
 
+/// Why nextpnr (`tool`, doing `what`) failed on `core` for `target`: the
+/// resource that ran out when its utilisation table shows one, a placement
+/// failure, or else the tool's own error.
+fn pnr_failure(core: &str, target: &str, tool: &FoundTool, what: &str, out: &Output) -> FlowError {
+    let log = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let said = excerpt(out);
+    let (core, target) = (core.to_string(), target.to_string());
+    if let Some(o) = overused_resource(&log) {
+        FlowError::DoesNotFit {
+            core,
+            target,
+            resource: o.resource,
+            need: o.need,
+            have: o.have,
+        }
+    } else if is_does_not_fit(&said) {
+        FlowError::DoesNotPlace { core, target, said }
+    } else {
+        FlowError::Tool(ToolError::Failed {
+            tool: tool.tool.name().into(),
+            what: what.into(),
+            code: out.status.code().unwrap_or(-1),
+            excerpt: said,
+        })
+    }
+}
+
 /// True when nextpnr failed because the design does not fit the device.
 fn is_does_not_fit(excerpt: &str) -> bool {
     [
@@ -603,7 +650,68 @@ const SYNTH_SCRIPT: &str = include_str!("../templates/synth.ys.tera");
 
 #[cfg(test)]
 mod tests {
-    use super::is_does_not_fit;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::{ExitStatus, Output};
+
+    use lutforge_tools::{FoundTool, Tool};
+
+    use super::{FlowError, is_does_not_fit, pnr_failure};
+
+    /// A failed nextpnr run that printed `log` on stderr.
+    fn failed(log: &str) -> FlowError {
+        let tool = FoundTool {
+            tool: Tool::NextpnrIce40,
+            path: "nextpnr-ice40".into(),
+            version: "test".into(),
+            yowasp: false,
+        };
+        let out = Output {
+            status: ExitStatus::from_raw(255 << 8),
+            stdout: Vec::new(),
+            stderr: log.as_bytes().to_vec(),
+        };
+        pnr_failure("mac", "up5k", &tool, "place and route", &out)
+    }
+
+    #[test]
+    fn an_overused_resource_in_nextpnr_s_log_is_a_typed_does_not_fit() {
+        let e = failed(include_str!("../tests/data/nextpnr_ice40_does_not_fit.log"));
+        assert!(
+            matches!(
+                &e,
+                FlowError::DoesNotFit { resource, need: 6002, have: 5280, .. } if resource == "ICESTORM_LC"
+            ),
+            "{e:?}"
+        );
+        assert_eq!(
+            e.to_string(),
+            "`mac` does not fit up5k: it needs 6002 ICESTORM_LC, the device has 5280; shrink the tile (n, k) or choose a larger target"
+        );
+    }
+
+    #[test]
+    fn a_placement_failure_without_figures_still_does_not_fit() {
+        let e = failed(
+            "ERROR: Unable to find legal placement for all cells, design is probably at utilisation limit.\n",
+        );
+        assert!(matches!(e, FlowError::DoesNotPlace { .. }), "{e:?}");
+        let text = e.to_string();
+        assert!(text.contains("does not fit up5k"), "{text}");
+        assert!(text.contains("utilisation limit"), "{text}");
+    }
+
+    #[test]
+    fn other_nextpnr_failures_stay_tool_failures() {
+        let e = failed("ERROR: simulated routing failure\n");
+        assert!(
+            matches!(
+                &e,
+                FlowError::Tool(lutforge_tools::process::ToolError::Failed { code: 255, .. })
+            ),
+            "{e:?}"
+        );
+        assert!(!e.to_string().contains("does not fit"), "{e}");
+    }
 
     #[test]
     fn submodules_are_counted_per_instance() {

@@ -1,14 +1,12 @@
-//! lutforge's FPGA side: finding the external tools (simulators, Yosys,
-//! nextpnr, packers) and, as the flow grows, driving them.
+//! lutforge's FPGA side: the characterisation harness, the Yosys → nextpnr
+//! → pack flow, reading what the tools report, and writing reports and sweep
+//! tables. Finding and running the tools is `lutforge-tools`' job.
 
 #![warn(missing_docs)]
 
-pub mod checks;
 pub mod flow;
 pub mod harness;
 pub mod parse;
-pub mod process;
 pub mod report;
 pub mod sweep;
 pub mod targets;
-pub mod tools;

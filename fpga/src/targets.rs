@@ -1,7 +1,7 @@
 //! The FPGA targets lutforge characterises cores on, with the tools that
 //! serve each and the resources each device has.
 
-use crate::tools::Tool;
+use lutforge_tools::Tool;
 
 /// Device family: decides the synthesis command and the tools.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

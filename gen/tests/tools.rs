@@ -3,7 +3,7 @@
 
 mod common;
 
-use lutforge_fpga::tools::Tool;
+use lutforge_tools::Tool;
 
 use std::path::Path;
 
@@ -43,7 +43,7 @@ fn verilator_lint_all_warnings_is_silent() {
         let (dir, file) = written(&m);
         let (ok, out) = run(
             dir.path(),
-            "verilator",
+            Tool::Verilator,
             &["--lint-only", "-Wall", "--top-module", &m.name, &file],
         );
         assert!(
@@ -63,7 +63,7 @@ fn icarus_compiles_as_verilog_2005() {
         let (dir, file) = written(&m);
         let (ok, out) = run(
             dir.path(),
-            "iverilog",
+            Tool::Iverilog,
             &["-g2005", "-Wall", "-s", &m.name, "-o", "sim.vvp", &file],
         );
         assert!(
@@ -85,7 +85,7 @@ fn yosys_is_clean(synth: &str) {
             "read_verilog {file}; {synth} -top {}; tee -q -o stat.txt stat",
             m.name
         );
-        let (ok, out) = run(dir.path(), "yosys", &["-q", "-p", &script]);
+        let (ok, out) = run(dir.path(), Tool::Yosys, &["-q", "-p", &script]);
         assert!(
             ok && out.trim().is_empty(),
             "yosys {synth} on {}:\n{out}",
@@ -103,7 +103,7 @@ fn yosys_is_clean(synth: &str) {
             "read_verilog {file}; hierarchy -top {}; proc; select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$sr",
             m.name
         );
-        let (ok, out) = run(dir.path(), "yosys", &["-q", "-p", &no_latch]);
+        let (ok, out) = run(dir.path(), Tool::Yosys, &["-q", "-p", &no_latch]);
         assert!(
             ok && out.trim().is_empty(),
             "yosys latch check on {}:\n{out}",

@@ -5,7 +5,7 @@
 
 mod common;
 
-use lutforge_fpga::tools::Tool;
+use lutforge_tools::Tool;
 
 use std::fmt::Write as _;
 
@@ -213,11 +213,11 @@ fn icarus_values_match_the_ir_semantics() {
     .unwrap();
     let (ok, out) = run(
         dir.path(),
-        "iverilog",
+        Tool::Iverilog,
         &["-g2005", "-o", "sim.vvp", "tb.v", "comb_ops.v"],
     );
     assert!(ok, "iverilog:\n{out}");
-    let (ok, out) = run(dir.path(), "vvp", &["-n", "sim.vvp"]);
+    let (ok, out) = run(dir.path(), Tool::Vvp, &["-n", "sim.vvp"]);
     assert!(ok, "vvp:\n{out}");
 
     let lines: Vec<&str> = out

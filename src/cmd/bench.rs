@@ -91,7 +91,7 @@ fn bench_sim(a: &BenchSimArgs, registry: &Registry, flags: &CoreFlags) -> Result
     if !(2..=1_000_000).contains(&a.cycles) || !(1..=100_000).contains(&a.ops) {
         bail!("--cycles must be in 2..=1000000 and --ops in 1..=100000");
     }
-    lutforge_fpga::tools::find(lutforge_fpga::tools::Tool::Verilator)?;
+    lutforge_tools::find(lutforge_tools::Tool::Verilator)?;
     let work = tempfile::tempdir().context("cannot create a temporary folder")?;
     let mut rows = bench_core(a, registry, flags, work.path())?;
     rows.extend(bench_random(a, work.path())?);

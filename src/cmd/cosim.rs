@@ -56,7 +56,7 @@ pub fn run(args: &CosimArgs, registry: &Registry, flags: &CoreFlags) -> Result<(
         SimulatorArg::Verilator => Simulator::Verilator,
     };
     for &tool in simulator.tools() {
-        lutforge_fpga::tools::find(tool)?;
+        lutforge_tools::find(tool)?;
     }
     let design = flags.design(registry, &args.core)?;
     let core = design.generate()?;

@@ -373,7 +373,7 @@ fn cache_key(p: &Point, plan: &crate::cmd::flow::FlowPlan) -> Result<String> {
         plan.target.name, p.args.freq, p.args.no_dsp
     );
     for t in plan.target.tools() {
-        if let Ok(f) = lutforge_fpga::tools::find(t) {
+        if let Ok(f) = lutforge_tools::find(t) {
             text.push_str(&format!("{} {}\n", t.name(), f.version));
         }
     }

@@ -1,7 +1,7 @@
 //! `lutforge tools`: which external tools are found, their versions, and how to install the rest.
 
 use anyhow::Result;
-use lutforge_fpga::tools::{Tool, find};
+use lutforge_tools::{Tool, find};
 
 use crate::table::Table;
 

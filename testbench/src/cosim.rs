@@ -103,7 +103,7 @@ pub fn cosim(
 
 /// Co-simulates `cases` in every Verilog simulator found on PATH (a missing
 /// one is skipped loudly, or fails under `LUTFORGE_REQUIRE_TOOLS=1`; see
-/// [`lutforge_fpga::tools::for_test`]), each in a fresh temporary folder.
+/// [`lutforge_tools::for_test`]), each in a fresh temporary folder.
 /// Returns, per simulator run, its results; `label` names the core in the
 /// skip message.
 pub fn cosim_every_simulator(
@@ -117,7 +117,7 @@ pub fn cosim_every_simulator(
         if !sim
             .tools()
             .iter()
-            .all(|&t| lutforge_fpga::tools::for_test(t, &format!("cosim {label}")).is_some())
+            .all(|&t| lutforge_tools::for_test(t, &format!("cosim {label}")).is_some())
         {
             continue;
         }

@@ -6,12 +6,12 @@
 //! 300 circuits per run; `LUTFORGE_NIGHTLY=1` runs 3000. Each simulator
 //! builds all circuits of a batch at once.
 
-use lutforge_fpga::tools::for_test;
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::ir::{Dir, Module, mask};
 use lutforge_hdl::sim::Sim;
 use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
 use lutforge_testbench::random_circuit::{CircuitSize, random_circuit};
+use lutforge_tools::for_test;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -4,7 +4,6 @@
 //! pattern. Both Verilog simulators must match the golden model and the
 //! Rust simulator cycle by cycle.
 
-use lutforge_fpga::tools::for_test;
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
@@ -12,6 +11,7 @@ use lutforge_testbench::backend::verilog::Simulator;
 use lutforge_testbench::cosim::cosim;
 use lutforge_testbench::stimulus::StimulusKind;
 use lutforge_testbench::verify::{Plan, cases, spec_for};
+use lutforge_tools::for_test;
 
 /// A mac-gemv config: `(m, n, k)` tile, `(a, b)` activation and weight bits.
 fn mac(

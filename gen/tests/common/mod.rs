@@ -6,9 +6,13 @@
 pub mod designs;
 
 use std::path::Path;
-use std::process::Command;
+use std::time::Duration;
 
-use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_tools::process::output;
+use lutforge_tools::{Tool, find, for_test};
+
+/// Longest any one tool run in these tests may take.
+const LIMIT: Duration = Duration::from_secs(300);
 
 /// True when `tool` is on PATH; otherwise the one discovery module prints a
 /// loud skip notice with the install command (or fails the test under
@@ -17,14 +21,12 @@ pub fn have_tool(tool: Tool) -> bool {
     for_test(tool, "lutforge-gen tool test").is_some()
 }
 
-/// Runs `program` with `args` in `dir`; returns whether it succeeded and
-/// its stdout and stderr together.
-pub fn run(dir: &Path, program: &str, args: &[&str]) -> (bool, String) {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+/// Runs `tool` with `args` in `dir` within a time limit; returns whether it
+/// succeeded and its stdout and stderr together.
+pub fn run(dir: &Path, tool: Tool, args: &[&str]) -> (bool, String) {
+    let found = find(tool).unwrap_or_else(|e| panic!("{e}"));
+    let out = output(&found, args, dir, LIMIT, "a lutforge-gen tool test")
+        .unwrap_or_else(|e| panic!("{e}"));
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)

@@ -5,9 +5,9 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use lutforge_fpga::process::{ToolError, run, run_command};
-use lutforge_fpga::tools::{FoundTool, MissingTool, Tool, find};
 use lutforge_hdl::ir::{Module, Ty, mask};
+use lutforge_tools::process::{ToolError, run, run_command};
+use lutforge_tools::{FoundTool, MissingTool, Tool, find};
 use serde::Serialize;
 
 use super::hex::{pack, unpack};

@@ -2,11 +2,13 @@
 //! one clear line.
 
 use std::io::Read;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::tools::FoundTool;
+use crate::discovery::FoundTool;
 
 /// Why a tool run did not succeed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -55,13 +57,46 @@ pub fn run(
     limit: Duration,
     what: &str,
 ) -> Result<Output, ToolError> {
+    check(
+        output(tool, args, dir, limit, what)?,
+        tool.tool.name(),
+        what,
+    )
+}
+
+/// Runs `tool` with `args` in `dir`, waiting at most `limit`, and returns
+/// what it printed and its exit status, whether it succeeded or not.
+pub fn output(
+    tool: &FoundTool,
+    args: &[&str],
+    dir: &Path,
+    limit: Duration,
+    what: &str,
+) -> Result<Output, ToolError> {
     let mut cmd = Command::new(&tool.path);
     cmd.args(args);
-    run_command(cmd, tool.tool.name(), dir, limit, what)
+    command_output(cmd, tool.tool.name(), dir, limit, what)
 }
 
 /// Runs a prepared command in `dir`, waiting at most `limit`; a non-zero exit is an error.
 pub fn run_command(
+    cmd: Command,
+    name: &str,
+    dir: &Path,
+    limit: Duration,
+    what: &str,
+) -> Result<Output, ToolError> {
+    check(command_output(cmd, name, dir, limit, what)?, name, what)
+}
+
+/// Runs a prepared command in `dir`, waiting at most `limit`, and returns
+/// what it printed and its exit status, whether it succeeded or not.
+///
+/// The command runs in a process group of its own; when it passes its time
+/// limit the whole group is killed, so programs it started (a `make` and
+/// its compilers, say) stop with it, and so is anything it leaves running
+/// in the background when it exits.
+pub fn command_output(
     mut cmd: Command,
     name: &str,
     dir: &Path,
@@ -69,6 +104,7 @@ pub fn run_command(
     what: &str,
 ) -> Result<Output, ToolError> {
     cmd.current_dir(dir)
+        .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -78,28 +114,18 @@ pub fn run_command(
         message: e.to_string(),
     })?;
     // Drain both pipes on threads so a chatty tool never blocks on a full pipe.
-    let mut out_pipe = child.stdout.take();
-    let mut err_pipe = child.stderr.take();
-    let out_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = out_pipe.as_mut() {
-            let _ = p.read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_thread = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(p) = err_pipe.as_mut() {
-            let _ = p.read_to_end(&mut buf);
-        }
-        buf
-    });
+    let out_thread = drain(child.stdout.take());
+    let err_thread = drain(child.stderr.take());
     let start = Instant::now();
     let status = loop {
         match child.try_wait() {
-            Ok(Some(status)) => break status,
+            Ok(Some(status)) => {
+                // Whatever it left running would hold the pipes open and outlive the limit.
+                kill_group(&mut child);
+                break status;
+            }
             Ok(None) if start.elapsed() > limit => {
-                let _ = child.kill();
+                kill_group(&mut child);
                 let _ = child.wait();
                 return Err(ToolError::TimedOut {
                     tool: name.into(),
@@ -109,9 +135,11 @@ pub fn run_command(
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(5)),
             Err(e) => {
+                kill_group(&mut child);
+                let _ = child.wait();
                 return Err(ToolError::Spawn {
                     tool: name.into(),
-                    path: String::new(),
+                    path: format!("{:?}", cmd.get_program()),
                     message: e.to_string(),
                 });
             }
@@ -119,11 +147,15 @@ pub fn run_command(
     };
     let stdout = out_thread.join().unwrap_or_default();
     let stderr = err_thread.join().unwrap_or_default();
-    let output = Output {
+    Ok(Output {
         status,
         stdout,
         stderr,
-    };
+    })
+}
+
+/// `output` when its program succeeded, else the error its non-zero exit means.
+pub fn check(output: Output, name: &str, what: &str) -> Result<Output, ToolError> {
     if !output.status.success() {
         return Err(ToolError::Failed {
             tool: name.into(),
@@ -133,6 +165,30 @@ pub fn run_command(
         });
     }
     Ok(output)
+}
+
+/// Reads `pipe` to its end on a thread of its own.
+fn drain(pipe: Option<impl Read + Send + 'static>) -> JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(mut p) = pipe {
+            let _ = p.read_to_end(&mut buf);
+        }
+        buf
+    })
+}
+
+/// Kills every process left in `child`'s process group (the child leads
+/// one of its own); the child alone when the group cannot be signalled.
+fn kill_group(child: &mut Child) {
+    let Ok(pgid) = libc::pid_t::try_from(child.id()) else {
+        let _ = child.kill();
+        return;
+    };
+    // SAFETY: killpg only sends a signal; the group is the child's own, made at spawn.
+    if unsafe { libc::killpg(pgid, libc::SIGKILL) } != 0 {
+        let _ = child.kill();
+    }
 }
 
 /// The most telling lines of a failed run: error lines first, else the last lines, joined on one line.

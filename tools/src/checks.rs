@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::discovery::{MissingTool, Tool, find};
 use crate::process::{ToolError, run};
-use crate::tools::{MissingTool, Tool, find};
 
 /// Why a check could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

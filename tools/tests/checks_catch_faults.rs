@@ -1,8 +1,8 @@
 //! The quality gates catch what they are there to catch: a latch, a Yosys
 //! warning, a Verilator lint warning.
 
-use lutforge_fpga::checks::{verilator_lint, yosys_synth};
-use lutforge_fpga::tools::{Tool, for_test};
+use lutforge_tools::checks::{verilator_lint, yosys_synth};
+use lutforge_tools::{Tool, for_test};
 
 const BAD: &str = "module bad (input wire en, input wire [3:0] d, input wire [3:0] u, output reg [3:0] q, output wire [3:0] y);\n\
     always @* if (en) q = d;\n\
