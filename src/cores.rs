@@ -4,6 +4,7 @@
 
 use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, port_info};
 use lutforge_hdl::datapath::GeneratedCore;
+use lutforge_hdl::datapath::contract::CORE;
 use lutforge_hdl::datapath::core::Design;
 use lutforge_testbench::verify::{Plan, plan_for};
 
@@ -34,6 +35,7 @@ pub fn metadata(d: &dyn Design, core: &GeneratedCore) -> CoreMetadata {
         serde_json::json!(core.macs_per_cycle),
     );
     extra.insert("command".into(), serde_json::json!(command_line(d)));
+    extra.insert("contract".into(), CORE.to_json());
     extra.extend(d.metadata());
     CoreMetadata {
         top: core.module.name.clone(),

@@ -75,7 +75,10 @@ fn command(registry: &Registry) -> clap::Command {
     let mut cli = Cli::command();
     for name in CORE_COMMANDS {
         cli = cli.mut_subcommand(name, |c| {
-            params::add_core_flags(c.mut_arg("core", |a| a.value_parser(kinds.clone())), registry)
+            params::add_core_flags(
+                c.mut_arg("core", |a| a.value_parser(kinds.clone())),
+                registry,
+            )
         });
     }
     cli.mut_subcommand("run-layer", |c| {

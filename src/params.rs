@@ -235,7 +235,8 @@ pub fn design(registry: &Registry, core: &str, values: &ParamMap) -> Result<Arc<
     })?;
     check_owner(registry, core, values)?;
     for s in c.specs() {
-        if let (ParamKind::Int { .. }, Some(v)) = (s.kind, values.get(s.key).and_then(|v| v.as_u64()))
+        if let (ParamKind::Int { .. }, Some(v)) =
+            (s.kind, values.get(s.key).and_then(|v| v.as_u64()))
             && v > u64::from(u32::MAX)
         {
             bail!("{} = {v} is invalid: too large", s.flag());
@@ -345,7 +346,12 @@ fn typed(
     kind: ParamKind,
     choices: &[PossibleValue],
 ) -> Result<serde_json::Value, String> {
-    let wrong = |want: &str| format!("invalid type: {} `{value}`, expected {want}", value.type_str());
+    let wrong = |want: &str| {
+        format!(
+            "invalid type: {} `{value}`, expected {want}",
+            value.type_str()
+        )
+    };
     match (kind, value) {
         (ParamKind::Int { .. }, toml::Value::Integer(i)) => u64::try_from(*i)
             .map(Into::into)
@@ -371,7 +377,10 @@ fn typed(
 }
 
 /// Sweep axes as a command gave them: a list of values per key.
-pub fn axis_values(matches: &ArgMatches, registry: &Registry) -> BTreeMap<String, Vec<serde_json::Value>> {
+pub fn axis_values(
+    matches: &ArgMatches,
+    registry: &Registry,
+) -> BTreeMap<String, Vec<serde_json::Value>> {
     let mut out = BTreeMap::new();
     for m in merged(registry, true) {
         let v = json_of(matches, m.spec.key, m.spec.kind);

@@ -6,7 +6,9 @@
 use std::process::ExitCode;
 
 use lutforge::parse_grid;
-use lutforge_hdl::datapath::core::{CoreParams, ParamSpec, Registry, common_specs, stage_levels_spec};
+use lutforge_hdl::datapath::core::{
+    CoreParams, ParamSpec, Registry, common_specs, stage_levels_spec,
+};
 use lutforge_hdl::datapath::params::{ParamError, validate_stage_levels};
 use lutforge_hdl::datapath::stream::{StreamShell, WeightBus};
 use lutforge_hdl::datapath::tree::{Ranged, TreeShape, adder_tree};
@@ -133,7 +135,16 @@ fn a_test_defined_core_generates_simulates_and_is_listed() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("gen");
     let out_s = out.to_str().unwrap();
-    let shape = ["--n", "3", "--k", "5", "--act-bits", "6", "--max-beats", "4"];
+    let shape = [
+        "--n",
+        "3",
+        "--k",
+        "5",
+        "--act-bits",
+        "6",
+        "--max-beats",
+        "4",
+    ];
     let mut gen_args = vec!["gen", "binary-tree", "--out", out_s];
     gen_args.extend(shape);
     assert_eq!(run(&gen_args), ExitCode::SUCCESS);
@@ -168,20 +179,34 @@ fn a_test_defined_core_generates_simulates_and_is_listed() {
         .collect();
     assert_eq!(
         names,
-        ["mac-gemv", "ternary-gemv", "lut-gemm", "binary-tree", "broken-tree"]
+        [
+            "mac-gemv",
+            "ternary-gemv",
+            "lut-gemm",
+            "binary-tree",
+            "broken-tree"
+        ]
     );
 }
 
 #[test]
 fn a_test_defined_core_cosimulates() {
-    if lutforge_tools::for_test(lutforge_tools::Tool::Verilator, "custom core cosim")
-        .is_none()
-    {
+    if lutforge_tools::for_test(lutforge_tools::Tool::Verilator, "custom core cosim").is_none() {
         return;
     }
     let args = [
-        "cosim", "binary-tree", "--n", "2", "--k", "3", "--act-bits", "4", "--max-beats", "3",
-        "--runs", "4",
+        "cosim",
+        "binary-tree",
+        "--n",
+        "2",
+        "--k",
+        "3",
+        "--act-bits",
+        "4",
+        "--max-beats",
+        "3",
+        "--runs",
+        "4",
     ];
     assert_eq!(run(&args), ExitCode::SUCCESS);
 }
@@ -200,11 +225,23 @@ fn a_test_defined_core_is_a_sweep_grid_axis() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     let args = [
-        "sweep", "--core", "binary-tree", "--target", "ice40-up5k", "--k", "4,8", "--emit", "make",
-        "--out", out,
+        "sweep",
+        "--core",
+        "binary-tree",
+        "--target",
+        "ice40-up5k",
+        "--k",
+        "4,8",
+        "--emit",
+        "make",
+        "--out",
+        out,
     ];
     assert_eq!(run(&args), ExitCode::SUCCESS);
     let make = std::fs::read_to_string(dir.path().join("Makefile")).unwrap();
-    assert!(make.contains("flow binary-tree --name binary_tree_k4 --k 4"), "{make}");
+    assert!(
+        make.contains("flow binary-tree --name binary_tree_k4 --k 4"),
+        "{make}"
+    );
     assert!(make.contains("binary_tree_k8"), "{make}");
 }

@@ -99,18 +99,8 @@ fn metadata_states_what_the_contract_asks() {
             .collect();
         assert_eq!(
             names,
-            [
-                "clk",
-                "rst",
-                "in_valid",
-                "in_ready",
-                "in_last",
-                "in_act",
-                "in_w",
-                "out_valid",
-                "out_ready",
-                "out_y"
-            ]
+            lutforge_hdl::datapath::contract::CORE.port_order(),
+            "{ex}: the contract's ports in order"
         );
         let top = meta["top"].as_str().unwrap();
         let core = std::fs::read_to_string(dir.path().join(format!("{top}.core"))).unwrap();

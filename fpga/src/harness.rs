@@ -8,6 +8,7 @@
 //!
 //! Pins: `clk`, `rst`, `sin` (serial data) and `sout` (the folded outputs).
 
+use lutforge_hdl::datapath::contract::CORE;
 use std::sync::Arc;
 
 use lutforge_hdl::ir::{BuildError, Dir, Module, ModuleBuilder, ReduceOp, SignalId, Ty};
@@ -19,12 +20,12 @@ const WORD: u32 = 64;
 pub fn harness(core: Arc<Module>) -> Result<Module, BuildError> {
     let mut b = ModuleBuilder::new(&format!("{}_harness", core.name))?;
     b.clock()?;
-    let rst = b.input("rst", Ty::BIT)?;
+    let rst = b.input(CORE.reset, Ty::BIT)?;
     let sin = b.input("sin", Ty::BIT)?;
     let needed: u64 = core
         .ports
         .iter()
-        .filter(|p| p.dir == Dir::Input && p.name != "clk" && p.name != "rst")
+        .filter(|p| p.dir == Dir::Input && p.name != CORE.clock && p.name != CORE.reset)
         .map(|p| p.total_width())
         .sum();
     let bits = ShiftChain::new(&mut b, sin, needed.max(1))?;
@@ -34,10 +35,10 @@ pub fn harness(core: Arc<Module>) -> Result<Module, BuildError> {
     let mut connections: Vec<(String, Vec<SignalId>)> = Vec::new();
     let mut next = 0u64;
     for p in &core.ports {
-        if p.dir != Dir::Input || p.name == "clk" {
+        if p.dir != Dir::Input || p.name == CORE.clock {
             continue;
         }
-        if p.name == "rst" {
+        if p.name == CORE.reset {
             connections.push((p.name.clone(), vec![rst]));
             continue;
         }
@@ -87,7 +88,7 @@ pub fn empty_core(core: &Module) -> Result<Module, BuildError> {
         if p.dir != Dir::Input {
             continue;
         }
-        if p.name == "clk" {
+        if p.name == CORE.clock {
             b.clock()?;
         } else if p.vector {
             inputs.extend(b.input_vec(&p.name, p.signals.len(), p.elem)?);

@@ -59,7 +59,10 @@ pub fn registry_json(registry: &Registry) -> serde_json::Value {
 /// Prints the registry.
 pub fn run(a: &CoresArgs, registry: &Registry) -> Result<()> {
     if a.json {
-        println!("{}", serde_json::to_string_pretty(&registry_json(registry))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&registry_json(registry))?
+        );
         return Ok(());
     }
     for (i, c) in registry.cores().enumerate() {
@@ -67,7 +70,8 @@ pub fn run(a: &CoresArgs, registry: &Registry) -> Result<()> {
             println!();
         }
         println!("{}: {}", c.name(), c.description());
-        let mut table = crate::table::Table::new(&["flag", "values", "default", "sweep", "meaning"]);
+        let mut table =
+            crate::table::Table::new(&["flag", "values", "default", "sweep", "meaning"]);
         for s in c.specs() {
             table.row(vec![
                 format!("--{}", s.flag()),

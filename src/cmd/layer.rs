@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use lutforge_hdl::datapath::core::Registry;
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::backend::verilog::{Simulator, StreamBench};
 use lutforge_testbench::check::check_stream;
@@ -18,7 +19,6 @@ use lutforge_testbench::layer::{
     Matrix, dequantize, error_stats, float_matmul, quantize_activations_absmax,
     quantize_weights_absmean, random_activations, read_matrix,
 };
-use lutforge_hdl::datapath::core::Registry;
 use lutforge_testbench::packing::run_result_encoded;
 use lutforge_testbench::traffic::Schedule;
 use lutforge_testbench::vectors::Stream;

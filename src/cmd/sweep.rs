@@ -183,7 +183,9 @@ fn points(a: &SweepArgs, registry: &Registry, given: &Axes) -> Result<Vec<Point>
         for target in &targets {
             for choice in &choices {
                 let mut name = core.replace('-', "_");
-                let labels = specs.iter().filter_map(|s| Some((s.axis?, choice.get(s.key)?)));
+                let labels = specs
+                    .iter()
+                    .filter_map(|s| Some((s.axis?, choice.get(s.key)?)));
                 let (tags, named): (Vec<_>, Vec<_>) =
                     labels.partition(|(axis, _)| matches!(axis, Axis::Tagged(_)));
                 for (axis, v) in tags.into_iter().chain(named) {
@@ -367,7 +369,8 @@ fn run_point(p: &Point, registry: &Registry) -> Result<(Report, bool)> {
 /// constraint, DSP use and the tool versions (FNV-1a, printed in hex).
 fn cache_key(p: &Point, plan: &crate::cmd::flow::FlowPlan) -> Result<String> {
     let core = plan.design.generate()?;
-    let verilog = lutforge_gen::render_verilog(&core.module, &crate::cores::header(plan.design.as_ref()))?;
+    let verilog =
+        lutforge_gen::render_verilog(&core.module, &crate::cores::header(plan.design.as_ref()))?;
     let mut text = format!(
         "{verilog}\n{}\n{:?}\n{}\n",
         plan.target.name, p.args.freq, p.args.no_dsp

@@ -10,8 +10,8 @@ use lutforge_hdl::datapath::GeneratedCore;
 
 use crate::check::CheckReport;
 use crate::traffic::TrafficKind;
-use crate::verify::{Case, check_case};
 use crate::vectors::Outcome;
+use crate::verify::{Case, check_case};
 
 /// Where the simulation contradicts the core's stated latency or beat period (empty when it does not).
 pub fn timing_breaches(core: &GeneratedCore, case: &Case, outcomes: &[Outcome]) -> Vec<String> {

@@ -15,7 +15,8 @@
 //!    runs [`DRAIN_CYCLES`] more cycles (catching extra results) and stops;
 //!    at `max_cycles` it stops with a time-out.
 
-use lutforge_hdl::ir::{Dir, Module};
+use lutforge_hdl::datapath::contract::{CORE, CORE_ACT, CORE_W, CORE_Y};
+use lutforge_hdl::ir::Module;
 
 use crate::golden::{Beat, Run};
 use crate::traffic::Schedule;
@@ -48,30 +49,12 @@ pub struct CoreLayout {
 impl CoreLayout {
     /// Reads the layout off a module's ports, checking it has the contract's ports.
     pub fn from_module(m: &Module) -> Result<CoreLayout, String> {
-        let port = |name: &str, dir: Dir| {
-            m.port(name).filter(|p| p.dir == dir).ok_or_else(|| {
-                format!(
-                    "module `{}` has no {dir:?} port `{name}` of the core contract",
-                    m.name
-                )
-            })
+        CORE.check(m)?;
+        let port = |name: &str| {
+            m.port(name)
+                .ok_or_else(|| format!("module `{}` has no port `{name}`", m.name))
         };
-        for (name, dir) in [
-            ("clk", Dir::Input),
-            ("rst", Dir::Input),
-            ("in_valid", Dir::Input),
-            ("in_ready", Dir::Output),
-            ("in_last", Dir::Input),
-            ("out_valid", Dir::Output),
-            ("out_ready", Dir::Input),
-        ] {
-            port(name, dir)?;
-        }
-        let (act, w, y) = (
-            port("in_act", Dir::Input)?,
-            port("in_w", Dir::Input)?,
-            port("out_y", Dir::Output)?,
-        );
+        let (act, w, y) = (port(CORE_ACT)?, port(CORE_W)?, port(CORE_Y)?);
         Ok(CoreLayout {
             act_elems: act.signals.len(),
             act_bits: act.elem.width,

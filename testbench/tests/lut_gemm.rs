@@ -10,10 +10,10 @@ use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::lut::{LutGemmParams, TableStorage, generate};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
+use lutforge_testbench::contract::check_core_case;
 use lutforge_testbench::cosim::{cosim_every_simulator, failures};
 use lutforge_testbench::stimulus::StimulusKind;
 use lutforge_testbench::traffic::TrafficKind;
-use lutforge_testbench::contract::check_core_case;
 use lutforge_testbench::verify::{Plan, cases, spec_for};
 
 /// Both table storages.

@@ -4,8 +4,8 @@
 use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
-use lutforge_testbench::traffic::TrafficKind;
 use lutforge_testbench::contract::check_core_case;
+use lutforge_testbench::traffic::TrafficKind;
 use lutforge_testbench::verify::{Plan, cases, spec_for};
 
 fn params(

@@ -9,8 +9,8 @@ use lutforge_hdl::datapath::ternary::{Negation, TernaryGemvParams, WeightPacking
 use lutforge_hdl::datapath::tree::TreeShape;
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
-use lutforge_testbench::cosim::{cosim_every_simulator, failures};
 use lutforge_testbench::contract::check_core_case;
+use lutforge_testbench::cosim::{cosim_every_simulator, failures};
 use lutforge_testbench::verify::{Plan, cases, golden_packing, spec_for};
 
 struct Knobs {

@@ -135,7 +135,12 @@ impl Axis {
         match self {
             Axis::Tagged(tag) => format!("{tag}{text}"),
             Axis::Named => text,
-            Axis::Flag(yes, no) => if value.as_bool() == Some(true) { yes } else { no }.to_string(),
+            Axis::Flag(yes, no) => if value.as_bool() == Some(true) {
+                yes
+            } else {
+                no
+            }
+            .to_string(),
         }
     }
 }
@@ -284,9 +289,8 @@ impl<P: CoreParams> Core for Registered<P> {
             .into());
         }
         let filled = with_defaults(P::NAME, &specs, values);
-        let p: P = serde_json::from_value(serde_json::Value::Object(filled)).map_err(|e| {
-            ParamError::new("parameters", P::NAME, format!("do not read: {e}"))
-        })?;
+        let p: P = serde_json::from_value(serde_json::Value::Object(filled))
+            .map_err(|e| ParamError::new("parameters", P::NAME, format!("do not read: {e}")))?;
         p.check()?;
         Ok(Arc::new(p))
     }

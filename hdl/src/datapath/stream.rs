@@ -9,23 +9,10 @@
 
 use crate::ir::{BuildError, CmpOp, ModuleBuilder, SignalId, Ty};
 
+use super::contract::{CORE, CORE_ACT, CORE_IN, CORE_LAST, CORE_OUT, CORE_W, CORE_Y};
 use super::params::{CommonParams, WeightFormat};
 use super::tree::Ranged;
 use super::{CoreError, GeneratedCore};
-
-/// Port order of every core, as core-contract.md lists it.
-pub const PORT_ORDER: [&str; 10] = [
-    "clk",
-    "rst",
-    "in_valid",
-    "in_ready",
-    "in_last",
-    "in_act",
-    "in_w",
-    "out_valid",
-    "out_ready",
-    "out_y",
-];
 
 /// The layout of `in_w`: `elems` elements of type `ty` (N·K codes of B bits
 /// for plain formats; packed formats choose their own).
@@ -139,18 +126,18 @@ impl StreamShell {
         hold: BeatHold,
     ) -> Result<StreamShell, BuildError> {
         b.clock()?;
-        let rst = b.input("rst", Ty::BIT)?;
-        let in_valid = b.input("in_valid", Ty::BIT)?;
-        let last = b.input("in_last", Ty::BIT)?;
-        let act = b.input_vec("in_act", p.m * p.k, Ty::signed(p.act_bits))?;
-        let w = b.input_vec("in_w", w_bus.elems, w_bus.ty)?;
-        let out_ready = b.input("out_ready", Ty::BIT)?;
+        let rst = b.input(CORE.reset, Ty::BIT)?;
+        let in_valid = b.input(CORE_IN.valid, Ty::BIT)?;
+        let last = b.input(CORE_LAST, Ty::BIT)?;
+        let act = b.input_vec(CORE_ACT, p.m * p.k, Ty::signed(p.act_bits))?;
+        let w = b.input_vec(CORE_W, w_bus.elems, w_bus.ty)?;
+        let out_ready = b.input(CORE_OUT.ready, Ty::BIT)?;
         let out_valid = b.reg("out_valid_q", Ty::BIT, Some((rst, 0)))?;
         let idle = b.not("out_empty", Ty::BIT, out_valid)?;
         let en = b.or("pipe_en", Ty::BIT, idle, out_ready)?;
         if hold.period <= 1 {
             let accept = b.and("accept", Ty::BIT, in_valid, en)?;
-            b.output("in_ready", en)?;
+            b.output(CORE_IN.ready, en)?;
             return Ok(StreamShell {
                 rst,
                 en,
@@ -242,9 +229,9 @@ impl StreamShell {
         let hold = b.and("out_hold", Ty::BIT, self.out_valid, not_ready)?;
         let next_valid = b.or("out_valid_next", Ty::BIT, load_out, hold)?;
         b.drive(self.out_valid, next_valid, None)?;
-        b.output("out_valid", self.out_valid)?;
-        b.output_vec("out_y", &ys)?;
-        b.order_ports(&PORT_ORDER);
+        b.output(CORE_OUT.valid, self.out_valid)?;
+        b.output_vec(CORE_Y, &ys)?;
+        b.order_ports(&CORE.port_order());
         Ok(ShellTiming {
             latency: stages + extra,
         })
@@ -311,7 +298,7 @@ fn sequencer(
     let free = b.or("beat_free", Ty::BIT, not_held, on_last)?;
     let ready = b.and("beat_ready", Ty::BIT, en, free)?;
     let accept = b.and("accept", Ty::BIT, in_valid, ready)?;
-    b.output("in_ready", ready)?;
+    b.output(CORE_IN.ready, ready)?;
     // While a beat is held and its last cycle is not yet reached, count on.
     let not_last = b.not(&format!("{counter}_not_last"), Ty::BIT, on_last)?;
     let more = b.and(&format!("{counter}_more"), Ty::BIT, held, not_last)?;

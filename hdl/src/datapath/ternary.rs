@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
 
 use super::core::{
-    Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamSpec, common_specs, stage_levels_spec,
+    Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamSpec, common_specs,
+    stage_levels_spec,
 };
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{StreamShell, WeightBus};

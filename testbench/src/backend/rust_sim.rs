@@ -1,5 +1,8 @@
 //! The Rust simulator back end: one stream per lane, all lanes at once.
 
+use lutforge_hdl::datapath::contract::{
+    CORE, CORE_ACT, CORE_IN, CORE_LAST, CORE_OUT, CORE_W, CORE_Y,
+};
 use lutforge_hdl::ir::{Module, Ty, mask};
 use lutforge_hdl::sim::{PortHandle, Sim, SimError};
 
@@ -49,15 +52,15 @@ pub fn run_streams_traced(
         sim.dump_vcd(0, out)?;
     }
     let p = Ports {
-        rst: sim.input("rst")?,
-        in_valid: sim.input("in_valid")?,
-        in_last: sim.input("in_last")?,
-        in_act: sim.input("in_act")?,
-        in_w: sim.input("in_w")?,
-        out_ready: sim.input("out_ready")?,
-        in_ready: sim.output("in_ready")?,
-        out_valid: sim.output("out_valid")?,
-        out_y: sim.output("out_y")?,
+        rst: sim.input(CORE.reset)?,
+        in_valid: sim.input(CORE_IN.valid)?,
+        in_last: sim.input(CORE_LAST)?,
+        in_act: sim.input(CORE_ACT)?,
+        in_w: sim.input(CORE_W)?,
+        out_ready: sim.input(CORE_OUT.ready)?,
+        in_ready: sim.output(CORE_IN.ready)?,
+        out_valid: sim.output(CORE_OUT.valid)?,
+        out_y: sim.output(CORE_Y)?,
     };
     for lane in 0..streams.len() {
         sim.set(&p.rst, 0, lane, 1);

@@ -175,6 +175,7 @@ fn compile(
 #[derive(Serialize)]
 struct StreamBenchContext<'a> {
     top: &'a str,
+    ports: Vec<&'static str>,
     act_width: u64,
     w_width: u64,
     y_width: u64,
@@ -218,6 +219,7 @@ impl StreamBench {
             .max(1);
         let ctx = StreamBenchContext {
             top: &top.name,
+            ports: lutforge_hdl::datapath::contract::CORE.port_order(),
             act_width: layout.act_elems as u64 * layout.act_bits as u64,
             w_width: layout.w_elems as u64 * layout.w_bits as u64,
             y_width: layout.y_elems as u64 * layout.acc_bits as u64,
