@@ -1,6 +1,7 @@
 //! Datapath generators: each turns validated parameters into an IR module
 //! that obeys the streaming core contract.
 
+pub mod blocks;
 pub mod lut;
 pub mod mac;
 pub mod params;
