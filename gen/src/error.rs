@@ -12,18 +12,10 @@ pub enum GenError {
     #[error("cannot render the module hierarchy: {0}")]
     Hierarchy(#[from] BuildError),
 
-    /// The IR breaks one of its own rules (only possible for a module not made by the builder).
-    #[error(
-        "module `{module}`, signal `{signal}`: {problem}; build the module with `ModuleBuilder`, which checks this"
-    )]
-    InvalidIr {
-        /// Module being rendered.
-        module: String,
-        /// Signal (or port, or instance) at fault.
-        signal: String,
-        /// What is wrong.
-        problem: String,
-    },
+    /// The IR breaks one of the rules of `lutforge_hdl::ir::verify` (only
+    /// possible for a module not made, or changed after, by the builder).
+    #[error("{0}; build the module with `ModuleBuilder`, which checks this")]
+    InvalidIr(BuildError),
 
     /// Two things in one module would get the same Verilog name.
     #[error(
@@ -103,4 +95,26 @@ pub enum GenError {
     /// Serialising the metadata to JSON failed.
     #[error("cannot serialise the metadata to JSON: {0}; check the `params` and `extra` values")]
     Json(#[from] serde_json::Error),
+}
+
+impl GenError {
+    /// The error of a module that fails `Module::verify`: a name clash of
+    /// the hierarchy or of one module keeps its own variant.
+    pub fn from_verify(e: BuildError) -> GenError {
+        match e {
+            BuildError::ModuleNameClash { .. } => GenError::Hierarchy(e),
+            BuildError::NameClash {
+                module,
+                name,
+                first,
+                second,
+            } => GenError::NameClash {
+                module,
+                name,
+                first,
+                second,
+            },
+            e => GenError::InvalidIr(e),
+        }
+    }
 }
