@@ -10,12 +10,12 @@ use lutforge_hdl::ir::BuildError;
 pub enum GenError {
     /// The module hierarchy is inconsistent (two different modules share a name).
     #[error("cannot render the module hierarchy: {0}")]
-    Hierarchy(#[from] BuildError),
+    Hierarchy(Box<BuildError>),
 
     /// The IR breaks one of the rules of `lutforge_hdl::ir::verify` (only
     /// possible for a module not made, or changed after, by the builder).
     #[error("{0}; build the module with `ModuleBuilder`, which checks this")]
-    InvalidIr(BuildError),
+    InvalidIr(Box<BuildError>),
 
     /// Two things in one module would get the same Verilog name.
     #[error(
@@ -97,12 +97,18 @@ pub enum GenError {
     Json(#[from] serde_json::Error),
 }
 
+impl From<BuildError> for GenError {
+    fn from(e: BuildError) -> GenError {
+        GenError::Hierarchy(Box::new(e))
+    }
+}
+
 impl GenError {
     /// The error of a module that fails `Module::verify`: a name clash of
     /// the hierarchy or of one module keeps its own variant.
     pub fn from_verify(e: BuildError) -> GenError {
         match e {
-            BuildError::ModuleNameClash { .. } => GenError::Hierarchy(e),
+            BuildError::ModuleNameClash { .. } => GenError::from(e),
             BuildError::NameClash {
                 module,
                 name,
@@ -114,7 +120,7 @@ impl GenError {
                 first,
                 second,
             },
-            e => GenError::InvalidIr(e),
+            e => GenError::InvalidIr(Box::new(e)),
         }
     }
 }

@@ -276,9 +276,9 @@ impl Body {
 /// The clock of a verified module that has registers or memories.
 fn verified_clock(m: &Module) -> Result<SignalId, GenError> {
     m.clock.ok_or_else(|| {
-        GenError::InvalidIr(BuildError::Invalid {
+        GenError::InvalidIr(Box::new(BuildError::Invalid {
             module: m.name.clone(),
             message: "a register or memory needs the module's clock".into(),
-        })
+        }))
     })
 }

@@ -56,10 +56,15 @@ impl Module {
 /// the state of a builder.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Parts<'a> {
+    /// The module's name.
     pub name: &'a str,
+    /// Its ports.
     pub ports: &'a [Port],
+    /// Its signals.
     pub signals: &'a [Signal],
+    /// Its instances.
     pub instances: &'a [Instance],
+    /// Its clock.
     pub clock: Option<SignalId>,
 }
 

@@ -747,6 +747,7 @@ impl<'a> LutCore<'a> {
         let (s, b) = (&self.s, &mut self.b);
         let (x_lo, x_hi) = s.lookup_range();
         let mut terms = Vec::with_capacity(2 * issued.planes_at_once + 1);
+        #[allow(clippy::needless_range_loop)] // `l` numbers the plane in names too
         for l in 0..issued.planes_at_once {
             let lookups = (0..s.groups)
                 .map(|j| {
