@@ -10,20 +10,12 @@ use lutforge_hdl::ir::BuildError;
 pub enum GenError {
     /// The module hierarchy is inconsistent (two different modules share a name).
     #[error("cannot render the module hierarchy: {0}")]
-    Hierarchy(#[from] BuildError),
+    Hierarchy(Box<BuildError>),
 
-    /// The IR breaks one of its own rules (only possible for a module not made by the builder).
-    #[error(
-        "module `{module}`, signal `{signal}`: {problem}; build the module with `ModuleBuilder`, which checks this"
-    )]
-    InvalidIr {
-        /// Module being rendered.
-        module: String,
-        /// Signal (or port, or instance) at fault.
-        signal: String,
-        /// What is wrong.
-        problem: String,
-    },
+    /// The IR breaks one of the rules of `lutforge_hdl::ir::verify` (only
+    /// possible for a module not made, or changed after, by the builder).
+    #[error("{0}; build the module with `ModuleBuilder`, which checks this")]
+    InvalidIr(Box<BuildError>),
 
     /// Two things in one module would get the same Verilog name.
     #[error(
@@ -103,4 +95,32 @@ pub enum GenError {
     /// Serialising the metadata to JSON failed.
     #[error("cannot serialise the metadata to JSON: {0}; check the `params` and `extra` values")]
     Json(#[from] serde_json::Error),
+}
+
+impl From<BuildError> for GenError {
+    fn from(e: BuildError) -> GenError {
+        GenError::Hierarchy(Box::new(e))
+    }
+}
+
+impl GenError {
+    /// The error of a module that fails `Module::verify`: a name clash of
+    /// the hierarchy or of one module keeps its own variant.
+    pub fn from_verify(e: BuildError) -> GenError {
+        match e {
+            BuildError::ModuleNameClash { .. } => GenError::from(e),
+            BuildError::NameClash {
+                module,
+                name,
+                first,
+                second,
+            } => GenError::NameClash {
+                module,
+                name,
+                first,
+                second,
+            },
+            e => GenError::InvalidIr(Box::new(e)),
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! The simulator against a reference written from the IR's stated
 //! semantics (exact integers in i128), op by op, on random widths and values.
 
-use lutforge_hdl::ir::{BinOp, CmpOp, ModuleBuilder, ReduceOp, Ty, UnOp};
-use lutforge_hdl::sim::Sim;
+use lutforge_hdl::ir::{BinOp, BuildError, CmpOp, Def, ModuleBuilder, ReduceOp, Ty, UnOp};
+use lutforge_hdl::sim::{Sim, SimError};
 use proptest::prelude::*;
 
 fn wrap(v: i128, ty: Ty) -> i128 {
@@ -300,5 +300,39 @@ fn memory_misuse_is_a_clear_error() {
     assert!(
         err.contains("memory `m`") && err.contains("write port"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_builder_error_names_the_line_that_made_it() {
+    let mut m = ModuleBuilder::new("w").unwrap();
+    let a = m.input("a", Ty::signed(12)).unwrap();
+    let line = line!() + 1;
+    let err = m.add("sum", Ty::signed(10), a, a).unwrap_err();
+    let at = err.location().expect("a builder error has a location");
+    assert_eq!((at.file(), at.line()), (file!(), line));
+    let text = err.to_string();
+    assert!(
+        text.ends_with(&format!("(at {}:{line})", file!())),
+        "{text}"
+    );
+    assert!(
+        matches!(err.kind(), BuildError::WidthMismatch { .. }),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn hand_made_ir_that_breaks_a_rule_is_refused_by_the_simulator() {
+    let mut b = ModuleBuilder::new("m").unwrap();
+    let a = b.input("a", Ty::unsigned(4)).unwrap();
+    let s = b.slice("s", a, 0, 2, false).unwrap();
+    b.output("y", s).unwrap();
+    let mut m = b.finish().unwrap();
+    m.signals[1].def = Def::Slice { src: a, lo: 3 };
+    let err = Sim::new(&m, 1).err().expect("a slice past its source");
+    assert!(
+        matches!(err, SimError::InvalidIr(BuildError::SliceOutOfRange { .. })),
+        "{err:?}"
     );
 }

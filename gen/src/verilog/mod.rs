@@ -5,7 +5,6 @@
 //! contexts of `view.rs`; the templates `verilog_file.v.tera` and
 //! `module.v.tera` lay the file out.
 
-mod check;
 mod expr;
 mod module;
 mod names;
@@ -23,8 +22,10 @@ use view::{FileView, ParamView};
 /// Renders the module and everything below it to one Verilog-2005 file.
 ///
 /// Each distinct module is declared once, children first, the top module
-/// last. The same module and header always give the same bytes.
+/// last. The same module and header always give the same bytes. The
+/// hierarchy is checked with [`Module::verify`] first.
 pub fn render_verilog(top: &Module, header: &Header) -> Result<String, GenError> {
+    top.verify().map_err(GenError::from_verify)?;
     let modules = top
         .hierarchy()?
         .into_iter()

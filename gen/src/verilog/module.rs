@@ -4,9 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lutforge_hdl::ir::{Def, Dir, Module, Signal, SignalId};
+use lutforge_hdl::ir::{BuildError, Def, Dir, Module, Signal, SignalId};
 
-use super::check::check_module;
 use super::expr::{Exprs, decl_type, literal, range, select};
 use super::names::Names;
 use super::view::{
@@ -19,10 +18,9 @@ use crate::error::GenError;
 /// (instance index, port index).
 type Buses = BTreeMap<(usize, usize), (String, u64)>;
 
-/// Everything `module.v.tera` needs to print `m`.
+/// Everything `module.v.tera` needs to print `m`, a verified module.
 pub(crate) fn module_view(m: &Module, is_top: bool) -> Result<ModuleView, GenError> {
-    check_module(m)?;
-    let mut names = Names::of_module(m)?;
+    let mut names = Names::of_module(m);
     let mut exprs = Exprs::new(m);
     let (instances, buses) = instance_views(m, &mut names, &mut exprs);
     let mut body = Body::default();
@@ -83,8 +81,7 @@ fn instance_views(m: &Module, names: &mut Names, exprs: &mut Exprs) -> (Vec<Inst
             let expr = match p.dir {
                 Dir::Input => elements(exprs, c),
                 Dir::Output if p.vector => {
-                    let what = format!("the bus of output `{}` of instance `{}`", p.name, x.name);
-                    let bus = names.fresh(&format!("{}_{}", x.name, p.name), what);
+                    let bus = names.fresh(&format!("{}_{}", x.name, p.name));
                     buses.insert((xi, pi), (bus.clone(), p.total_width()));
                     bus
                 }
@@ -238,11 +235,7 @@ impl Body {
                 en,
                 addr,
             } => {
-                let clock = m.clock.ok_or_else(|| GenError::InvalidIr {
-                    module: m.name.clone(),
-                    signal: s.name.clone(),
-                    problem: "the module has a memory but no clock".into(),
-                })?;
+                let clock = verified_clock(m)?;
                 self.memories.push(MemoryView {
                     name: s.name.clone(),
                     ty: decl_type(s.ty),
@@ -255,11 +248,7 @@ impl Body {
             }
             &Def::Reg { d, en, rst, init } => {
                 self.declare("reg", s, id);
-                let clock = m.clock.ok_or_else(|| GenError::InvalidIr {
-                    module: m.name.clone(),
-                    signal: s.name.clone(),
-                    problem: "the module has a register but no clock".into(),
-                })?;
+                let clock = verified_clock(m)?;
                 self.regs.push(RegView {
                     name: s.name.clone(),
                     clock: exprs.whole(clock),
@@ -282,4 +271,14 @@ impl Body {
         }
         Ok(())
     }
+}
+
+/// The clock of a verified module that has registers or memories.
+fn verified_clock(m: &Module) -> Result<SignalId, GenError> {
+    m.clock.ok_or_else(|| {
+        GenError::InvalidIr(Box::new(BuildError::Invalid {
+            module: m.name.clone(),
+            message: "a register or memory needs the module's clock".into(),
+        }))
+    })
 }

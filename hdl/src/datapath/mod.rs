@@ -1,6 +1,7 @@
 //! Datapath generators: each turns validated parameters into an IR module
 //! that obeys the streaming core contract.
 
+pub mod blocks;
 pub mod contract;
 pub mod core;
 pub mod lut;

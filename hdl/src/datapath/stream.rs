@@ -9,6 +9,7 @@
 
 use crate::ir::{BuildError, CmpOp, ModuleBuilder, SignalId, Ty};
 
+use super::blocks::Counter;
 use super::contract::{CORE, CORE_ACT, CORE_IN, CORE_LAST, CORE_OUT, CORE_W, CORE_Y};
 use super::params::{CommonParams, WeightFormat};
 use super::tree::Ranged;
@@ -275,38 +276,24 @@ fn sequencer(
     hold: BeatHold,
 ) -> Result<(SignalId, BeatSequencer), BuildError> {
     let period = hold.period;
-    let ph_ty = Ty::unsigned(32 - (period - 1).leading_zeros());
-    let counter = if hold.first_issue == 0 {
+    let name = if hold.first_issue == 0 {
         "plane"
     } else {
         "beat_phase"
     };
-    let phase = b.reg(counter, ph_ty, Some((rst, 0)))?;
+    let counter = Counter::new(b, name, period, rst)?;
+    let (phase, ph_ty) = (counter.value, counter.ty);
     let held = b.reg("beat_held", Ty::BIT, Some((rst, 0)))?;
-    let last_plane_c = b.constant(
-        &format!("{counter}_last_value"),
-        ph_ty,
-        i128::from(period - 1),
-    )?;
-    let on_last = b.compare(
-        &format!("{counter}_is_last"),
-        CmpOp::Eq,
-        phase,
-        last_plane_c,
-    )?;
+    let on_last = counter.at_last(b)?;
     let not_held = b.not("beat_not_held", Ty::BIT, held)?;
     let free = b.or("beat_free", Ty::BIT, not_held, on_last)?;
     let ready = b.and("beat_ready", Ty::BIT, en, free)?;
     let accept = b.and("accept", Ty::BIT, in_valid, ready)?;
     b.output(CORE_IN.ready, ready)?;
     // While a beat is held and its last cycle is not yet reached, count on.
-    let not_last = b.not(&format!("{counter}_not_last"), Ty::BIT, on_last)?;
-    let more = b.and(&format!("{counter}_more"), Ty::BIT, held, not_last)?;
-    let one = b.constant(&format!("{counter}_one"), ph_ty, 1)?;
-    let inc = b.add(&format!("{counter}_inc"), ph_ty, phase, one)?;
-    let zero = b.constant(&format!("{counter}_zero"), ph_ty, 0)?;
-    let next = b.mux(&format!("{counter}_next"), ph_ty, more, inc, zero)?;
-    b.drive(phase, next, Some(en))?;
+    let not_last = b.not(&format!("{name}_not_last"), Ty::BIT, on_last)?;
+    let more = b.and(&format!("{name}_more"), Ty::BIT, held, not_last)?;
+    counter.advance(b, more, en)?;
     let held_next = b.or("beat_held_next", Ty::BIT, accept, more)?;
     b.drive(held, held_next, Some(en))?;
     let held_last = b.register("beat_last", in_last, Some(accept), None)?;

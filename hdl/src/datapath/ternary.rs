@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
 
+use super::blocks::fill;
 use super::core::{
     Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamSpec, common_specs,
     stage_levels_spec,
@@ -210,9 +211,9 @@ fn term(
     let (lo, hi) = (a_ty.min_value(), a_ty.max_value());
     match neg_form {
         Negation::Nneg => {
-            let negmask = b.extend(&format!("{name}_negmask"), t.neg, a_ty, true)?;
+            let negmask = fill(b, &format!("{name}_negmask"), t.neg, a_ty)?;
             let flipped = b.xor(&format!("{name}_x"), a_ty, a, negmask)?;
-            let nzmask = b.extend(&format!("{name}_nzmask"), t.nz, a_ty, true)?;
+            let nzmask = fill(b, &format!("{name}_nzmask"), t.nz, a_ty)?;
             let sig = b.and(name, a_ty, flipped, nzmask)?;
             Ok(Ranged { sig, lo, hi })
         }

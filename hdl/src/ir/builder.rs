@@ -1,13 +1,17 @@
-//! The builder: generators describe hardware through it, and every width
-//! rule of the IR is checked here, as each signal is made.
+//! The builder: generators describe hardware through it, and every rule of
+//! the IR ([`super::verify`]) is checked as each signal, port and instance
+//! is made. Its methods are `#[track_caller]`: an error names the line of
+//! the generator that made the call.
 
 use std::collections::{BTreeMap, HashSet};
+use std::panic::Location;
 use std::sync::Arc;
 
 use super::ident::{identifier_problem, sanitize};
+use super::verify::{Parts, check_depth, check_width};
 use super::{
-    BinOp, BuildError, CmpOp, Def, Dir, InstId, Instance, MAX_MEMORY_ADDR_BITS, MAX_WIDTH, Module,
-    Port, ReduceOp, Signal, SignalId, Ty, UnOp, memory_address,
+    BinOp, BuildError, CmpOp, Def, Dir, InstId, Instance, Module, Port, ReduceOp, Signal, SignalId,
+    Ty, UnOp,
 };
 
 /// Builds one [`Module`], checking widths and names as it goes.
@@ -43,13 +47,15 @@ impl InstanceOutputs {
 
 impl ModuleBuilder {
     /// Starts a module; `name` must be a Verilog identifier and no keyword.
+    #[track_caller]
     pub fn new(name: &str) -> Result<Self, BuildError> {
         if let Some(problem) = identifier_problem(name) {
             return Err(BuildError::BadName {
                 module: name.into(),
                 name: name.into(),
                 problem,
-            });
+            }
+            .at(Location::caller()));
         }
         Ok(ModuleBuilder {
             name: name.into(),
@@ -81,6 +87,7 @@ impl ModuleBuilder {
     // ---- ports ---------------------------------------------------------
 
     /// The module's `clk` input (declared on first use).
+    #[track_caller]
     pub fn clock(&mut self) -> Result<SignalId, BuildError> {
         if let Some(c) = self.clock {
             return Ok(c);
@@ -91,6 +98,7 @@ impl ModuleBuilder {
     }
 
     /// A scalar input port; its signal has the port's name.
+    #[track_caller]
     pub fn input(&mut self, name: &str, ty: Ty) -> Result<SignalId, BuildError> {
         self.check_port_name(name)?;
         self.check_width(name, ty.width)?;
@@ -109,6 +117,7 @@ impl ModuleBuilder {
 
     /// A vector input port of `count` elements of type `elem`; element `i`
     /// becomes signal `NAME_i`.
+    #[track_caller]
     pub fn input_vec(
         &mut self,
         name: &str,
@@ -140,31 +149,23 @@ impl ModuleBuilder {
     }
 
     /// A scalar output port driven by `s` (same width as the port).
+    #[track_caller]
     pub fn output(&mut self, name: &str, s: SignalId) -> Result<(), BuildError> {
         let ty = self.ty(s);
         self.add_output(name, ty, false, vec![s])
     }
 
     /// A vector output port driven by `elems`, all of one type.
+    #[track_caller]
     pub fn output_vec(&mut self, name: &str, elems: &[SignalId]) -> Result<(), BuildError> {
         let Some(&first) = elems.first() else {
             return Err(self.invalid(format!("vector port `{name}` has no elements")));
         };
         let ty = self.ty(first);
-        for &e in elems {
-            if self.ty(e) != ty {
-                return Err(self.invalid(format!(
-                    "vector output `{name}` mixes element types: `{}` is {:?} but `{}` is {:?}",
-                    self.name_of(first),
-                    ty,
-                    self.name_of(e),
-                    self.ty(e)
-                )));
-            }
-        }
         self.add_output(name, ty, true, elems.to_vec())
     }
 
+    #[track_caller]
     fn add_output(
         &mut self,
         name: &str,
@@ -173,27 +174,31 @@ impl ModuleBuilder {
         signals: Vec<SignalId>,
     ) -> Result<(), BuildError> {
         self.check_port_name(name)?;
-        self.reserve_port_name(name);
-        self.ports.push(Port {
+        let port = Port {
             name: name.into(),
             dir: Dir::Output,
             elem,
             vector,
             signals,
-        });
+        };
+        self.checked(self.parts().check_port(&port))?;
+        self.reserve_port_name(name);
+        self.ports.push(port);
         Ok(())
     }
 
     // ---- constants and combinational ops -------------------------------
 
     /// A constant of type `ty`.
+    #[track_caller]
     pub fn constant(&mut self, name: &str, ty: Ty, value: i128) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
         let bits = self.encode(name, ty, value)?;
-        Ok(self.push_fresh(name, ty, Def::Const(bits)))
+        self.push_checked(name, ty, Def::Const(bits))
     }
 
     /// A two-operand op; operands may be narrower than `ty`, never wider.
+    #[track_caller]
     pub fn binary(
         &mut self,
         name: &str,
@@ -202,13 +207,11 @@ impl ModuleBuilder {
         a: SignalId,
         b: SignalId,
     ) -> Result<SignalId, BuildError> {
-        self.check_width(name, ty.width)?;
-        self.check_fits(name, a, ty.width)?;
-        self.check_fits(name, b, ty.width)?;
-        Ok(self.push_fresh(name, ty, Def::Binary(op, a, b)))
+        self.push_checked(name, ty, Def::Binary(op, a, b))
     }
 
     /// a + b, wrapped to `ty`.
+    #[track_caller]
     pub fn add(
         &mut self,
         name: &str,
@@ -220,6 +223,7 @@ impl ModuleBuilder {
     }
 
     /// a + b + c as one three-input adder, wrapped to `ty` (operands no wider than `ty`).
+    #[track_caller]
     pub fn add3(
         &mut self,
         name: &str,
@@ -228,14 +232,11 @@ impl ModuleBuilder {
         b: SignalId,
         c: SignalId,
     ) -> Result<SignalId, BuildError> {
-        self.check_width(name, ty.width)?;
-        for x in [a, b, c] {
-            self.check_fits(name, x, ty.width)?;
-        }
-        Ok(self.push_fresh(name, ty, Def::Add3(a, b, c)))
+        self.push_checked(name, ty, Def::Add3(a, b, c))
     }
 
     /// a − b, wrapped to `ty`.
+    #[track_caller]
     pub fn sub(
         &mut self,
         name: &str,
@@ -247,6 +248,7 @@ impl ModuleBuilder {
     }
 
     /// a · b, wrapped to `ty`.
+    #[track_caller]
     pub fn mul(
         &mut self,
         name: &str,
@@ -258,6 +260,7 @@ impl ModuleBuilder {
     }
 
     /// Bitwise AND of the extended operands.
+    #[track_caller]
     pub fn and(
         &mut self,
         name: &str,
@@ -269,6 +272,7 @@ impl ModuleBuilder {
     }
 
     /// Bitwise OR of the extended operands.
+    #[track_caller]
     pub fn or(
         &mut self,
         name: &str,
@@ -280,6 +284,7 @@ impl ModuleBuilder {
     }
 
     /// Bitwise XOR of the extended operands.
+    #[track_caller]
     pub fn xor(
         &mut self,
         name: &str,
@@ -291,6 +296,7 @@ impl ModuleBuilder {
     }
 
     /// A one-operand op; the operand may be narrower than `ty`, never wider.
+    #[track_caller]
     pub fn unary(
         &mut self,
         name: &str,
@@ -298,22 +304,23 @@ impl ModuleBuilder {
         ty: Ty,
         a: SignalId,
     ) -> Result<SignalId, BuildError> {
-        self.check_width(name, ty.width)?;
-        self.check_fits(name, a, ty.width)?;
-        Ok(self.push_fresh(name, ty, Def::Unary(op, a)))
+        self.push_checked(name, ty, Def::Unary(op, a))
     }
 
     /// −a, wrapped to `ty`.
+    #[track_caller]
     pub fn neg(&mut self, name: &str, ty: Ty, a: SignalId) -> Result<SignalId, BuildError> {
         self.unary(name, UnOp::Neg, ty, a)
     }
 
     /// Bitwise NOT of the extended operand.
+    #[track_caller]
     pub fn not(&mut self, name: &str, ty: Ty, a: SignalId) -> Result<SignalId, BuildError> {
         self.unary(name, UnOp::Not, ty, a)
     }
 
     /// A comparison of exact values: one unsigned bit.
+    #[track_caller]
     pub fn compare(
         &mut self,
         name: &str,
@@ -321,36 +328,34 @@ impl ModuleBuilder {
         a: SignalId,
         b: SignalId,
     ) -> Result<SignalId, BuildError> {
-        Ok(self.push_fresh(name, Ty::BIT, Def::Compare(op, a, b)))
+        self.push_checked(name, Ty::BIT, Def::Compare(op, a, b))
     }
 
     /// A reduction of every bit of `a` to one unsigned bit.
+    #[track_caller]
     pub fn reduce(
         &mut self,
         name: &str,
         op: ReduceOp,
         a: SignalId,
     ) -> Result<SignalId, BuildError> {
-        Ok(self.push_fresh(name, Ty::BIT, Def::Reduce(op, a)))
+        self.push_checked(name, Ty::BIT, Def::Reduce(op, a))
     }
 
     /// a · 2^k wrapped to `ty` (a no wider than `ty`).
+    #[track_caller]
     pub fn shl(&mut self, name: &str, ty: Ty, a: SignalId, k: u32) -> Result<SignalId, BuildError> {
-        self.check_width(name, ty.width)?;
-        self.check_fits(name, a, ty.width)?;
-        self.check_shift(name, k)?;
-        Ok(self.push_fresh(name, ty, Def::Shl(a, k)))
+        self.push_checked(name, ty, Def::Shl(a, k))
     }
 
     /// ⌊a / 2^k⌋ wrapped to `ty` (a no wider than `ty`): arithmetic for a signed `a`.
+    #[track_caller]
     pub fn shr(&mut self, name: &str, ty: Ty, a: SignalId, k: u32) -> Result<SignalId, BuildError> {
-        self.check_width(name, ty.width)?;
-        self.check_fits(name, a, ty.width)?;
-        self.check_shift(name, k)?;
-        Ok(self.push_fresh(name, ty, Def::Shr(a, k)))
+        self.push_checked(name, ty, Def::Shr(a, k))
     }
 
     /// Bits `lo .. lo + width` of `a`, read with the given signedness.
+    #[track_caller]
     pub fn slice(
         &mut self,
         name: &str,
@@ -359,38 +364,30 @@ impl ModuleBuilder {
         width: u32,
         signed: bool,
     ) -> Result<SignalId, BuildError> {
-        self.check_width(name, width)?;
-        let src = &self.signals[a.0 as usize];
-        if lo.checked_add(width).is_none_or(|hi| hi > src.ty.width) {
-            return Err(BuildError::SliceOutOfRange {
-                module: self.name.clone(),
-                signal: name.into(),
-                src: src.name.clone(),
-                src_width: src.ty.width,
-                lo,
-                width,
-            });
-        }
-        Ok(self.push_fresh(name, Ty { width, signed }, Def::Slice { src: a, lo }))
+        self.push_checked(name, Ty { width, signed }, Def::Slice { src: a, lo })
     }
 
     /// The low `width` bits of `a`, keeping its signedness.
+    #[track_caller]
     pub fn trunc(&mut self, name: &str, a: SignalId, width: u32) -> Result<SignalId, BuildError> {
         let signed = self.ty(a).signed;
         self.slice(name, a, 0, width, signed)
     }
 
     /// `a` sign-extended to a signed `width` (its bits read as two's complement).
+    #[track_caller]
     pub fn sext(&mut self, name: &str, a: SignalId, width: u32) -> Result<SignalId, BuildError> {
         self.extend(name, a, Ty::signed(width), true)
     }
 
     /// `a` zero-extended to an unsigned `width`.
+    #[track_caller]
     pub fn zext(&mut self, name: &str, a: SignalId, width: u32) -> Result<SignalId, BuildError> {
         self.extend(name, a, Ty::unsigned(width), false)
     }
 
     /// `a` extended to `ty` (no narrower than `a`) by sign copies or zeros.
+    #[track_caller]
     pub fn extend(
         &mut self,
         name: &str,
@@ -398,13 +395,12 @@ impl ModuleBuilder {
         ty: Ty,
         sign: bool,
     ) -> Result<SignalId, BuildError> {
-        self.check_width(name, ty.width)?;
-        self.check_fits(name, a, ty.width)?;
-        Ok(self.push_fresh(name, ty, Def::Extend { src: a, sign }))
+        self.push_checked(name, ty, Def::Extend { src: a, sign })
     }
 
     /// `a`'s value carried into `ty`: extended by `a`'s own signedness when
     /// `ty` is wider, its low bits when narrower.
+    #[track_caller]
     pub fn resize(&mut self, name: &str, a: SignalId, ty: Ty) -> Result<SignalId, BuildError> {
         let from = self.ty(a);
         if ty.width >= from.width {
@@ -415,6 +411,7 @@ impl ModuleBuilder {
     }
 
     /// Parts side by side, `parts[0]` in the lowest bits.
+    #[track_caller]
     pub fn concat(
         &mut self,
         name: &str,
@@ -425,11 +422,11 @@ impl ModuleBuilder {
             return Err(self.invalid(format!("concatenation `{name}` has no parts")));
         }
         let width: u32 = parts.iter().map(|&p| self.ty(p).width).sum();
-        self.check_width(name, width)?;
-        Ok(self.push_fresh(name, Ty { width, signed }, Def::Concat(parts.to_vec())))
+        self.push_checked(name, Ty { width, signed }, Def::Concat(parts.to_vec()))
     }
 
     /// `sel` ? `then` : `otherwise`, each extended by its own signedness to `ty`.
+    #[track_caller]
     pub fn mux(
         &mut self,
         name: &str,
@@ -438,11 +435,7 @@ impl ModuleBuilder {
         then: SignalId,
         otherwise: SignalId,
     ) -> Result<SignalId, BuildError> {
-        self.check_width(name, ty.width)?;
-        self.check_select(name, sel)?;
-        self.check_fits(name, then, ty.width)?;
-        self.check_fits(name, otherwise, ty.width)?;
-        Ok(self.push_fresh(
+        self.push_checked(
             name,
             ty,
             Def::Mux {
@@ -450,10 +443,11 @@ impl ModuleBuilder {
                 then,
                 otherwise,
             },
-        ))
+        )
     }
 
     /// A constant table of values of `ty`, read at unsigned `addr`; 0 past its end.
+    #[track_caller]
     pub fn rom(
         &mut self,
         name: &str,
@@ -462,37 +456,25 @@ impl ModuleBuilder {
         table: &[i128],
     ) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
-        let aw = self.ty(addr).width;
-        if aw > 16 {
-            return Err(self.invalid(format!(
-                "ROM `{name}` has a {aw}-bit address; at most 16 address bits are supported"
-            )));
+        let mut bits = Vec::with_capacity(table.len());
+        for &v in table {
+            bits.push(self.encode(name, ty, v)?);
         }
-        if table.is_empty() || table.len() > 1usize << aw {
-            return Err(self.invalid(format!(
-                "ROM `{name}` has {} entries; a {aw}-bit address reaches 1..={}",
-                table.len(),
-                1usize << aw
-            )));
-        }
-        let bits = table
-            .iter()
-            .map(|&v| self.encode(name, ty, v))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(self.push_fresh(
+        self.push_checked(
             name,
             ty,
             Def::Rom {
                 addr,
                 table: Arc::new(bits),
             },
-        ))
+        )
     }
 
     // ---- registers -------------------------------------------------------
 
     /// A register of type `ty`, optionally reset synchronously by the one-bit
     /// `reset.0` to the value `reset.1`; give it its input with [`Self::drive`].
+    #[track_caller]
     pub fn reg(
         &mut self,
         name: &str,
@@ -502,14 +484,11 @@ impl ModuleBuilder {
         self.check_width(name, ty.width)?;
         self.clock()?;
         let (rst, init) = match reset {
-            Some((r, v)) => {
-                self.check_select(name, r)?;
-                (Some(r), self.encode(name, ty, v)?)
-            }
+            Some((r, v)) => (Some(r), self.encode(name, ty, v)?),
             None => (None, 0),
         };
         let id = SignalId(self.signals.len() as u32);
-        let s = self.push_fresh(
+        let s = self.push_checked(
             name,
             ty,
             Def::Reg {
@@ -518,12 +497,13 @@ impl ModuleBuilder {
                 rst,
                 init,
             },
-        );
+        )?;
         self.undriven_regs.push(s);
         Ok(s)
     }
 
     /// Connects a register's next value `d` (same width) and optional one-bit enable.
+    #[track_caller]
     pub fn drive(
         &mut self,
         reg: SignalId,
@@ -536,30 +516,18 @@ impl ModuleBuilder {
                 self.name_of(reg)
             )));
         };
-        let (rname, rty) = (self.name_of(reg).to_string(), self.ty(reg));
-        if self.ty(d).width != rty.width {
-            return Err(BuildError::WidthMismatch {
-                module: self.name.clone(),
-                signal: rname,
-                operand: self.name_of(d).into(),
-                operand_width: self.ty(d).width,
-                result_width: rty.width,
-                rule: "a register's input must be as wide as the register",
-                hint: "; resize it explicitly",
-            });
-        }
-        if let Some(e) = en {
-            self.check_select(&rname, e)?;
-        }
+        let signal = &self.signals[reg.0 as usize];
+        let Def::Reg { rst, init, .. } = signal.def else {
+            return Err(self.invalid(format!("`{}` is not a register", signal.name)));
+        };
+        let def = Def::Reg { d, en, rst, init };
+        self.check_replacement(reg, def)?;
         self.undriven_regs.remove(pos);
-        if let Def::Reg { d: dd, en: ee, .. } = &mut self.signals[reg.0 as usize].def {
-            *dd = d;
-            *ee = en;
-        }
         Ok(())
     }
 
     /// A register with its input, enable and reset in one call.
+    #[track_caller]
     pub fn register(
         &mut self,
         name: &str,
@@ -575,16 +543,12 @@ impl ModuleBuilder {
     // ---- memories --------------------------------------------------------
 
     /// A memory (LUT RAM) of `depth` words of type `ty`; `depth` is a power
-    /// of two from 2 to 2^[`MAX_MEMORY_ADDR_BITS`]. Give it its write port
+    /// of two from 2 to 2^[`super::MAX_MEMORY_ADDR_BITS`]. Give it its write port
     /// with [`Self::write_port`] and read it with [`Self::mem_read`].
+    #[track_caller]
     pub fn memory(&mut self, name: &str, ty: Ty, depth: u32) -> Result<SignalId, BuildError> {
         self.check_width(name, ty.width)?;
-        if memory_address(depth).is_none() {
-            return Err(self.invalid(format!(
-                "memory `{name}` has {depth} words; use a power of two from 2 to {}",
-                1u32 << MAX_MEMORY_ADDR_BITS
-            )));
-        }
+        self.checked(check_depth(&self.name, name, depth))?;
         self.clock()?;
         let id = SignalId(self.signals.len() as u32);
         let s = self.push_fresh(
@@ -603,6 +567,7 @@ impl ModuleBuilder {
 
     /// Connects the write port of `mem`: on a clock edge where the one-bit
     /// `en` is 1, `data` (as wide as a word) is stored at `addr`.
+    #[track_caller]
     pub fn write_port(
         &mut self,
         mem: SignalId,
@@ -616,75 +581,37 @@ impl ModuleBuilder {
                 self.name_of(mem)
             )));
         };
-        let mname = self.name_of(mem).to_string();
-        let word = self.ty(mem).width;
-        if self.ty(data).width != word {
-            return Err(BuildError::WidthMismatch {
-                module: self.name.clone(),
-                signal: mname,
-                operand: self.name_of(data).into(),
-                operand_width: self.ty(data).width,
-                result_width: word,
-                rule: "a memory's write data must be as wide as its words",
-                hint: "; resize it explicitly",
-            });
-        }
-        self.check_select(&mname, en)?;
-        self.check_address(&mname, mem, addr)?;
+        let Def::Memory { depth, .. } = self.signals[mem.0 as usize].def else {
+            return Err(self.invalid(format!("`{}` is not a memory", self.name_of(mem))));
+        };
+        let def = Def::Memory {
+            depth,
+            data,
+            en,
+            addr,
+        };
+        self.check_replacement(mem, def)?;
         self.unwritten_memories.remove(pos);
-        if let Def::Memory {
-            data: dd,
-            en: ee,
-            addr: aa,
-            ..
-        } = &mut self.signals[mem.0 as usize].def
-        {
-            *dd = data;
-            *ee = en;
-            *aa = addr;
-        }
         Ok(())
     }
 
     /// The word of `mem` at `addr`, read combinationally (an asynchronous read port).
+    #[track_caller]
     pub fn mem_read(
         &mut self,
         name: &str,
         mem: SignalId,
         addr: SignalId,
     ) -> Result<SignalId, BuildError> {
-        if !matches!(self.signals[mem.0 as usize].def, Def::Memory { .. }) {
-            return Err(self.invalid(format!(
-                "read `{name}`: `{}` is not a memory",
-                self.name_of(mem)
-            )));
-        }
-        self.check_address(name, mem, addr)?;
         let ty = self.ty(mem);
-        Ok(self.push_fresh(name, ty, Def::MemRead { mem, addr }))
-    }
-
-    /// An address of `mem` must be unsigned and exactly log2(depth) bits.
-    fn check_address(&self, name: &str, mem: SignalId, addr: SignalId) -> Result<(), BuildError> {
-        let Def::Memory { depth, .. } = self.signals[mem.0 as usize].def else {
-            return Err(self.invalid(format!("`{}` is not a memory", self.name_of(mem))));
-        };
-        let want = memory_address(depth);
-        if want != Some(self.ty(addr)) {
-            return Err(self.invalid(format!(
-                "`{name}`: the address `{}` of memory `{}` must be unsigned and {} bits wide ({depth} words)",
-                self.name_of(addr),
-                self.name_of(mem),
-                depth.trailing_zeros()
-            )));
-        }
-        Ok(())
+        self.push_checked(name, ty, Def::MemRead { mem, addr })
     }
 
     // ---- hierarchy -----------------------------------------------------------
 
     /// Instantiates `module`, connecting each of its input ports (except
     /// `clk`, tied to this module's clock) from `inputs` by port name.
+    #[track_caller]
     pub fn instance(
         &mut self,
         name: &str,
@@ -719,28 +646,6 @@ impl ModuleBuilder {
                             module.name, port.name
                         )));
                     };
-                    if sigs.len() != port.signals.len() {
-                        return Err(self.invalid(format!(
-                            "instance `{name}` of `{}`: port `{}` has {} elements but {} signals are connected",
-                            module.name,
-                            port.name,
-                            port.signals.len(),
-                            sigs.len()
-                        )));
-                    }
-                    for &s in sigs.iter() {
-                        if self.ty(s).width != port.elem.width {
-                            return Err(BuildError::WidthMismatch {
-                                module: self.name.clone(),
-                                signal: format!("{name}.{}", port.name),
-                                operand: self.name_of(s).into(),
-                                operand_width: self.ty(s).width,
-                                result_width: port.elem.width,
-                                rule: "it must be as wide as the instance port",
-                                hint: "; resize it explicitly",
-                            });
-                        }
-                    }
                     connections.push(sigs.to_vec());
                 }
                 Dir::Output => {
@@ -767,11 +672,13 @@ impl ModuleBuilder {
                 }
             }
         }
-        self.instances.push(Instance {
+        let instance = Instance {
             name: inst_name,
             module,
             connections,
-        });
+        };
+        self.checked(self.parts().check_instance(inst.0 as usize, &instance))?;
+        self.instances.push(instance);
         Ok(outputs)
     }
 
@@ -799,7 +706,10 @@ impl ModuleBuilder {
         }
     }
 
-    /// Checks that every register is driven and every memory written, and returns the module.
+    /// Checks that every register is driven and every memory written, and
+    /// the whole module against [`super::verify`]'s rules (its children
+    /// were checked when they were finished), and returns the module.
+    #[track_caller]
     pub fn finish(self) -> Result<Module, BuildError> {
         if let Some(&r) = self.undriven_regs.first() {
             return Err(self.invalid(format!(
@@ -813,16 +723,17 @@ impl ModuleBuilder {
                 self.name_of(r)
             )));
         }
-        if !self.ports.iter().any(|p| p.dir == Dir::Output) {
-            return Err(self.invalid("the module has no output port".into()));
-        }
-        Ok(Module {
+        let module = Module {
             name: self.name,
             ports: self.ports,
             signals: self.signals,
             instances: self.instances,
             clock: self.clock,
-        })
+        };
+        Parts::of(&module)
+            .verify()
+            .map_err(|e| e.at(Location::caller()))?;
+        Ok(module)
     }
 
     // ---- internals -------------------------------------------------------
@@ -837,6 +748,49 @@ impl ModuleBuilder {
     fn push_fresh(&mut self, name: &str, ty: Ty, def: Def) -> SignalId {
         let n = self.fresh(name);
         self.push(n, ty, def)
+    }
+
+    /// Adds a signal that follows every rule of [`super::verify`].
+    #[track_caller]
+    fn push_checked(&mut self, name: &str, ty: Ty, def: Def) -> Result<SignalId, BuildError> {
+        let signal = Signal {
+            name: self.fresh(name),
+            ty,
+            def,
+        };
+        self.checked(self.parts().check_signal(self.signals.len(), &signal))?;
+        Ok(self.push(signal.name, ty, signal.def))
+    }
+
+    /// Gives signal `id` the definition `def` if it follows every rule.
+    #[track_caller]
+    fn check_replacement(&mut self, id: SignalId, def: Def) -> Result<(), BuildError> {
+        let i = id.0 as usize;
+        let signal = Signal {
+            def,
+            ..self.signals[i].clone()
+        };
+        self.checked(self.parts().check_signal(i, &signal))?;
+        self.signals[i] = signal;
+        Ok(())
+    }
+
+    /// The builder's state as the rules read it.
+    fn parts(&self) -> Parts<'_> {
+        Parts {
+            name: &self.name,
+            ports: &self.ports,
+            signals: &self.signals,
+            instances: &self.instances,
+            clock: self.clock,
+        }
+    }
+
+    /// `result` with the caller's location on its error.
+    #[track_caller]
+    fn checked<T>(&self, result: Result<T, BuildError>) -> Result<T, BuildError> {
+        let at = Location::caller();
+        result.map_err(|e| e.at(at))
     }
 
     fn fresh(&self, base: &str) -> String {
@@ -860,7 +814,13 @@ impl ModuleBuilder {
         self.names.insert(name.to_string());
     }
 
+    #[track_caller]
     fn check_port_name(&self, name: &str) -> Result<(), BuildError> {
+        self.checked(self.port_name_rule(name))
+    }
+
+    /// A port's name is an identifier and no other port's.
+    fn port_name_rule(&self, name: &str) -> Result<(), BuildError> {
         if let Some(problem) = identifier_problem(name) {
             return Err(BuildError::BadName {
                 module: self.name.clone(),
@@ -887,73 +847,32 @@ impl ModuleBuilder {
         Ok(())
     }
 
+    #[track_caller]
     fn check_width(&self, name: &str, width: u32) -> Result<(), BuildError> {
-        if width == 0 || width > MAX_WIDTH {
-            return Err(BuildError::BadWidth {
-                module: self.name.clone(),
-                signal: name.into(),
-                width,
-            });
-        }
-        Ok(())
+        self.checked(check_width(&self.name, name, width))
     }
 
-    fn check_fits(&self, name: &str, a: SignalId, width: u32) -> Result<(), BuildError> {
-        let aw = self.ty(a).width;
-        if aw > width {
-            return Err(BuildError::WidthMismatch {
-                module: self.name.clone(),
-                signal: name.into(),
-                operand: self.name_of(a).into(),
-                operand_width: aw,
-                result_width: width,
-                rule: "it is wider than the result",
-                hint: "; narrow it with an explicit slice or trunc",
-            });
-        }
-        Ok(())
-    }
-
-    fn check_select(&self, name: &str, s: SignalId) -> Result<(), BuildError> {
-        let w = self.ty(s).width;
-        if w != 1 {
-            return Err(BuildError::WidthMismatch {
-                module: self.name.clone(),
-                signal: name.into(),
-                operand: self.name_of(s).into(),
-                operand_width: w,
-                result_width: 1,
-                rule: "a select, enable or reset must be one bit",
-                hint: "; reduce it to one bit first",
-            });
-        }
-        Ok(())
-    }
-
-    fn check_shift(&self, name: &str, k: u32) -> Result<(), BuildError> {
-        if k > 2 * MAX_WIDTH {
-            return Err(self.invalid(format!(
-                "shift `{name}` by {k} is larger than {}",
-                2 * MAX_WIDTH
-            )));
-        }
-        Ok(())
-    }
-
+    #[track_caller]
     fn encode(&self, name: &str, ty: Ty, value: i128) -> Result<u64, BuildError> {
-        ty.encode(value).ok_or_else(|| BuildError::ValueDoesNotFit {
-            module: self.name.clone(),
-            signal: name.into(),
-            value,
-            width: ty.width,
-            signedness: if ty.signed { "signed" } else { "unsigned" },
-        })
+        match ty.encode(value) {
+            Some(bits) => Ok(bits),
+            None => Err(BuildError::ValueDoesNotFit {
+                module: self.name.clone(),
+                signal: name.into(),
+                value,
+                width: ty.width,
+                signedness: if ty.signed { "signed" } else { "unsigned" },
+            }
+            .at(Location::caller())),
+        }
     }
 
+    #[track_caller]
     fn invalid(&self, message: String) -> BuildError {
         BuildError::Invalid {
             module: self.name.clone(),
             message,
         }
+        .at(Location::caller())
     }
 }

@@ -1,4 +1,7 @@
-//! Errors found while building IR, each naming the module, the signal and the widths involved.
+//! Errors found while building or verifying IR, each naming the module, the
+//! signal and the widths involved, and (from the builder) the generator line.
+
+use std::panic::Location;
 
 /// A mistake in a generator's use of the builder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,6 +98,20 @@ pub enum BuildError {
         /// What is wrong and how to fix it.
         message: String,
     },
+    /// Two ports, signals or instances of one module share a name.
+    #[error(
+        "module `{module}`: the name `{name}` is used by both {first} and {second}; give each signal, port and instance of a module a distinct name"
+    )]
+    NameClash {
+        /// Module being checked.
+        module: String,
+        /// The doubled name.
+        name: String,
+        /// What the name was first given to.
+        first: String,
+        /// What it was given to again.
+        second: String,
+    },
     /// Two different modules share one name in a hierarchy.
     #[error(
         "two different modules are both named `{name}`; give each generated module a distinct name"
@@ -103,4 +120,42 @@ pub enum BuildError {
         /// The name.
         name: String,
     },
+    /// Another error, with the line of the generator whose builder call made it.
+    #[error("{error} (at {}:{})", .location.file(), .location.line())]
+    At {
+        /// The error.
+        error: Box<BuildError>,
+        /// Where the builder was called.
+        location: &'static Location<'static>,
+    },
+}
+
+impl BuildError {
+    /// The error made by the call at `location` (an error that names its
+    /// location already keeps it).
+    pub fn at(self, location: &'static Location<'static>) -> BuildError {
+        match self {
+            BuildError::At { .. } => self,
+            error => BuildError::At {
+                error: Box::new(error),
+                location,
+            },
+        }
+    }
+
+    /// The generator line whose builder call made the error, when known.
+    pub fn location(&self) -> Option<&'static Location<'static>> {
+        match self {
+            BuildError::At { location, .. } => Some(location),
+            _ => None,
+        }
+    }
+
+    /// The error without its location.
+    pub fn kind(&self) -> &BuildError {
+        match self {
+            BuildError::At { error, .. } => error.kind(),
+            error => error,
+        }
+    }
 }

@@ -26,6 +26,7 @@
 mod builder;
 mod error;
 pub mod ident;
+pub mod verify;
 
 pub use builder::{InstanceOutputs, ModuleBuilder};
 pub use error::BuildError;

@@ -16,7 +16,7 @@ mod vcd_dump;
 
 use std::io::Write;
 
-use crate::ir::{Dir, Module, Ty, mask};
+use crate::ir::{BuildError, Dir, Module, Ty, mask};
 
 use exec::{Lanes, run_comb, run_mem_writes, run_regs};
 use program::Program;
@@ -31,14 +31,10 @@ pub enum SimError {
         /// A signal on the loop.
         signal: String,
     },
-    /// An instance whose clock is not the parent's clock.
-    #[error(
-        "instance `{instance}` is clocked by something other than its parent's `clk`; lutforge designs have one clock"
-    )]
-    DerivedClock {
-        /// The instance's hierarchical name.
-        instance: String,
-    },
+    /// The design breaks a rule of [`crate::ir::verify`] (a module not
+    /// made, or changed after, by the builder).
+    #[error("the design cannot be simulated: {0}")]
+    InvalidIr(#[from] BuildError),
     /// A port name that the top module does not have (in that direction).
     #[error("the design has no {dir} port `{name}`")]
     NoSuchPort {
@@ -46,12 +42,6 @@ pub enum SimError {
         dir: &'static str,
         /// The name asked for.
         name: String,
-    },
-    /// A memory read whose memory is not a memory (a hand-made netlist).
-    #[error("`{signal}` reads something that is not a memory")]
-    NotAMemory {
-        /// The reading signal.
-        signal: String,
     },
     /// Zero lanes asked for.
     #[error("a simulation needs at least one lane")]
@@ -99,11 +89,13 @@ pub struct Sim {
 }
 
 impl Sim {
-    /// Flattens and compiles `top` for `lanes` parallel copies.
+    /// Verifies ([`Module::verify`]), flattens and compiles `top` for
+    /// `lanes` parallel copies.
     pub fn new(top: &Module, lanes: usize) -> Result<Sim, SimError> {
         if lanes == 0 {
             return Err(SimError::NoLanes);
         }
+        top.verify()?;
         let flat = flatten::flatten(top)?;
         let program = program::compile(&flat)?;
         let mut values = vec![0u64; flat.slots.len() * lanes];

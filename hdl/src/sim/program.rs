@@ -195,7 +195,7 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
         .map(|&dst| {
             let s = &flat.slots[dst as usize];
             let m = mask(s.ty.width);
-            Ok(match &s.def {
+            match &s.def {
                 Def::Binary(op, a, b) => Instr::Bin {
                     op: *op,
                     dst,
@@ -284,9 +284,7 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                     addr: addr.0,
                     mem: mem_slots
                         .binary_search(&mem.0)
-                        .map_err(|_| SimError::NotAMemory {
-                            signal: s.name.clone(),
-                        })?,
+                        .expect("a verified design reads only memories"),
                 },
                 Def::Input { .. }
                 | Def::Const(_)
@@ -295,9 +293,9 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                 | Def::InstOut { .. } => {
                     unreachable!("only combinational ops are ordered")
                 }
-            })
+            }
         })
-        .collect::<Result<_, SimError>>()?;
+        .collect();
     let mems = mem_slots
         .iter()
         .map(|&i| match flat.slots[i as usize].def {

@@ -45,13 +45,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::{BuildError, CmpOp, ModuleBuilder, ReduceOp, SignalId, Ty};
 
+use super::blocks::{delay, fill, halve, mux_tree, shifted};
 use super::core::{
     Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamMap, ParamSpec, common_specs,
     stage_levels_spec,
 };
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
-use super::stream::{BeatHold, StreamShell, WeightBus};
-use super::tree::{Ranged, SignedTerm, TreeShape, adder_tree, signed_tree};
+use super::stream::{BeatHold, BeatSequencer, StreamShell, WeightBus};
+use super::tree::{Ranged, SignedTerm, TreeShape, TreeSum, adder_tree, signed_tree};
 use super::{CoreError, GeneratedCore};
 use planes::{Correction, PlaneFormat};
 
@@ -244,364 +245,610 @@ impl Table {
     }
 }
 
-/// Builds the `lut-gemm` core.
+/// The lookups of one cycle: per column and group (index n·groups + j),
+/// the folded index of each plane looked up at once.
+struct Issued {
+    folded: Vec<Vec<Folded>>,
+    /// Planes looked up at once: B bit-parallel, 1 bit-serial.
+    planes_at_once: usize,
+}
+
+impl Issued {
+    /// The folded index of column `n`, group `j` and issued plane `l`.
+    fn at(&self, groups: usize, n: usize, j: usize, l: usize) -> Folded {
+        self.folded[n * groups + j][l]
+    }
+}
+
+/// The per-column popcounts of negated lookups (index n·planes_at_once + l)
+/// and the register stages of their trees.
+struct Popcounts {
+    counts: Vec<Ranged>,
+    stages: u32,
+}
+
+/// A serial core's plane number where the datapath needs it.
+struct PlaneClock {
+    /// The plane, delayed to meet the per-plane sums.
+    at_sums: SignalId,
+    /// All ones while the sums are plane 0's (only with a Σa correction).
+    first_mask: Option<SignalId>,
+    /// The plane, delayed further to meet the combined dot products (made
+    /// with the first one).
+    at_dot: Option<SignalId>,
+}
+
+/// The parameters of the core being built and the types they give.
+struct Shape<'a> {
+    p: &'a LutGemmParams,
+    c: &'a CommonParams,
+    g: usize,
+    groups: usize,
+    pf: PlaneFormat,
+    act_ty: Ty,
+    entry_ty: Ty,
+    entry_range: (i128, i128),
+}
+
+impl Shape<'_> {
+    /// The activations of row `m`, group `j` from `source` (index m·K + k),
+    /// the padded terms of the last group read as `pad`.
+    fn group_acts(
+        &self,
+        pad: Option<SignalId>,
+        m: usize,
+        j: usize,
+        source: &[SignalId],
+    ) -> Result<Vec<SignalId>, CoreError> {
+        let c = self.c;
+        (0..self.g)
+            .map(|i| {
+                let k = j * self.g + i;
+                if k < c.k {
+                    Ok(source[m * c.k + k])
+                } else {
+                    pad.ok_or_else(|| internal(c, "padding without a pad constant"))
+                }
+            })
+            .collect()
+    }
+
+    /// The range of a looked-up entry after its conditional one's complement.
+    fn lookup_range(&self) -> (i128, i128) {
+        let (lo, hi) = self.entry_range;
+        (lo.min(-hi - 1), hi.max(-lo - 1))
+    }
+
+    /// The Σa correction is part of the reconstruction.
+    fn needs_sum(&self) -> bool {
+        self.pf.correction() != Correction::None
+    }
+}
+
+/// A `lut-gemm` core under construction: the shell and the builder.
+struct LutCore<'a> {
+    s: Shape<'a>,
+    b: ModuleBuilder,
+    shell: StreamShell,
+    /// The enable of the registers that take the beat's tables and indices.
+    load: SignalId,
+}
+
+/// Builds the `lut-gemm` core, block by block as the module doc draws it.
 pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
     p.validate()?;
-    let c = &p.common;
-    let g = p.group as usize;
-    let groups = p.k_padded() / g;
-    let pf = p.plane_format();
-    let planes = pf.planes();
-    let serial = p.is_serial();
-    let mut b = ModuleBuilder::new(&c.name)?;
-    let shell = StreamShell::with_hold(&mut b, c, WeightBus::codes(c), p.beat_hold())?;
-    // A core that takes a beat every cycle loads every cycle the pipeline
-    // moves; one that holds its beats loads the beat it takes.
-    let load = if shell.serial.is_some() {
-        shell.accept
-    } else {
-        shell.en
-    };
-    let act_ty = Ty::signed(c.act_bits);
-    let entry_ty = table::entry_type(p.group, act_ty);
-    let (entry_lo, entry_hi) = table::entry_range(p.group, act_ty);
-    let needs_sum = pf.correction() != Correction::None;
+    let mut core = LutCore::new(p)?;
+    let (tables, plane_now) = core.tables()?;
+    let folded = core.fold_indices()?;
+    let issued = core.issue_planes(folded, plane_now)?;
+    let pops = core.popcounts(&issued)?;
+    let row_sums = core.row_sums(&tables)?;
+    let masks = core.negation_masks(&issued)?;
+    let mut clock = core.plane_clock(plane_now, pops.stages, &row_sums)?;
+    let (sums, combine_stages) =
+        core.outputs(&tables, &issued, &masks, &pops, &row_sums, clock.as_mut())?;
+    let stages = 1 + pops.stages + combine_stages + 1;
+    let LutCore { s, b, shell, .. } = core;
+    shell.finish_core(b, s.c, "lut-gemm", &sums, stages)
+}
 
-    // The activations of each group (the last group padded with zeros).
-    let pad_act = if p.k_padded() > c.k {
-        Some(b.constant("act_pad", act_ty, 0)?)
-    } else {
-        None
-    };
-    let group_acts =
-        |m: usize, j: usize, source: &[SignalId]| -> Result<Vec<SignalId>, CoreError> {
-            (0..g)
-                .map(|i| {
-                    let k = j * g + i;
-                    if k < c.k {
-                        Ok(source[m * c.k + k])
-                    } else {
-                        pad_act.ok_or_else(|| internal(c, "padding without a pad constant"))
-                    }
-                })
-                .collect()
+impl<'a> LutCore<'a> {
+    /// Ports and stream shell: the contract's ports, the beat hold of
+    /// [`LutGemmParams::beat_hold`] and the load enable of the beat's registers.
+    fn new(p: &'a LutGemmParams) -> Result<Self, CoreError> {
+        let c = &p.common;
+        let mut b = ModuleBuilder::new(&c.name)?;
+        let shell = StreamShell::with_hold(&mut b, c, WeightBus::codes(c), p.beat_hold())?;
+        // A core that takes a beat every cycle loads every cycle the pipeline
+        // moves; one that holds its beats loads the beat it takes.
+        let load = if shell.serial.is_some() {
+            shell.accept
+        } else {
+            shell.en
         };
+        let act_ty = Ty::signed(c.act_bits);
+        let g = p.group as usize;
+        let s = Shape {
+            p,
+            c,
+            g,
+            groups: p.k_padded() / g,
+            pf: p.plane_format(),
+            act_ty,
+            entry_ty: table::entry_type(p.group, act_ty),
+            entry_range: table::entry_range(p.group, act_ty),
+        };
+        Ok(LutCore { s, b, shell, load })
+    }
 
-    // Tables: per row and group, the table storage.
-    let mut tables: Vec<Table> = Vec::with_capacity(c.m * groups);
-    // The plane a serial core issues this cycle, 0 … B−1.
-    let mut plane_now = None;
-    match (p.table_storage, shell.serial) {
-        (TableStorage::Registers, seq) => {
-            plane_now = seq.filter(|_| serial).map(|q| q.phase);
-            let table_mod = table::table_module(&p.table_module_name(), p.group, act_ty)?;
-            for m in 0..c.m {
-                for j in 0..groups {
-                    let acts = group_acts(m, j, &shell.act)?;
-                    let outs = b.instance(
-                        &format!("table_m{m}_g{j}"),
-                        table_mod.clone(),
-                        &[(table::ports::ACT, &acts)],
-                    )?;
-                    let h = outs
-                        .vector(table::ports::ENTRIES)
-                        .ok_or_else(|| internal(c, "the table module has no entry port"))?
-                        .to_vec();
-                    let stored = h
-                        .iter()
-                        .enumerate()
-                        .map(|(r, &e)| {
-                            b.register(&format!("h_m{m}_g{j}_{r}_q"), e, Some(load), None)
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    tables.push(Table::Registers(stored));
-                }
+    /// Tables: per row and group (index m·groups + j), the table storage,
+    /// and the plane a serial core issues this cycle, 0 … B−1.
+    fn tables(&mut self) -> Result<(Vec<Table>, Option<SignalId>), CoreError> {
+        let (c, act_ty) = (self.s.c, self.s.act_ty);
+        // The activations of the last group are padded with zeros.
+        let pad = if self.s.p.k_padded() > c.k {
+            Some(self.b.constant("act_pad", act_ty, 0)?)
+        } else {
+            None
+        };
+        match (self.s.p.table_storage, self.shell.serial) {
+            (TableStorage::Registers, seq) => {
+                let plane_now = seq.filter(|_| self.s.p.is_serial()).map(|q| q.phase);
+                Ok((self.register_tables(pad)?, plane_now))
             }
-        }
-        (TableStorage::Lutram, Some(seq)) => {
-            // The beat's activations are held while the writer steps through the entries.
-            let held: Vec<SignalId> = shell
-                .act
-                .iter()
-                .enumerate()
-                .map(|(i, &a)| {
-                    let name = format!("act_m{}_k{}_q", i / c.k, i % c.k);
-                    b.register(&name, a, Some(load), None)
-                })
-                .collect::<Result<_, _>>()?;
-            let ph_ty = b.ty(seq.phase);
-            if serial {
-                let entries = b.constant("table_entries", ph_ty, i128::from(p.table_entries()))?;
-                plane_now = Some(b.sub("plane_issued", ph_ty, seq.phase, entries)?);
-            }
-            // The cycles before the first issue are the table's write cycles.
-            let writing = seq
-                .preparing
-                .ok_or_else(|| internal(c, "a LUT-RAM core's hold has no write cycles"))?;
-            let we = b.and("table_we", Ty::BIT, writing, shell.en)?;
-            let r = b.slice("table_waddr", seq.phase, 0, p.group - 1, false)?;
-            let last_entry = b.reduce("table_waddr_all_plus", ReduceOp::And, r)?;
-            let sum_we = b.and("table_we_all_plus", Ty::BIT, we, last_entry)?;
-            let writer_mod = writer::writer_module(&p.table_module_name(), p.group, act_ty)?;
-            for m in 0..c.m {
-                for j in 0..groups {
-                    let acts = group_acts(m, j, &held)?;
-                    let outs = b.instance(
-                        &format!("table_m{m}_g{j}"),
-                        writer_mod.clone(),
-                        &[
-                            (writer::ports::ACT, &acts),
-                            (writer::ports::ENTRY_NUMBER, &[r]),
-                        ],
-                    )?;
-                    let h = outs
-                        .scalar(writer::ports::ENTRY)
-                        .ok_or_else(|| internal(c, "the writer module has no entry port"))?;
-                    let mem = b.memory(&format!("h_m{m}_g{j}"), entry_ty, p.table_entries())?;
-                    b.write_port(mem, we, r, h)?;
-                    let all_plus = if needs_sum {
-                        Some(b.register(
-                            &format!("h_m{m}_g{j}_all_plus_q"),
-                            h,
-                            Some(sum_we),
-                            None,
-                        )?)
-                    } else {
-                        None
-                    };
-                    tables.push(Table::Ram { mem, all_plus });
-                }
-            }
-        }
-        (TableStorage::Lutram, None) => {
-            return Err(internal(c, "a LUT-RAM core must hold its beats"));
+            (TableStorage::Lutram, Some(seq)) => self.ram_tables(pad, seq),
+            (TableStorage::Lutram, None) => Err(internal(c, "a LUT-RAM core must hold its beats")),
         }
     }
 
-    // Folded indices: per column, group and plane, registered beside the tables.
-    let one = b.constant("q_pad", Ty::BIT, 1)?;
-    let mut folded: Vec<Vec<Folded>> = Vec::with_capacity(c.n * groups);
-    for n in 0..c.n {
-        for j in 0..groups {
-            let per_plane = (0..planes)
-                .map(|pl| {
-                    let bits = (0..g)
-                        .map(|i| {
-                            let k = j * g + i;
-                            if k < c.k {
-                                pf.plane_bit(
-                                    &mut b,
-                                    &format!("q_n{n}_k{k}_p{pl}"),
-                                    shell.w[n * c.k + k],
-                                    pl,
-                                )
-                            } else {
-                                Ok(one)
-                            }
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    fold(&mut b, &format!("idx_n{n}_g{j}_p{pl}"), &bits, load)
-                })
-                .collect::<Result<Vec<_>, BuildError>>()?;
-            folded.push(per_plane);
+    /// Register tables: one precompute instance per row and group, its
+    /// entries registered with the load enable.
+    fn register_tables(&mut self, pad: Option<SignalId>) -> Result<Vec<Table>, CoreError> {
+        let (s, b) = (&self.s, &mut self.b);
+        let table_mod = table::table_module(&s.p.table_module_name(), s.p.group, s.act_ty)?;
+        let mut tables = Vec::with_capacity(s.c.m * s.groups);
+        for m in 0..s.c.m {
+            for j in 0..s.groups {
+                let acts = s.group_acts(pad, m, j, &self.shell.act)?;
+                let outs = b.instance(
+                    &format!("table_m{m}_g{j}"),
+                    table_mod.clone(),
+                    &[(table::ports::ACT, &acts)],
+                )?;
+                let h = outs
+                    .vector(table::ports::ENTRIES)
+                    .ok_or_else(|| internal(s.c, "the table module has no entry port"))?
+                    .to_vec();
+                let stored = h
+                    .iter()
+                    .enumerate()
+                    .map(|(r, &e)| {
+                        b.register(&format!("h_m{m}_g{j}_{r}_q"), e, Some(self.load), None)
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                tables.push(Table::Registers(stored));
+            }
         }
+        Ok(tables)
     }
 
-    // In a serial core the plane of this cycle is picked from the held ones.
-    let looked_up: Vec<Vec<Folded>> = match plane_now {
-        Some(plane) => folded
+    /// LUT-RAM tables: the held activations, the write controls, one writer
+    /// instance and one memory per row and group (with the all-plus entry
+    /// kept aside when Σa is needed).
+    fn ram_tables(
+        &mut self,
+        pad: Option<SignalId>,
+        seq: BeatSequencer,
+    ) -> Result<(Vec<Table>, Option<SignalId>), CoreError> {
+        let held = self.hold_activations()?;
+        let plane_now = self.ram_plane_now(seq)?;
+        let (we, r, sum_we) = self.write_controls(seq)?;
+        let (s, b) = (&self.s, &mut self.b);
+        let writer_mod = writer::writer_module(&s.p.table_module_name(), s.p.group, s.act_ty)?;
+        let mut tables = Vec::with_capacity(s.c.m * s.groups);
+        for m in 0..s.c.m {
+            for j in 0..s.groups {
+                let acts = s.group_acts(pad, m, j, &held)?;
+                let outs = b.instance(
+                    &format!("table_m{m}_g{j}"),
+                    writer_mod.clone(),
+                    &[
+                        (writer::ports::ACT, &acts),
+                        (writer::ports::ENTRY_NUMBER, &[r]),
+                    ],
+                )?;
+                let h = outs
+                    .scalar(writer::ports::ENTRY)
+                    .ok_or_else(|| internal(s.c, "the writer module has no entry port"))?;
+                let mem = b.memory(&format!("h_m{m}_g{j}"), s.entry_ty, s.p.table_entries())?;
+                b.write_port(mem, we, r, h)?;
+                let all_plus = if s.needs_sum() {
+                    let name = format!("h_m{m}_g{j}_all_plus_q");
+                    Some(b.register(&name, h, Some(sum_we), None)?)
+                } else {
+                    None
+                };
+                tables.push(Table::Ram { mem, all_plus });
+            }
+        }
+        Ok((tables, plane_now))
+    }
+
+    /// The beat's activations, held while the writer steps through the entries.
+    fn hold_activations(&mut self) -> Result<Vec<SignalId>, BuildError> {
+        let k = self.s.c.k;
+        self.shell
+            .act
+            .iter()
+            .enumerate()
+            .map(|(i, &a)| {
+                let name = format!("act_m{}_k{}_q", i / k, i % k);
+                self.b.register(&name, a, Some(self.load), None)
+            })
+            .collect()
+    }
+
+    /// The plane a serial LUT-RAM core issues: the hold's phase less the
+    /// write cycles (`None` bit-parallel).
+    fn ram_plane_now(&mut self, seq: BeatSequencer) -> Result<Option<SignalId>, BuildError> {
+        if !self.s.p.is_serial() {
+            return Ok(None);
+        }
+        let b = &mut self.b;
+        let ph_ty = b.ty(seq.phase);
+        let entries = b.constant("table_entries", ph_ty, i128::from(self.s.p.table_entries()))?;
+        Ok(Some(b.sub("plane_issued", ph_ty, seq.phase, entries)?))
+    }
+
+    /// The shared write port of the LUT-RAM tables: the write enable, the
+    /// entry number and the enable of the all-plus registers.
+    fn write_controls(
+        &mut self,
+        seq: BeatSequencer,
+    ) -> Result<(SignalId, SignalId, SignalId), CoreError> {
+        // The cycles before the first issue are the table's write cycles.
+        let writing = seq
+            .preparing
+            .ok_or_else(|| internal(self.s.c, "a LUT-RAM core's hold has no write cycles"))?;
+        let b = &mut self.b;
+        let we = b.and("table_we", Ty::BIT, writing, self.shell.en)?;
+        let r = b.slice("table_waddr", seq.phase, 0, self.s.p.group - 1, false)?;
+        let last_entry = b.reduce("table_waddr_all_plus", ReduceOp::And, r)?;
+        let sum_we = b.and("table_we_all_plus", Ty::BIT, we, last_entry)?;
+        Ok((we, r, sum_we))
+    }
+
+    /// Index fold: per column, group and plane (index n·groups + j, then
+    /// the plane), the folded index of the beat's weight bits, registered
+    /// beside the tables; padded terms read as plane bit 1.
+    fn fold_indices(&mut self) -> Result<Vec<Vec<Folded>>, BuildError> {
+        let (s, b) = (&self.s, &mut self.b);
+        let (c, g) = (s.c, s.g);
+        let one = b.constant("q_pad", Ty::BIT, 1)?;
+        let mut folded = Vec::with_capacity(c.n * s.groups);
+        for n in 0..c.n {
+            for j in 0..s.groups {
+                let per_plane = (0..s.pf.planes())
+                    .map(|pl| {
+                        let bits = (0..g)
+                            .map(|i| {
+                                let k = j * g + i;
+                                if k < c.k {
+                                    let name = format!("q_n{n}_k{k}_p{pl}");
+                                    s.pf.plane_bit(b, &name, self.shell.w[n * c.k + k], pl)
+                                } else {
+                                    Ok(one)
+                                }
+                            })
+                            .collect::<Result<Vec<_>, _>>()?;
+                        fold(b, &format!("idx_n{n}_g{j}_p{pl}"), &bits, self.load)
+                    })
+                    .collect::<Result<Vec<_>, BuildError>>()?;
+                folded.push(per_plane);
+            }
+        }
+        Ok(folded)
+    }
+
+    /// Plane issue: bit-parallel looks every plane up at once; a serial
+    /// core picks the plane of this cycle from the held ones.
+    fn issue_planes(
+        &mut self,
+        folded: Vec<Vec<Folded>>,
+        plane_now: Option<SignalId>,
+    ) -> Result<Issued, BuildError> {
+        let folded = match plane_now {
+            Some(plane) => self.pick_plane(&folded, plane)?,
+            None => folded,
+        };
+        let planes_at_once = folded.first().map_or(0, Vec::len);
+        Ok(Issued {
+            folded,
+            planes_at_once,
+        })
+    }
+
+    /// The folded index of plane `plane` of every column and group.
+    fn pick_plane(
+        &mut self,
+        folded: &[Vec<Folded>],
+        plane: SignalId,
+    ) -> Result<Vec<Vec<Folded>>, BuildError> {
+        let (groups, b) = (self.s.groups, &mut self.b);
+        folded
             .iter()
             .enumerate()
             .map(|(i, per_plane)| {
                 let name = format!("idx_n{}_g{}", i / groups, i % groups);
-                let pick = |b: &mut ModuleBuilder, what: &str, sigs: Vec<SignalId>| {
+                let mut pick = |what: &str, sigs: Vec<SignalId>| {
                     by_phase(b, &format!("{name}_{what}"), plane, &sigs)
                 };
                 Ok(vec![Folded {
-                    index: pick(&mut b, "r", per_plane.iter().map(|f| f.index).collect())?,
-                    negate: pick(&mut b, "s", per_plane.iter().map(|f| f.negate).collect())?,
+                    index: pick("r", per_plane.iter().map(|f| f.index).collect())?,
+                    negate: pick("s", per_plane.iter().map(|f| f.negate).collect())?,
                 }])
             })
-            .collect::<Result<_, BuildError>>()?,
-        None => folded,
-    };
-    let lanes = looked_up.first().map_or(0, Vec::len);
-
-    // Per column and plane: the count of negated lookups (the +1 of each one's complement).
-    let mut pops: Vec<Ranged> = Vec::with_capacity(c.n * lanes);
-    let mut tree_stages = None;
-    for n in 0..c.n {
-        #[allow(clippy::needless_range_loop)] // `l` numbers the plane in names too
-        for l in 0..lanes {
-            let bits = (0..groups)
-                .map(|j| Ranged {
-                    sig: looked_up[n * groups + j][l].negate,
-                    lo: 0,
-                    hi: 1,
-                })
-                .collect();
-            let t = adder_tree(
-                &mut b,
-                &format!("pop_n{n}_p{l}"),
-                bits,
-                shell.en,
-                p.stage_levels,
-                TreeShape::Add2,
-            )?;
-            tree_stages = Some(t.stages);
-            pops.push(t.sum);
-        }
+            .collect()
     }
-    // Per row: Σa, from the all-plus entry of each group's table.
-    let mut row_sums = Vec::with_capacity(c.m);
-    if needs_sum {
-        for m in 0..c.m {
-            let terms = (0..groups)
-                .map(|j| {
-                    let sig = tables[m * groups + j]
-                        .all_plus()
-                        .ok_or_else(|| internal(c, "a table without its all-plus entry"))?;
-                    Ok(Ranged {
-                        sig,
-                        lo: entry_lo,
-                        hi: entry_hi,
-                    })
-                })
-                .collect::<Result<_, CoreError>>()?;
-            let t = adder_tree(
-                &mut b,
-                &format!("asum_m{m}"),
-                terms,
-                shell.en,
-                p.stage_levels,
-                TreeShape::Add2,
-            )?;
-            row_sums.push(t.sum);
-        }
-    }
-    // Negation masks, shared by the rows.
-    let masks: Vec<Vec<SignalId>> = looked_up
-        .iter()
-        .enumerate()
-        .map(|(i, ls)| {
-            ls.iter()
-                .enumerate()
-                .map(|(l, f)| {
-                    b.extend(
-                        &format!("negmask_n{}_g{}_p{l}", i / groups, i % groups),
-                        f.negate,
-                        entry_ty,
-                        true,
-                    )
-                })
-                .collect()
-        })
-        .collect::<Result<_, BuildError>>()?;
-    let (x_lo, x_hi) = (entry_lo.min(-entry_hi - 1), entry_hi.max(-entry_lo - 1));
 
-    // The delayed plane number of a serial core, aligned with the tree outputs.
-    let tree_stages = tree_stages.unwrap_or(0);
-    let phase_at_sums = match plane_now {
-        Some(plane) => Some(delay(&mut b, "plane_d", plane, tree_stages, shell.en)?),
-        None => None,
-    };
-    let first_plane_mask = match (phase_at_sums, row_sums.first()) {
-        (Some(ph), Some(sum)) => {
-            let zero = b.constant("plane_first_value", b.ty(ph), 0)?;
-            let is0 = b.compare("plane_d_is_first", CmpOp::Eq, ph, zero)?;
-            let ty = b.ty(sum.sig);
-            Some(b.extend("plane_d_first_mask", is0, ty, true)?)
-        }
-        _ => None,
-    };
-
-    let mut sums = Vec::with_capacity(c.m * c.n);
-    let mut combine_stages = 0;
-    let mut phase_at_dot = None;
-    for m in 0..c.m {
-        for n in 0..c.n {
-            let mut terms = Vec::with_capacity(2 * lanes + 1);
-            for l in 0..lanes {
-                let lookups = (0..groups)
-                    .map(|j| {
-                        let name = format!("x_m{m}_n{n}_g{j}_p{l}");
-                        let f = looked_up[n * groups + j][l];
-                        let e = tables[m * groups + j].lookup(&mut b, &name, f.index)?;
-                        let sig = b.xor(&name, entry_ty, e, masks[n * groups + j][l])?;
-                        Ok(Ranged {
-                            sig,
-                            lo: x_lo,
-                            hi: x_hi,
-                        })
+    /// Popcounts: per column and issued plane, the count of negated lookups
+    /// (the +1 of each one's complement), shared by all rows.
+    fn popcounts(&mut self, issued: &Issued) -> Result<Popcounts, BuildError> {
+        let (s, b) = (&self.s, &mut self.b);
+        let mut counts = Vec::with_capacity(s.c.n * issued.planes_at_once);
+        let mut stages = 0;
+        for n in 0..s.c.n {
+            for l in 0..issued.planes_at_once {
+                let bits = (0..s.groups)
+                    .map(|j| Ranged {
+                        sig: issued.at(s.groups, n, j, l).negate,
+                        lo: 0,
+                        hi: 1,
                     })
-                    .collect::<Result<Vec<_>, BuildError>>()?;
+                    .collect();
                 let t = adder_tree(
-                    &mut b,
-                    &format!("sum_m{m}_n{n}_p{l}"),
-                    lookups,
-                    shell.en,
-                    p.stage_levels,
+                    b,
+                    &format!("pop_n{n}_p{l}"),
+                    bits,
+                    self.shell.en,
+                    s.p.stage_levels,
                     TreeShape::Add2,
                 )?;
-                if t.stages != tree_stages {
-                    return Err(internal(c, "the lookup and popcount trees are not aligned"));
-                }
-                // Bit-parallel: plane l weighs 2^l; serial shifts after the sum.
-                let shift = if serial { 0 } else { l as u32 };
-                for (what, v) in [("s", t.sum), ("c", pops[n * lanes + l])] {
-                    terms.push(SignedTerm {
-                        value: shifted(&mut b, &format!("{what}_m{m}_n{n}_p{l}_w"), v, shift)?,
-                        subtract: false,
-                    });
-                }
+                stages = t.stages;
+                counts.push(t.sum);
             }
-            if let Some(&sum) = row_sums.get(m) {
-                let value = match first_plane_mask {
-                    Some(mask) => {
-                        let ty = b.ty(sum.sig);
-                        let sig = b.and(&format!("asum_m{m}_n{n}_first"), ty, sum.sig, mask)?;
-                        Ranged {
-                            sig,
-                            lo: sum.lo.min(0),
-                            hi: sum.hi.max(0),
-                        }
-                    }
-                    None => sum,
-                };
+        }
+        Ok(Popcounts { counts, stages })
+    }
+
+    /// Σa per row, from the all-plus entry of each group's table, shared by
+    /// all columns (none without a correction).
+    fn row_sums(&mut self, tables: &[Table]) -> Result<Vec<Ranged>, CoreError> {
+        let (s, b) = (&self.s, &mut self.b);
+        if !s.needs_sum() {
+            return Ok(Vec::new());
+        }
+        let (lo, hi) = s.entry_range;
+        (0..s.c.m)
+            .map(|m| {
+                let terms = (0..s.groups)
+                    .map(|j| {
+                        let sig = tables[m * s.groups + j]
+                            .all_plus()
+                            .ok_or_else(|| internal(s.c, "a table without its all-plus entry"))?;
+                        Ok(Ranged { sig, lo, hi })
+                    })
+                    .collect::<Result<_, CoreError>>()?;
+                let t = adder_tree(
+                    b,
+                    &format!("asum_m{m}"),
+                    terms,
+                    self.shell.en,
+                    s.p.stage_levels,
+                    TreeShape::Add2,
+                )?;
+                Ok(t.sum)
+            })
+            .collect()
+    }
+
+    /// Negation masks: per column, group and issued plane, the sign bit
+    /// filled to an entry's width, shared by the rows.
+    fn negation_masks(&mut self, issued: &Issued) -> Result<Vec<Vec<SignalId>>, BuildError> {
+        let (s, b) = (&self.s, &mut self.b);
+        issued
+            .folded
+            .iter()
+            .enumerate()
+            .map(|(i, per_plane)| {
+                per_plane
+                    .iter()
+                    .enumerate()
+                    .map(|(l, f)| {
+                        let name = format!("negmask_n{}_g{}_p{l}", i / s.groups, i % s.groups);
+                        fill(b, &name, f.negate, s.entry_ty)
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// A serial core's plane number delayed to the per-plane sums, and the
+    /// mask that lets the Σa correction into plane 0's share only.
+    fn plane_clock(
+        &mut self,
+        plane_now: Option<SignalId>,
+        tree_stages: u32,
+        row_sums: &[Ranged],
+    ) -> Result<Option<PlaneClock>, BuildError> {
+        let Some(plane) = plane_now else {
+            return Ok(None);
+        };
+        let b = &mut self.b;
+        let at_sums = delay(b, "plane_d", plane, tree_stages, self.shell.en)?;
+        let first_mask = match row_sums.first() {
+            Some(sum) => {
+                let zero = b.constant("plane_first_value", b.ty(at_sums), 0)?;
+                let is0 = b.compare("plane_d_is_first", CmpOp::Eq, at_sums, zero)?;
+                let ty = b.ty(sum.sig);
+                Some(fill(b, "plane_d_first_mask", is0, ty)?)
+            }
+            None => None,
+        };
+        Ok(Some(PlaneClock {
+            at_sums,
+            first_mask,
+            at_dot: None,
+        }))
+    }
+
+    /// The registered dot products of every output (index m·N + n) and the
+    /// register stages of their combining trees.
+    fn outputs(
+        &mut self,
+        tables: &[Table],
+        issued: &Issued,
+        masks: &[Vec<SignalId>],
+        pops: &Popcounts,
+        row_sums: &[Ranged],
+        mut clock: Option<&mut PlaneClock>,
+    ) -> Result<(Vec<Ranged>, u32), CoreError> {
+        let c = self.s.c;
+        let mut sums = Vec::with_capacity(c.m * c.n);
+        let mut combine_stages = 0;
+        for m in 0..c.m {
+            for n in 0..c.n {
+                let mut terms = self.plane_terms(m, n, tables, issued, masks, pops)?;
+                if let Some(&sum) = row_sums.get(m) {
+                    terms.push(self.correction_term(m, n, sum, clock.as_deref())?);
+                }
+                let name = format!("dot2_m{m}_n{n}");
+                let p = self.s.p;
+                let total = signed_tree(&mut self.b, &name, terms, self.shell.en, p.stage_levels)?;
+                combine_stages = total.stages;
+                let dot = self.reconstruct(m, n, total, clock.as_deref_mut())?;
+                let name = format!("dot_m{m}_n{n}_q");
+                let sig = self.b.register(&name, dot.sig, Some(self.shell.en), None)?;
+                sums.push(Ranged { sig, ..dot });
+            }
+        }
+        Ok((sums, combine_stages))
+    }
+
+    /// Lookups, plane trees and shift-add of output (m, n): per issued
+    /// plane, the g-group adder tree of the looked-up, conditionally
+    /// complemented entries and its popcount, each weighted 2^plane
+    /// bit-parallel (a serial core shifts after the sum).
+    fn plane_terms(
+        &mut self,
+        m: usize,
+        n: usize,
+        tables: &[Table],
+        issued: &Issued,
+        masks: &[Vec<SignalId>],
+        pops: &Popcounts,
+    ) -> Result<Vec<SignedTerm>, CoreError> {
+        let (s, b) = (&self.s, &mut self.b);
+        let (x_lo, x_hi) = s.lookup_range();
+        let mut terms = Vec::with_capacity(2 * issued.planes_at_once + 1);
+        #[allow(clippy::needless_range_loop)] // `l` numbers the plane in names too
+        for l in 0..issued.planes_at_once {
+            let lookups = (0..s.groups)
+                .map(|j| {
+                    let name = format!("x_m{m}_n{n}_g{j}_p{l}");
+                    let f = issued.at(s.groups, n, j, l);
+                    let e = tables[m * s.groups + j].lookup(b, &name, f.index)?;
+                    let sig = b.xor(&name, s.entry_ty, e, masks[n * s.groups + j][l])?;
+                    Ok(Ranged {
+                        sig,
+                        lo: x_lo,
+                        hi: x_hi,
+                    })
+                })
+                .collect::<Result<Vec<_>, BuildError>>()?;
+            let t = adder_tree(
+                b,
+                &format!("sum_m{m}_n{n}_p{l}"),
+                lookups,
+                self.shell.en,
+                s.p.stage_levels,
+                TreeShape::Add2,
+            )?;
+            if t.stages != pops.stages {
+                return Err(internal(
+                    s.c,
+                    "the lookup and popcount trees are not aligned",
+                ));
+            }
+            let shift = if s.p.is_serial() { 0 } else { l as u32 };
+            let pop = pops.counts[n * issued.planes_at_once + l];
+            for (what, v) in [("s", t.sum), ("c", pop)] {
                 terms.push(SignedTerm {
-                    value,
-                    subtract: pf.correction() == Correction::SubtractSum,
+                    value: shifted(b, &format!("{what}_m{m}_n{n}_p{l}_w"), v, shift)?,
+                    subtract: false,
                 });
             }
-            let total = signed_tree(
-                &mut b,
-                &format!("dot2_m{m}_n{n}"),
-                terms,
-                shell.en,
-                p.stage_levels,
-            )?;
-            combine_stages = total.stages;
-            let dot = match (phase_at_sums, pf.correction()) {
-                (_, Correction::None) => total.sum,
-                (None, _) => halve(&mut b, &format!("dot_m{m}_n{n}"), total.sum)?,
-                (Some(ph), _) => {
-                    let ph = match phase_at_dot {
-                        Some(d) => d,
-                        None => {
-                            let d = delay(&mut b, "plane_dd", ph, total.stages, shell.en)?;
-                            phase_at_dot = Some(d);
-                            d
-                        }
-                    };
-                    plane_share(&mut b, &format!("dot_m{m}_n{n}"), total.sum, ph, planes)?
+        }
+        Ok(terms)
+    }
+
+    /// The Σa correction of output (m, n): the row's sum, added or
+    /// subtracted as the format says, in a serial core only with plane 0.
+    fn correction_term(
+        &mut self,
+        m: usize,
+        n: usize,
+        sum: Ranged,
+        clock: Option<&PlaneClock>,
+    ) -> Result<SignedTerm, BuildError> {
+        let value = match clock.and_then(|k| k.first_mask) {
+            Some(mask) => {
+                let ty = self.b.ty(sum.sig);
+                let name = format!("asum_m{m}_n{n}_first");
+                let sig = self.b.and(&name, ty, sum.sig, mask)?;
+                Ranged {
+                    sig,
+                    lo: sum.lo.min(0),
+                    hi: sum.hi.max(0),
                 }
-            };
-            let sig = b.register(&format!("dot_m{m}_n{n}_q"), dot.sig, Some(shell.en), None)?;
-            sums.push(Ranged { sig, ..dot });
+            }
+            None => sum,
+        };
+        Ok(SignedTerm {
+            value,
+            subtract: self.s.pf.correction() == Correction::SubtractSum,
+        })
+    }
+
+    /// Correction by halving: y = total / 2 bit-parallel, a serial core's
+    /// plane share of it, or the total itself when there is no correction.
+    fn reconstruct(
+        &mut self,
+        m: usize,
+        n: usize,
+        total: TreeSum,
+        clock: Option<&mut PlaneClock>,
+    ) -> Result<Ranged, BuildError> {
+        let b = &mut self.b;
+        let name = format!("dot_m{m}_n{n}");
+        match (clock, self.s.pf.correction()) {
+            (_, Correction::None) => Ok(total.sum),
+            (None, _) => halve(b, &name, total.sum),
+            (Some(k), _) => {
+                let ph = match k.at_dot {
+                    Some(d) => d,
+                    None => *k.at_dot.insert(delay(
+                        b,
+                        "plane_dd",
+                        k.at_sums,
+                        total.stages,
+                        self.shell.en,
+                    )?),
+                };
+                plane_share(b, &name, total.sum, ph, self.s.pf.planes())
+            }
         }
     }
-    let stages = 1 + tree_stages + combine_stages + 1;
-    shell.finish_core(b, c, "lut-gemm", &sums, stages)
 }
 
 fn internal(c: &CommonParams, message: &str) -> CoreError {
@@ -646,55 +893,6 @@ fn by_phase(
     mux_tree(b, name, ("ph", "sel"), phase, items)
 }
 
-/// `items[sel]` as a tree of 2:1 multiplexers, one level per bit of `sel`
-/// from bit 0; `tags` name the select bits and the multiplexers.
-fn mux_tree(
-    b: &mut ModuleBuilder,
-    name: &str,
-    (bit_tag, mux_tag): (&str, &str),
-    sel: SignalId,
-    items: &[SignalId],
-) -> Result<SignalId, BuildError> {
-    let ty = b.ty(items[0]);
-    let mut level = items.to_vec();
-    let mut bit = 0;
-    while level.len() > 1 {
-        let s = b.slice(&format!("{name}_{bit_tag}{bit}"), sel, bit, 1, false)?;
-        level = level
-            .chunks(2)
-            .enumerate()
-            .map(|(i, pair)| match pair {
-                [lo, hi] => b.mux(&format!("{name}_{mux_tag}{bit}_{i}"), ty, s, *hi, *lo),
-                [only] => Ok(*only),
-                _ => unreachable!("chunks of at most two"),
-            })
-            .collect::<Result<_, _>>()?;
-        bit += 1;
-    }
-    Ok(level[0])
-}
-
-/// `v` · 2^k with its range (k = 0 is `v` itself).
-fn shifted(b: &mut ModuleBuilder, name: &str, v: Ranged, k: u32) -> Result<Ranged, BuildError> {
-    if k == 0 {
-        return Ok(v);
-    }
-    let (lo, hi) = (v.lo << k, v.hi << k);
-    let sig = b.shl(name, Ty::signed_for_range(lo, hi), v.sig, k)?;
-    Ok(Ranged { sig, lo, hi })
-}
-
-/// v / 2 for an even v: its bits above bit 0.
-fn halve(b: &mut ModuleBuilder, name: &str, v: Ranged) -> Result<Ranged, BuildError> {
-    let width = b.ty(v.sig).width;
-    let sig = b.slice(name, v.sig, 1, width - 1, true)?;
-    Ok(Ranged {
-        sig,
-        lo: v.lo.div_euclid(2),
-        hi: v.hi.div_euclid(2),
-    })
-}
-
 /// A serial core's share of one plane in y: plane 0 (with the correction)
 /// halved, plane b ≥ 1 shifted by b − 1.
 fn plane_share(
@@ -718,21 +916,6 @@ fn plane_share(
         .collect::<Result<Vec<_>, _>>()?;
     let sig = by_phase(b, name, phase, &sized)?;
     Ok(Ranged { sig, lo, hi })
-}
-
-/// `s` through `stages` registers enabled by `en`.
-fn delay(
-    b: &mut ModuleBuilder,
-    name: &str,
-    s: SignalId,
-    stages: u32,
-    en: SignalId,
-) -> Result<SignalId, BuildError> {
-    let mut v = s;
-    for i in 1..=stages {
-        v = b.register(&format!("{name}{i}"), v, Some(en), None)?;
-    }
-    Ok(v)
 }
 
 const STORAGES: &[Choice] = &[

@@ -15,6 +15,7 @@
 
 use std::sync::Arc;
 
+use crate::datapath::blocks::fill;
 use crate::datapath::tree::{Ranged, TreeShape, sum_tree};
 use crate::ir::{BuildError, Module, ModuleBuilder, Ty};
 
@@ -46,7 +47,7 @@ pub fn writer_module(name: &str, group: u32, act: Ty) -> Result<Arc<Module>, Bui
     for (i, &ai) in a.iter().enumerate().take(g - 1) {
         let bit = b.slice(&format!("r{i}"), r, i as u32, 1, false)?;
         let minus = b.not(&format!("minus{i}"), Ty::BIT, bit)?;
-        let mask = b.extend(&format!("mask{i}"), minus, act, true)?;
+        let mask = fill(&mut b, &format!("mask{i}"), minus, act)?;
         let sig = b.xor(&format!("x{i}"), act, ai, mask)?;
         terms.push(Ranged { sig, lo, hi });
     }
