@@ -158,3 +158,95 @@ fn bench_sim_measures_both_simulators() {
     );
     assert!(r.stdout.contains("×"), "ratio printed: {}", r.stdout);
 }
+
+#[test]
+fn cores_lists_every_registered_core_with_its_parameters() {
+    let r = lutforge(&["cores"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for core in ["mac-gemv", "ternary-gemv", "lut-gemm"] {
+        assert!(r.stdout.contains(&format!("{core}: ")), "{}", r.stdout);
+    }
+    assert!(r.stdout.contains("--table-storage") && r.stdout.contains("registers|lutram"));
+    let r = lutforge(&["cores", "--json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let lut = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "lut-gemm")
+        .expect("lut-gemm listed");
+    let group = lut["params"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["key"] == "group")
+        .expect("lut-gemm has group");
+    assert_eq!(group["default"], "4");
+    assert_eq!(group["limits"]["min"], 2);
+    assert_eq!(group["limits"]["max"], 6);
+    assert_eq!(group["sweep_axis"], true);
+    let ternary = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "ternary-gemv")
+        .unwrap();
+    assert!(
+        ternary["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|p| p["key"] != "group"),
+        "a core lists only its own parameters"
+    );
+}
+
+#[test]
+fn metadata_params_are_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let r = lutforge(&[
+        "gen", "lut-gemm", "--name", "true", "--k", "8", "--pad-k", "--out", out,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("true.json")).unwrap())
+            .unwrap();
+    let p = &meta["params"];
+    assert_eq!(p["name"], "true", "a name is a string, whatever it spells");
+    assert_eq!(p["pad_k"], true);
+    assert_eq!(p["k"], 8);
+    assert_eq!(p["table_storage"], "registers");
+    assert_eq!(meta["extra"]["contract"]["streams"][0]["valid"], "in_valid");
+}
+
+#[test]
+fn every_parameter_is_a_sweep_axis_including_pad_k() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let r = lutforge(&[
+        "sweep",
+        "--core",
+        "lut-gemm,mac-gemv",
+        "--target",
+        "ice40-up5k",
+        "--k",
+        "6",
+        "--group",
+        "4",
+        "--pad-k",
+        "true",
+        "--emit",
+        "make",
+        "--out",
+        out,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let make = std::fs::read_to_string(dir.path().join("Makefile")).unwrap();
+    assert!(make.contains("--group 4 --pad-k true"), "{make}");
+    assert!(
+        make.contains("flow mac-gemv --name mac_gemv_k6 --k 6 --target"),
+        "lut-gemm's axes leave mac-gemv alone: {make}"
+    );
+}

@@ -9,9 +9,11 @@
 mod common;
 
 use std::path::Path;
+use std::time::Duration;
 
 use common::lutforge;
-use lutforge_tools::{Tool, for_test};
+use lutforge_tools::process::output;
+use lutforge_tools::{Tool, find, for_test};
 
 const A: usize = 4;
 
@@ -89,11 +91,15 @@ fn prove(dir: &Path, core_file: &str, top: &str, seq: usize) -> (bool, String) {
     let script = format!(
         "read_verilog {core_file}; read_verilog spec.v; prep; miter -equiv -flatten -make_outputs spec {top} miter; hierarchy -top miter; flatten; opt -full; sat -verify -prove trigger 0 -set-init-zero -seq {seq} miter"
     );
-    let out = std::process::Command::new("yosys")
-        .args(["-q", "-p", &script])
-        .current_dir(dir)
-        .output()
-        .expect("yosys runs");
+    let yosys = find(Tool::Yosys).expect("yosys found");
+    let out = output(
+        &yosys,
+        &["-q", "-p", &script],
+        dir,
+        Duration::from_secs(600),
+        "SAT equivalence",
+    )
+    .expect("yosys runs within 10 minutes");
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),

@@ -28,7 +28,7 @@ pub use write::{write_atomic, write_core};
 /// Version of lutforge printed in every generated file.
 pub const LUTFORGE_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Version of the streaming core contract (docs: core-contract.md) that
+/// Version of the streaming core contract (docs/spec/core-contract.md) that
 /// generated cores follow.
 pub const CONTRACT_VERSION: u32 = 1;
 

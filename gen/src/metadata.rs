@@ -1,11 +1,11 @@
-//! NAME.json: what a generated core is, in the form core-contract.md gives.
+//! NAME.json: what a generated core is, in the form docs/spec/core-contract.md gives.
 
 use lutforge_hdl::ir::{Dir, Module};
 use serde::Serialize;
 
 use crate::error::GenError;
 
-/// Metadata of a generated core (core-contract.md: NAME.json).
+/// Metadata of a generated core (docs/spec/core-contract.md: NAME.json).
 #[derive(Serialize, Clone, Debug)]
 pub struct CoreMetadata {
     /// Top module name (the core's NAME).

@@ -1,4 +1,4 @@
-//! The one check of a core's timing contract (core-contract.md), the same
+//! The one check of a core's timing contract (docs/spec/core-contract.md), the same
 //! for every core: with a beat offered every cycle and `out_ready` held at
 //! 1, every result appears exactly `latency` edges after the edge that took
 //! its run's last beat, and beats are taken exactly every 1/`throughput`

@@ -1,4 +1,4 @@
-//! The exact golden mpGEMM model (algorithms.md §1), in arbitrary precision.
+//! The exact golden mpGEMM model (docs/spec/algorithms.md §1), in arbitrary precision.
 //! It shares no code with the hardware crate.
 
 use num_bigint::{BigInt, Sign};

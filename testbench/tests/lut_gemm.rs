@@ -1,4 +1,4 @@
-//! `lut-gemm` against the plain mpGEMM golden model (algorithms.md §1, not
+//! `lut-gemm` against the plain mpGEMM golden model (docs/spec/algorithms.md §1, not
 //! a table method): every group size, weight format and width, bit-serial
 //! and bit-parallel, padded K, M > 1 and N up to 64 on the Rust simulator,
 //! a representative set in Icarus and Verilator, and an exhaustive sweep

@@ -1,4 +1,4 @@
-//! The one place external tools are found (architecture.md rule 5): each
+//! The one place external tools are found (docs/spec/architecture.md rule 5): each
 //! tool is looked up on PATH under its native name or its YoWASP name, its
 //! version is read, and a missing tool comes with the exact install command.
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::ident::identifier_problem;
 
-/// How weight codes are read (core-contract.md, "Weight formats").
+/// How weight codes are read (docs/spec/core-contract.md, "Weight formats").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum WeightFormat {

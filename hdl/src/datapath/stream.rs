@@ -1,4 +1,4 @@
-//! The streaming shell every core shares (core-contract.md): the ports, the
+//! The streaming shell every core shares (docs/spec/core-contract.md): the ports, the
 //! handshakes, the valid/last pipeline beside the datapath, the run
 //! accumulator and the output register.
 //!

@@ -1,4 +1,4 @@
-//! `ternary-gemv`: the BitNet b1.58 datapath (algorithms.md §3). Each
+//! `ternary-gemv`: the BitNet b1.58 datapath (docs/spec/algorithms.md §3). Each
 //! ternary weight selects +a, −a or 0 for its activation and a tree of
 //! adders sums the K terms of each output; no multiplier anywhere.
 //!

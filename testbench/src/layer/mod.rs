@@ -1,6 +1,6 @@
 //! Running a real layer: reading weight and activation tensors from `.npy`
 //! and `.safetensors` files ([`tensor_io`]) and the BitNet b1.58
-//! quantization maths of algorithms.md §2 ([`quant`]): absmean ternary
+//! quantization maths of docs/spec/algorithms.md §2 ([`quant`]): absmean ternary
 //! weights, per-token absmax int8 activations, dequantization, the float
 //! reference and error metrics.
 

@@ -1,4 +1,4 @@
-//! The BitNet b1.58 quantization maths of algorithms.md §2: absmean ternary
+//! The BitNet b1.58 quantization maths of docs/spec/algorithms.md §2: absmean ternary
 //! weights (one scale per tensor), per-token absmax int8 activations, the
 //! dequantized output `y = acc · mean|W| · max|x| / 127`, the float
 //! reference `X · Wᵀ`, and error metrics between the two.
@@ -29,7 +29,7 @@ pub struct TernaryWeights {
 }
 
 /// Quantizes a weight matrix to ternary codes with one absmean scale
-/// (algorithms.md §2): scale = mean|W| (summed in f64, stored as f32),
+/// (docs/spec/algorithms.md §2): scale = mean|W| (summed in f64, stored as f32),
 /// W_q = clamp(round(W / scale), −1, 1).
 pub fn quantize_weights_absmean(w: &Matrix) -> TernaryWeights {
     let n = w.data.len();
@@ -69,7 +69,7 @@ pub struct Int8Activations {
 }
 
 /// Quantizes activations to int8 per token (per row) with the absmax scale
-/// (algorithms.md §2): x_q = clamp(round(x · 127 / max|x|), −128, 127),
+/// (docs/spec/algorithms.md §2): x_q = clamp(round(x · 127 / max|x|), −128, 127),
 /// the quotient computed in f64. NaN entries are ignored for the maximum and
 /// get code 0.
 pub fn quantize_activations_absmax(x: &Matrix) -> Int8Activations {

@@ -1,4 +1,4 @@
-//! `lut-gemm`: the LUT Tensor Core datapath (algorithms.md §4). No
+//! `lut-gemm`: the LUT Tensor Core datapath (docs/spec/algorithms.md §4). No
 //! multiplier: for every group of g activations of a row a table of the
 //! 2^(g−1) signed partial sums is precomputed once and broadcast to all N
 //! columns; each weight bit-plane indexes it.

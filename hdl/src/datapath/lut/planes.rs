@@ -1,4 +1,4 @@
-//! Weight codes as bit-planes (algorithms.md §4): each weight format read
+//! Weight codes as bit-planes (docs/spec/algorithms.md §4): each weight format read
 //! as a B-bit code q = Σ 2^b·q_b with a zero point, and the constant the
 //! reconstruction adds per activation row.
 
@@ -99,7 +99,7 @@ mod tests {
     use super::*;
     use crate::sim::Sim;
 
-    /// The contract's reading of a code (core-contract.md).
+    /// The contract's reading of a code (docs/spec/core-contract.md).
     fn contract_weight(format: WeightFormat, bits: u32, code: u64) -> i64 {
         match format {
             WeightFormat::Binary => 2 * code as i64 - 1,

@@ -1,4 +1,4 @@
-//! The table precompute of a LUT core (algorithms.md §4), a module of its
+//! The table precompute of a LUT core (docs/spec/algorithms.md §4), a module of its
 //! own so that its cost shows apart from the lookups: for g activations it
 //! outputs the symmetric half of the table of every ±1 partial sum,
 //!
@@ -144,7 +144,7 @@ mod tests {
     use super::*;
     use crate::sim::Sim;
 
-    /// T[idx] of algorithms.md §4, straight from the definition.
+    /// T[idx] of docs/spec/algorithms.md §4, straight from the definition.
     fn t(idx: usize, a: &[i128]) -> i128 {
         a.iter()
             .enumerate()
