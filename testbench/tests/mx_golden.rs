@@ -291,7 +291,7 @@ fn out_flag_cases_read_zero() {
     )
     .unwrap();
     // 8 · 1 at shift 0 plus 8 · 1 at shift 10 + 1.
-    assert_eq!(ok.acc, BigInt::from(8 + (8 << 11)) << 9 + 16);
+    assert_eq!(ok.acc, BigInt::from(8 + (8 << 11)) << (9 + 16));
     assert!(!ok.flag);
     for (sa, sb, ca, cb) in [
         (119, 110, 0x38, 0x3C),
