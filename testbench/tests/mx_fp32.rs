@@ -120,3 +120,14 @@ fn hand_computed_cases() {
     let below = &one + (BigInt::from(1) << 176u32) - 1;
     assert_eq!(to_f32_rne(&Exact::finite(below, -200)), 0x3F80_0000);
 }
+
+#[test]
+fn extreme_exponents_saturate_without_panicking() {
+    assert_eq!(to_f32_rne(&exact(3, i64::MAX)), F32_INF_BITS);
+    assert_eq!(
+        to_f32_rne(&exact(-3, i64::MAX - 1)),
+        F32_INF_BITS | 0x8000_0000
+    );
+    assert_eq!(to_f32_rne(&exact(3, i64::MIN)), 0);
+    assert_eq!(to_f32_rne(&exact(-3, i64::MIN + 1)), 0x8000_0000);
+}

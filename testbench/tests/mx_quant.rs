@@ -226,3 +226,15 @@ proptest! {
         check_block(fmt, &xs)?;
     }
 }
+
+#[test]
+fn encode_element_extremes() {
+    use lutforge_testbench::mx::encode_element;
+    let ex = |m: i64, e: i64| Exact::finite(BigInt::from(m), e);
+    for fmt in MxFormat::ALL {
+        let max = encode_element(fmt, &ex(fmt.max_int(), i64::from(fmt.lsb())));
+        assert_eq!(encode_element(fmt, &ex(1, i64::MAX)), max, "{fmt}");
+        assert_eq!(encode_element(fmt, &ex(-1, i64::MIN)), Some(0), "{fmt}");
+        assert_eq!(encode_element(fmt, &Exact::NaN), None);
+    }
+}

@@ -43,7 +43,7 @@ impl Exact {
         let tz = mant.trailing_zeros().unwrap_or(0);
         Exact::Finite {
             mant: mant >> tz,
-            exp: exp + tz as i64,
+            exp: exp.saturating_add(tz as i64),
         }
     }
 
@@ -103,8 +103,8 @@ impl Exact {
             },
             (Exact::Finite { mant: ma, exp: ea }, Exact::Finite { mant: mb, exp: eb }) => {
                 let e = (*ea).min(*eb);
-                let a = ma << (ea - e) as u64;
-                let b = mb << (eb - e) as u64;
+                let a = ma << ea.abs_diff(e);
+                let b = mb << eb.abs_diff(e);
                 Exact::finite(a + b, e)
             }
         }
@@ -129,7 +129,7 @@ impl Exact {
                 }
             }
             (Exact::Finite { mant: ma, exp: ea }, Exact::Finite { mant: mb, exp: eb }) => {
-                Exact::finite(ma * mb, ea + eb)
+                Exact::finite(ma * mb, ea.saturating_add(*eb))
             }
         }
     }
@@ -137,7 +137,7 @@ impl Exact {
     /// `self · 2^k` (NaN and infinities unchanged).
     pub fn scale_pow2(&self, k: i64) -> Exact {
         match self {
-            Exact::Finite { mant, exp } => Exact::finite(mant.clone(), exp + k),
+            Exact::Finite { mant, exp } => Exact::finite(mant.clone(), exp.saturating_add(k)),
             other => other.clone(),
         }
     }
@@ -170,4 +170,37 @@ pub(crate) fn rne_shift_right(m: &BigUint, s: u64) -> BigUint {
 /// Splits a signed integer into (negative, magnitude).
 pub(crate) fn sign_magnitude(m: &BigInt) -> (bool, BigUint) {
     (m.sign() == Sign::Minus, m.magnitude().clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rne_shift_right_ties_to_even() {
+        let r = |m: u32, s: u64| rne_shift_right(&BigUint::from(m), s);
+        assert_eq!(r(5, 1), BigUint::from(2u32)); // 2.5 → 2
+        assert_eq!(r(7, 1), BigUint::from(4u32)); // 3.5 → 4
+        assert_eq!(r(13, 2), BigUint::from(3u32)); // 3.25 → 3
+        assert_eq!(r(15, 2), BigUint::from(4u32)); // 3.75 → 4
+        assert_eq!(r(1, 1), BigUint::zero()); // 0.5 → 0
+        assert_eq!(r(3, 2), BigUint::one()); // 0.75 → 1
+        assert_eq!(r(u32::MAX, 1000), BigUint::zero());
+        assert_eq!(r(9, 0), BigUint::from(9u32));
+    }
+
+    #[test]
+    fn finite_values_are_normalised() {
+        let a = Exact::finite(BigInt::from(12), 3);
+        assert_eq!(a, Exact::finite(BigInt::from(3), 5));
+        assert_eq!(Exact::finite(BigInt::zero(), 77), Exact::zero());
+        let b = Exact::finite(BigInt::from(-3), 5);
+        assert_eq!(a.add(&b), Exact::zero());
+        assert_eq!(Exact::from_f64(-0.0), Exact::zero());
+        assert_eq!(Exact::from_f64(0.75), Exact::finite(BigInt::from(3), -2));
+        assert_eq!(
+            Exact::from_f32(f32::from_bits(1)),
+            Exact::finite(BigInt::one(), -149)
+        );
+    }
 }

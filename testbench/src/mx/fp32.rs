@@ -23,17 +23,17 @@ pub fn to_f32_rne(x: &Exact) -> u32 {
         return 0;
     }
     // floor(log2 |x|)
-    let top = mag.bits() as i64 - 1 + exp;
+    let top = (mag.bits() as i64 - 1).saturating_add(exp);
     if top >= 128 {
         return sign | F32_INF_BITS;
     }
     // Exponent of the ULP of the result: 24 significant bits, but never
     // below the subnormal ULP 2^-149.
-    let mut ulp = (top - 23).max(-149);
+    let mut ulp = top.saturating_sub(23).max(-149);
     let mut r: BigUint = if exp >= ulp {
         mag << (exp - ulp) as u64
     } else {
-        rne_shift_right(&mag, (ulp - exp) as u64)
+        rne_shift_right(&mag, ulp.abs_diff(exp))
     };
     if r.bits() > 24 {
         r >>= 1u32;

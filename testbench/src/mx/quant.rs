@@ -17,7 +17,7 @@ pub fn encode_element(fmt: MxFormat, x: &Exact) -> Option<u8> {
         return None;
     };
     let (negative, mag) = sign_magnitude(mant);
-    let q = round_to_grid(fmt, &mag, exp - i64::from(fmt.lsb()));
+    let q = round_to_grid(fmt, &mag, exp.saturating_sub(i64::from(fmt.lsb())));
     Some(code_of(fmt, negative, q))
 }
 
@@ -100,7 +100,7 @@ fn round_to_grid(fmt: MxFormat, mag: &BigUint, e_lsb: i64) -> u64 {
         return 0;
     }
     let max = fmt.max_int() as u64;
-    let top = mag.bits() as i64 - 1 + e_lsb;
+    let top = (mag.bits() as i64 - 1).saturating_add(e_lsb);
     if top > 64 - max.leading_zeros() as i64 {
         return max;
     }
@@ -109,7 +109,7 @@ fn round_to_grid(fmt: MxFormat, mag: &BigUint, e_lsb: i64) -> u64 {
         None => 0,
         Some(m) => (top - i64::from(m)).max(0),
     };
-    let shift = e_lsb - spacing;
+    let shift = e_lsb.saturating_sub(spacing);
     let steps = if shift >= 0 {
         mag << shift as u64
     } else {
