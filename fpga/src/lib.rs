@@ -4,6 +4,7 @@
 
 #![warn(missing_docs)]
 
+pub mod boards;
 pub mod flow;
 pub mod harness;
 pub mod parse;
