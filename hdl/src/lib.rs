@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod board;
 pub mod datapath;
 pub mod ir;
 pub mod sim;
