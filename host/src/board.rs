@@ -29,6 +29,9 @@ pub struct BoardModel {
     busy_replies: u32,
 }
 
+/// The thread a board model serves a link on; joined, it hands the model back with how serving ended.
+pub type BoardThread = JoinHandle<(BoardModel, Result<(), LinkError>)>;
+
 /// A refusal on the way to an ERROR reply.
 type Refusal = (ErrorCode, u32);
 
@@ -146,7 +149,7 @@ impl BoardModel {
         mut self,
         mut link: T,
         idle: Duration,
-    ) -> JoinHandle<(BoardModel, Result<(), LinkError>)> {
+    ) -> BoardThread {
         std::thread::spawn(move || {
             let r = self.serve(&mut link, idle);
             (self, r)

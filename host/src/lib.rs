@@ -39,7 +39,7 @@ mod protocol;
 mod stats;
 mod transport;
 
-pub use board::BoardModel;
+pub use board::{BoardModel, BoardThread};
 pub use budget::{LinkBudget, link_budget};
 pub use client::{Host, HostConfig, LayerSpec, Reply};
 pub use crc::{Crc16, crc16};

@@ -43,7 +43,10 @@ fn a_layer_in_every_packing_runs_exactly() {
         assert_eq!(status.state, BoardState::Ready);
         assert_eq!(status.weight_words_held, info.weight_words);
         assert_eq!(status.vectors_run, 7);
-        assert_eq!(status.bad_crc + status.bad_length + status.unknown_command, 0);
+        assert_eq!(
+            status.bad_crc + status.bad_length + status.unknown_command,
+            0
+        );
         assert_eq!(host.stats().vectors, 7);
         assert_eq!(host.stats().retries, 0);
         drop(host);
@@ -137,14 +140,19 @@ fn wrong_inputs_are_refused_before_the_wire() {
     assert!(matches!(host.run(&[vec![0; 5]]), Err(HostError::NoHello)));
     host.hello().unwrap();
     let err = host.run(&[vec![0; 4]]).unwrap_err();
-    assert_eq!(err.to_string(), "vector 0 has 4 activations, the board's engine takes 5");
+    assert_eq!(
+        err.to_string(),
+        "vector 0 has 4 activations, the board's engine takes 5"
+    );
     let err = host.run(&[vec![0, 0, 200, 0, 0]]).unwrap_err();
     assert_eq!(
         err.to_string(),
         "activation 2 of vector 0 is 200, outside the engine's 8-bit range"
     );
     let other = engine(3, 6, WeightPacking::Base3, 8, 1);
-    let err = host.load_weights(&words(&other, &weights(&other, 1))).unwrap_err();
+    let err = host
+        .load_weights(&words(&other, &weights(&other, 1)))
+        .unwrap_err();
     assert!(matches!(err, HostError::WeightWords { .. }), "{err}");
     let err = host.run(&[vec![0; 5]]).unwrap_err();
     assert!(err.to_string().contains("no weights loaded"), "{err}");

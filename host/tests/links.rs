@@ -39,7 +39,10 @@ fn every_try_waits_before_the_host_gives_up() {
     };
     let mut host = Host::new(host_end, config);
     let err = host.status().unwrap_err();
-    assert!(err.to_string().starts_with("no answer from the board on memory after 50 ms"));
+    assert!(
+        err.to_string()
+            .starts_with("no answer from the board on memory after 50 ms")
+    );
     assert_eq!((host.stats().retries, host.stats().timeouts), (2, 3));
 }
 
@@ -59,7 +62,10 @@ fn a_board_that_goes_away_is_a_closed_link() {
     drop(board_end);
     let mut host = Host::new(host_end, common::quick());
     let err = host.hello().unwrap_err();
-    assert_eq!(err.to_string(), "the link memory closed: was the board unplugged?");
+    assert_eq!(
+        err.to_string(),
+        "the link memory closed: was the board unplugged?"
+    );
 }
 
 #[cfg(unix)]
@@ -74,7 +80,10 @@ mod pty {
         let _first = SerialTransport::open(&path, 115_200).expect("the first open");
         let err = SerialTransport::open(&path, 115_200).unwrap_err();
         assert!(matches!(err, LinkError::Busy { .. }), "{err}");
-        assert!(err.to_string().starts_with(&format!("serial port {path} is busy")));
+        assert!(
+            err.to_string()
+                .starts_with(&format!("serial port {path} is busy"))
+        );
     }
 
     #[test]

@@ -13,7 +13,9 @@ fn run_at(rate: f64, payload_limit: usize, seed: u64) -> (u64, u64) {
     let info = engine(96, 80, WeightPacking::Ternary, 16, 4);
     let w = weights(&info, seed);
     let (host_end, board_end) = MemoryTransport::pair();
-    let board = BoardModel::new(info.clone()).unwrap().spawn(board_end, BOARD_IDLE);
+    let board = BoardModel::new(info.clone())
+        .unwrap()
+        .spawn(board_end, BOARD_IDLE);
     let config = HostConfig {
         timeout: Duration::from_millis(150),
         tries: 40,

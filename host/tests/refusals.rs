@@ -55,7 +55,7 @@ fn vector_payload(offset: u32, x: &[i8]) -> Vec<u8> {
 #[test]
 fn a_frame_with_a_bad_crc_is_refused_and_not_applied() {
     let (mut board, info, w) = loaded();
-    let other = words(&info, &vec![0; 15]);
+    let other = words(&info, &[0; 15]);
     let mut payload = 0u32.to_le_bytes().to_vec();
     payload.extend(other.wire_bytes());
     let mut bytes = encode(Command::LoadWeights.kind(), 2, &payload).unwrap();
@@ -66,7 +66,12 @@ fn a_frame_with_a_bad_crc_is_refused_and_not_applied() {
     assert_eq!(error_of(&reply).code, ErrorCode::BadCrc);
     assert_eq!(board.weights(), Some(&w[..]), "weights unchanged");
 
-    let mut bytes = encode(Command::Vectors.kind(), 3, &vector_payload(0, &[1, 2, 3, 4, 5])).unwrap();
+    let mut bytes = encode(
+        Command::Vectors.kind(),
+        3,
+        &vector_payload(0, &[1, 2, 3, 4, 5]),
+    )
+    .unwrap();
     bytes[7] ^= 0x40;
     assert_eq!(error_of(&send(&mut board, &bytes)).code, ErrorCode::BadCrc);
     let s = status(&mut board, 4);
@@ -79,7 +84,12 @@ fn a_frame_with_a_bad_crc_is_refused_and_not_applied() {
 #[test]
 fn a_duplicated_frame_is_acknowledged_and_not_applied_twice() {
     let (mut board, info, _) = loaded();
-    let bytes = encode(Command::Vectors.kind(), 9, &vector_payload(0, &[1, -2, 3, -4, 5])).unwrap();
+    let bytes = encode(
+        Command::Vectors.kind(),
+        9,
+        &vector_payload(0, &[1, -2, 3, -4, 5]),
+    )
+    .unwrap();
     let first = send(&mut board, &bytes);
     let again = send(&mut board, &bytes);
     assert_eq!(first, again);
@@ -99,8 +109,14 @@ fn a_retried_chunk_under_a_new_number_is_not_applied_twice_either() {
     let p = vector_payload(0, &[1, 1, 1, 1, 1]);
     command(&mut board, Command::Vectors, 2, &p);
     let p = vector_payload(5, &[2, 2, 2, 2, 2]);
-    assert_eq!(command(&mut board, Command::Vectors, 3, &p).payload, 10u32.to_le_bytes());
-    assert_eq!(command(&mut board, Command::Vectors, 4, &p).payload, 10u32.to_le_bytes());
+    assert_eq!(
+        command(&mut board, Command::Vectors, 3, &p).payload,
+        10u32.to_le_bytes()
+    );
+    assert_eq!(
+        command(&mut board, Command::Vectors, 4, &p).payload,
+        10u32.to_le_bytes()
+    );
     assert_eq!(status(&mut board, 5).vectors_run, 2);
 }
 
@@ -120,7 +136,12 @@ fn an_unknown_command_and_wrong_lengths_get_error_replies() {
     assert_eq!((e.code, e.kind), (ErrorCode::UnknownCommand, 0x42));
     let e = error_of(&command(&mut board, Command::Status, 2, &[0]));
     assert_eq!(e.code, ErrorCode::BadLength);
-    let e = error_of(&command(&mut board, Command::ReadResults, 3, &[0, 0, 0, 0, 1]));
+    let e = error_of(&command(
+        &mut board,
+        Command::ReadResults,
+        3,
+        &[0, 0, 0, 0, 1],
+    ));
     assert_eq!((e.code, e.detail), (ErrorCode::BadLength, 6));
     let e = error_of(&command(&mut board, Command::LoadWeights, 4, &[0, 0, 0]));
     assert_eq!(e.code, ErrorCode::BadLength);
@@ -144,11 +165,26 @@ fn an_oversize_length_field_is_refused_and_the_next_frame_is_read() {
 fn a_gap_in_a_stream_is_out_of_order_and_names_the_count_held() {
     let info = engine(3, 5, WeightPacking::Base3, 8, 2);
     let mut board = BoardModel::new(info).unwrap();
-    let e = error_of(&command(&mut board, Command::Vectors, 1, &vector_payload(0, &[0; 5])));
+    let e = error_of(&command(
+        &mut board,
+        Command::Vectors,
+        1,
+        &vector_payload(0, &[0; 5]),
+    ));
     assert_eq!(e.code, ErrorCode::NoWeights);
-    let e = error_of(&command(&mut board, Command::LoadWeights, 2, &[1, 0, 0, 0, 9]));
+    let e = error_of(&command(
+        &mut board,
+        Command::LoadWeights,
+        2,
+        &[1, 0, 0, 0, 9],
+    ));
     assert_eq!((e.code, e.detail), (ErrorCode::OutOfOrder, 0));
-    let e = error_of(&command(&mut board, Command::LoadWeights, 3, &[3, 0, 0, 0, 9]));
+    let e = error_of(&command(
+        &mut board,
+        Command::LoadWeights,
+        3,
+        &[3, 0, 0, 0, 9],
+    ));
     assert_eq!((e.code, e.detail), (ErrorCode::OutOfRange, 3));
 }
 
@@ -156,7 +192,9 @@ fn a_gap_in_a_stream_is_out_of_order_and_names_the_count_held() {
 fn the_host_sees_the_error_replies_of_its_requests() {
     let info = engine(3, 5, WeightPacking::Base3, 8, 2);
     let (host_end, board_end) = MemoryTransport::pair();
-    let _board = BoardModel::new(info).unwrap().spawn(board_end, common::BOARD_IDLE);
+    let _board = BoardModel::new(info)
+        .unwrap()
+        .spawn(board_end, common::BOARD_IDLE);
     let mut host = Host::new(host_end, common::quick());
     match host.request(0x42, &[]).unwrap() {
         Reply::Error(e) => assert_eq!(e.code, ErrorCode::UnknownCommand),

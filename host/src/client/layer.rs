@@ -151,7 +151,7 @@ impl<T: Transport> Host<T> {
                     format!("{} bytes for {count} results of {rb} bytes", data.len()),
                 ));
             }
-            out.extend(data.chunks(rb).map(|r| sign_extend_le(r)));
+            out.extend(data.chunks(rb).map(sign_extend_le));
         }
         Ok(out)
     }

@@ -3,11 +3,10 @@
 
 #![allow(dead_code)]
 
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use lutforge_host::{
-    BoardModel, EngineInfo, Host, HostConfig, LinkError, MemoryTransport, PROTOCOL_VERSION,
+    BoardModel, BoardThread, EngineInfo, Host, HostConfig, MemoryTransport, PROTOCOL_VERSION,
     WeightPacking, WeightWords, pack,
 };
 use rand::{Rng, SeedableRng};
@@ -51,7 +50,11 @@ pub fn weights(info: &EngineInfo, seed: u64) -> Vec<i64> {
     (0..info.n * info.k)
         .map(|_| {
             let w = rng.random_range(lo..=hi);
-            if info.packing == WeightPacking::Binary && w == 0 { 1 } else { w }
+            if info.packing == WeightPacking::Binary && w == 0 {
+                1
+            } else {
+                w
+            }
         })
         .collect()
 }
@@ -86,13 +89,7 @@ pub fn gemv(w: &[i64], k: usize, x: &[i64]) -> Vec<i64> {
 }
 
 /// A host and a board model joined by an in-memory link, the board on its own thread.
-pub fn connect(
-    info: &EngineInfo,
-    config: HostConfig,
-) -> (
-    Host<MemoryTransport>,
-    JoinHandle<(BoardModel, Result<(), LinkError>)>,
-) {
+pub fn connect(info: &EngineInfo, config: HostConfig) -> (Host<MemoryTransport>, BoardThread) {
     let (host_end, board_end) = MemoryTransport::pair();
     let board = BoardModel::new(info.clone()).expect("a valid engine");
     let handle = board.spawn(board_end, BOARD_IDLE);
