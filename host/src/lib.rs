@@ -24,6 +24,28 @@
 //!
 //! Every failure is a [`HostError`] or [`LinkError`] whose text is one line
 //! that says what to do.
+//!
+//! ```
+//! use std::time::Duration;
+//! use lutforge_host::*;
+//!
+//! let info = EngineInfo {
+//!     version: PROTOCOL_VERSION,
+//!     k: 10, n: 2, act_bits: 8, acc_bits: 13, word_bits: 8, x_lanes: 2, y_lanes: 1,
+//!     packing: WeightPacking::Base3, weight_words: 4, cycles_per_vector: 10,
+//!     metadata_hash: metadata_hash(b"{}"), max_payload: 512, result_capacity: 8,
+//! };
+//! let (host_end, board_end) = MemoryTransport::pair();
+//! let _board = BoardModel::new(info.clone())?.spawn(board_end, Duration::from_millis(10));
+//! let mut host = Host::new(host_end, HostConfig::default());
+//! let spec = LayerSpec { k: 10, n: 2, packing: WeightPacking::Base3, act_bits: Some(8), metadata_hash: None };
+//! host.hello_expecting(&spec)?;
+//! let w: Vec<i64> = (0..20).map(|i| i % 3 - 1).collect();
+//! host.load_weights(&WeightWords::from_bits(&pack(WeightPacking::Base3, 2, 10, &w)?, 8)?)?;
+//! let y = host.run(&[vec![1; 10], vec![-2; 10]])?;
+//! assert_eq!(y, vec![vec![-1, 0], vec![2, 0]]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 #![warn(missing_docs)]
 

@@ -291,6 +291,9 @@ pub fn pack(
         }
     }
     let mut bits = BitString::new();
+    if rows == 0 || cols == 0 {
+        return Ok(bits);
+    }
     match packing {
         WeightPacking::Base3 => {
             for row in weights.chunks(cols) {
@@ -338,7 +341,7 @@ pub fn unpack(packing: WeightPacking, rows: usize, cols: usize, bits: &BitString
         }
         _ => {
             let b = u32::from(packing.code().1);
-            for i in 0..(rows * cols) as u64 {
+            for i in 0..rows.saturating_mul(cols) as u64 {
                 let code = bits.get(i * u64::from(b), b);
                 out.push(decode_code(packing, code));
             }
