@@ -17,7 +17,11 @@ fn run_at(rate: f64, payload_limit: usize, seed: u64) -> (u64, u64) {
         .unwrap()
         .spawn(board_end, BOARD_IDLE);
     let config = HostConfig {
-        timeout: Duration::from_millis(150),
+        timeout: if rate > 0.0 {
+            Duration::from_millis(150)
+        } else {
+            Duration::from_secs(5)
+        },
         tries: 40,
         payload_limit,
         ..HostConfig::default()
