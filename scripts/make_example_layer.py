@@ -1,7 +1,11 @@
 #!/usr/bin/env python3
-"""Writes examples/layer_64x256.npy: a float32 weight matrix of 64 outputs
-× 256 inputs, normal with σ = 0.02 (a typical LLM projection's scale), from a
-fixed seed, for `lutforge run-layer`. Pure Python: no numpy needed.
+"""Writes the example layers for `lutforge run-layer`, float32 weight
+matrices (a row per output), normal with σ = 0.02 (a typical LLM
+projection's scale), each from its own fixed seed:
+- examples/layer_64x256.npy: 64 outputs × 256 inputs;
+- examples/layer_384x384.npy: 384 × 384, the shape of a MiniLM (all-MiniLM-L6)
+  query projection.
+Pure Python: no numpy needed.
 
     python3 scripts/make_example_layer.py
 """
@@ -9,7 +13,8 @@ import pathlib
 import random
 import struct
 
-ROWS, COLS, SEED, SIGMA = 64, 256, 2026, 0.02
+SIGMA = 0.02
+LAYERS = [("layer_64x256.npy", 64, 256, 2026), ("layer_384x384.npy", 384, 384, 384)]
 
 
 def npy_f32(rows, cols, values):
@@ -23,11 +28,12 @@ def npy_f32(rows, cols, values):
 
 
 def main():
-    rng = random.Random(SEED)
-    values = [rng.gauss(0.0, SIGMA) for _ in range(ROWS * COLS)]
-    out = pathlib.Path(__file__).resolve().parent.parent / "examples" / "layer_64x256.npy"
-    out.write_bytes(npy_f32(ROWS, COLS, values))
-    print(f"wrote {out} ({ROWS} × {COLS} float32)")
+    for name, rows, cols, seed in LAYERS:
+        rng = random.Random(seed)
+        values = [rng.gauss(0.0, SIGMA) for _ in range(rows * cols)]
+        out = pathlib.Path(__file__).resolve().parent.parent / "examples" / name
+        out.write_bytes(npy_f32(rows, cols, values))
+        print(f"wrote {out} ({rows} × {cols} float32)")
 
 
 if __name__ == "__main__":

@@ -177,3 +177,106 @@ fn bad_inputs() {
     std::fs::write(&junk, b"\x93NUMPY\x01\x00garbage").unwrap();
     assert_one_line_error(&layer(&["--weights", junk.to_str().unwrap()]), "junk.npy");
 }
+
+/// The integers of a `<i8` .npy file, with its shape.
+fn read_i64_npy(path: &std::path::Path) -> (Vec<u64>, Vec<i64>) {
+    let bytes = std::fs::read(path).unwrap();
+    let npy = npyz::NpyFile::new(&bytes[..]).unwrap();
+    let shape = npy.shape().to_vec();
+    (shape, npy.into_vec::<i64>().unwrap())
+}
+
+#[test]
+fn out_writes_the_hardware_integers_and_the_dequantized_layer_on_every_core() {
+    use lutforge_testbench::layer::{
+        quantize_activations_absmax, quantize_weights_absmean, read_matrix,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let w = weights(6, 48, 9);
+    let x = random_activations(3, 48, 10);
+    let (wf, xf) = (dir.path().join("w.npy"), dir.path().join("x.npy"));
+    write_npy_f32(&wf, &w).unwrap();
+    write_npy_f32(&xf, &x).unwrap();
+    // The integer GEMV of the quantized layer, computed here from the quantizer alone.
+    let (wq, xq) = (
+        quantize_weights_absmean(&w),
+        quantize_activations_absmax(&x),
+    );
+    let want: Vec<i64> = (0..3)
+        .flat_map(|t| {
+            let (wq, xq) = (&wq, &xq);
+            (0..6).map(move |n| {
+                (0..48)
+                    .map(|k| i64::from(xq.q[t * 48 + k]) * i64::from(wq.q[n * 48 + k]))
+                    .sum()
+            })
+        })
+        .collect();
+    for (datapath, extra) in [
+        ("ternary-gemv", &["--w-packing", "base3"][..]),
+        ("lut-gemm", &["--w-format", "ternary", "--group", "4"][..]),
+        ("mac-gemv", &["--w-bits", "2"][..]),
+    ] {
+        let out = dir.path().join(datapath);
+        let mut args = vec![
+            "--datapath",
+            datapath,
+            "--weights",
+            wf.to_str().unwrap(),
+            "--acts",
+            xf.to_str().unwrap(),
+            "--k",
+            "16",
+            "--n",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let r = layer(&args);
+        assert_eq!(r.code, 0, "{datapath}: {}", r.stderr);
+        assert!(r.stdout.starts_with(datapath), "{}", r.stdout);
+        let (shape, acc) = read_i64_npy(&out.join("acc.npy"));
+        assert_eq!(shape, [3, 6], "{datapath}: tokens × out_features");
+        assert_eq!(acc, want, "{datapath}: the hardware's integers");
+        let y = read_matrix(&out.join("y.npy"), None).unwrap();
+        assert_eq!((y.rows, y.cols), (3, 6));
+        for t in 0..3 {
+            for n in 0..6 {
+                let expect =
+                    want[t * 6 + n] as f64 * f64::from(wq.scale) * f64::from(xq.absmax[t]) / 127.0;
+                assert!(
+                    (f64::from(y.get(t, n)) - expect).abs() <= 1e-6 * expect.abs().max(1e-3),
+                    "{datapath}: y[{t}][{n}] = {} against {expect}",
+                    y.get(t, n)
+                );
+            }
+        }
+    }
+    let r = layer(&[
+        "--datapath",
+        "lut-gemm",
+        "--w-format",
+        "binary",
+        "--weights",
+        wf.to_str().unwrap(),
+        "--k",
+        "16",
+        "--n",
+        "2",
+    ]);
+    assert_one_line_error(&r, "cannot carry");
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let r = layer(&[
+        "--weights",
+        wf.to_str().unwrap(),
+        "--k",
+        "16",
+        "--n",
+        "2",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert_one_line_error(&r, "is a file");
+}

@@ -23,7 +23,7 @@ pub use fusesoc::render_fusesoc;
 pub use metadata::{CoreMetadata, PortInfo, port_info, render_metadata};
 pub use templates::render_template;
 pub use verilog::render_verilog;
-pub use write::{write_atomic, write_core};
+pub use write::{write_atomic, write_atomic_bytes, write_core};
 
 /// Version of lutforge printed in every generated file.
 pub const LUTFORGE_VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -10,9 +10,18 @@ use lutforge_hdl::ir::ident::identifier_problem;
 use crate::error::GenError;
 use crate::{CoreMetadata, Header, port_info, render_fusesoc, render_metadata, render_verilog};
 
-/// Writes one file atomically inside `dir` (temporary name + rename);
+/// Writes one text file atomically inside `dir` (temporary name + rename);
 /// refuses names with a path separator or `..`.
 pub fn write_atomic(dir: &Path, file_name: &str, contents: &str) -> Result<PathBuf, GenError> {
+    write_atomic_bytes(dir, file_name, contents.as_bytes())
+}
+
+/// Writes one file of bytes atomically inside `dir`, as [`write_atomic`] does.
+pub fn write_atomic_bytes(
+    dir: &Path,
+    file_name: &str,
+    contents: &[u8],
+) -> Result<PathBuf, GenError> {
     let refuse = |problem: &str| GenError::BadName {
         name: file_name.into(),
         what: "a file name",
@@ -42,8 +51,7 @@ pub fn write_atomic(dir: &Path, file_name: &str, contents: &str) -> Result<PathB
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(io("create a temporary file in", dir))?;
-    tmp.write_all(contents.as_bytes())
-        .map_err(io("write", tmp.path()))?;
+    tmp.write_all(contents).map_err(io("write", tmp.path()))?;
     // Temporary files are private (0600); a generated file is as readable as any other.
     {
         use std::os::unix::fs::PermissionsExt;

@@ -16,7 +16,7 @@ use lutforge_testbench::backend::verilog::{Simulator, StreamBench};
 use lutforge_testbench::check::check_stream;
 use lutforge_testbench::golden::{Beat, Run, Shape};
 use lutforge_testbench::layer::{
-    Matrix, dequantize, error_stats, float_matmul, quantize_activations_absmax,
+    Matrix, dequantize, error_stats, float_matmul, npy_bytes, quantize_activations_absmax,
     quantize_weights_absmean, random_activations, read_matrix,
 };
 use lutforge_testbench::packing::run_result_encoded;
@@ -57,12 +57,23 @@ pub struct LayerArgs {
     /// Take the clock for the throughput estimate from a `lutforge flow` report.json
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Write DIR/acc.npy (int64, tokens × out_features: the integers the simulated hardware produced) and DIR/y.npy (float32, dequantized)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// Runs the layer and prints what it found; fails on any integer mismatch.
 pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> {
     if !(1..=4096).contains(&a.tokens) {
         bail!("--tokens {} is invalid: give 1..=4096 tokens", a.tokens);
+    }
+    if let Some(dir) = &a.out
+        && dir.is_file()
+    {
+        bail!(
+            "output folder `{}` is a file; give --out a folder path",
+            dir.display()
+        );
     }
     let w = read_matrix(&a.weights, a.tensor.as_deref())?;
     let x = match &a.acts {
@@ -211,6 +222,9 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
         }
     }
     let y = dequantize(&acc, tokens, n_total, &wq, &xq);
+    if let Some(dir) = &a.out {
+        write_results(dir, tokens, n_total, &acc, &y)?;
+    }
     let reference = float_matmul(&x, &w);
     let err = error_stats(&y, &reference);
     println!(
@@ -255,6 +269,28 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
             tokens as f64 / secs,
             ops / secs / 1e9
         );
+    }
+    Ok(())
+}
+
+/// Writes acc.npy and y.npy into `dir`, both rendered before either is written.
+fn write_results(
+    dir: &std::path::Path,
+    tokens: usize,
+    outputs: usize,
+    acc: &[i64],
+    y: &[f64],
+) -> Result<()> {
+    let y32: Vec<f32> = y.iter().map(|&v| v as f32).collect();
+    let files = [
+        ("acc.npy", npy_bytes(tokens, outputs, acc)?),
+        ("y.npy", npy_bytes(tokens, outputs, &y32)?),
+    ];
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create output folder `{}`", dir.display()))?;
+    for (name, bytes) in files {
+        let path = lutforge_gen::write_atomic_bytes(dir, name, &bytes)?;
+        println!("wrote {}", path.display());
     }
     Ok(())
 }

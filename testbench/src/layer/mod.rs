@@ -11,4 +11,6 @@ pub use quant::{
     ErrorStats, Int8Activations, TernaryWeights, dequantize, error_stats, float_matmul,
     quantize_activations_absmax, quantize_weights_absmean, random_activations,
 };
-pub use tensor_io::{Matrix, TensorError, read_matrix, write_npy_f32, write_safetensors};
+pub use tensor_io::{
+    Matrix, TensorError, npy_bytes, read_matrix, write_npy_f32, write_safetensors,
+};

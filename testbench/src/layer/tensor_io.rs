@@ -13,7 +13,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 pub use error::TensorError;
-pub use npy::write_npy_f32;
+pub use npy::{npy_bytes, write_npy_f32};
 pub use safetensors_file::write_safetensors;
 
 /// A 2-D tensor of f32 values, row-major (shape rows × cols), as read from a file.

@@ -263,6 +263,32 @@ pub fn write_npy_f32(path: &Path, m: &Matrix) -> Result<(), TensorError> {
     w.finish().map_err(io)
 }
 
+/// A C-order `.npy` file of a `rows` × `cols` matrix of `data`, as bytes
+/// (`<f4` for `f32`, `<i8` for `i64`), for writing atomically.
+pub fn npy_bytes<T: npyz::AutoSerialize + Copy>(
+    rows: usize,
+    cols: usize,
+    data: &[T],
+) -> Result<Vec<u8>, TensorError> {
+    let io = |source| TensorError::Io {
+        file: "an .npy buffer".into(),
+        action: "write it",
+        source,
+    };
+    let mut out = Vec::new();
+    {
+        let mut w = npyz::WriteOptions::new()
+            .default_dtype()
+            .shape(&[rows as u64, cols as u64])
+            .writer(&mut out)
+            .begin_nd()
+            .map_err(io)?;
+        w.extend(data.iter().copied()).map_err(io)?;
+        w.finish().map_err(io)?;
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
