@@ -41,6 +41,8 @@ enum Command {
     Synth(cmd::flow::FlowArgs),
     /// Generate, verify, synthesize, place and route a core, pack the bitstream, and report size and Fmax
     Flow(cmd::flow::FlowArgs),
+    /// Run a layer on a board over its serial link (or on the protocol's reference model): load, stream, check, report
+    Host(cmd::host::HostArgs),
     /// Run a grid of cores × targets through the flow: tables, plots, cache, or Make/Slurm scripts
     Sweep(cmd::sweep::SweepArgs),
     /// Work with flow reports
@@ -139,6 +141,7 @@ where
         } => cmd::sweep::merge(a),
         Command::Bench(a) => cmd::bench::run(a, registry, &core_flags),
         Command::Cores(a) => cmd::cores::run(a, registry),
+        Command::Host(a) => cmd::host::run(a),
         Command::Tools => cmd::tools::run(),
     };
     match result {

@@ -274,7 +274,7 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
 }
 
 /// Writes acc.npy and y.npy into `dir`, both rendered before either is written.
-fn write_results(
+pub fn write_results(
     dir: &std::path::Path,
     tokens: usize,
     outputs: usize,

@@ -5,6 +5,7 @@ pub mod cores;
 pub mod cosim;
 pub mod flow;
 pub mod gen_core;
+pub mod host;
 pub mod layer;
 pub mod sim;
 pub mod sweep;

@@ -1,0 +1,292 @@
+//! `lutforge host`: a real layer on a board over its serial link (or on the
+//! protocol's reference model of the board): quantize the layer as
+//! `run-layer` does, load the weights once, stream the tokens, read the
+//! results, check every integer against the golden GEMV and report the
+//! link's figures.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, ValueEnum};
+use lutforge_host::{
+    BoardModel, EngineInfo, Host, HostConfig, LayerSpec, MemoryTransport, NoisyLine,
+    PROTOCOL_VERSION, SerialTransport, Transport, WeightPacking, WeightWords, metadata_hash, pack,
+};
+use lutforge_testbench::layer::{
+    dequantize, quantize_activations_absmax, quantize_weights_absmean, random_activations,
+    read_matrix,
+};
+
+use crate::cmd::layer::write_results;
+
+/// Weight packings on the link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PackingArg {
+    /// Five ternary weights a byte (1.6 bits a weight)
+    Base3,
+    /// The contract's 2-bit ternary codes
+    Codes,
+    /// bitnet.cpp I2_S, 2 bits, code = w + 1
+    I2s,
+}
+
+/// Arguments of `lutforge host`.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// Serial port of the board's UART (iCEBreaker: /dev/ttyUSB1, ULX3S: /dev/ttyUSB0)
+    #[arg(
+        long,
+        value_name = "PATH",
+        conflicts_with = "model",
+        required_unless_present = "model"
+    )]
+    pub port: Option<String>,
+    /// Talk to the protocol's reference model of the board instead of a board (no hardware)
+    #[arg(long)]
+    pub model: bool,
+    /// Line rate, bits per second (8N1)
+    #[arg(long, default_value_t = 1_000_000)]
+    pub baud: u32,
+    /// Weight matrix, N_total × K_total (.safetensors or .npy)
+    #[arg(long, value_name = "FILE")]
+    pub weights: PathBuf,
+    /// Tensor name inside a .safetensors file holding several
+    #[arg(long)]
+    pub tensor: Option<String>,
+    /// Activations, tokens × K_total [default: random normal, --tokens rows]
+    #[arg(long, value_name = "FILE")]
+    pub acts: Option<PathBuf>,
+    /// Tokens of random activations
+    #[arg(long, default_value_t = 4)]
+    pub tokens: usize,
+    /// Seed of the random activations and of --line-errors
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Weight packing the board's engine takes
+    #[arg(long, value_enum, default_value = "base3")]
+    pub packing: PackingArg,
+    /// Flip bits on the line at this rate per bit, both ways (tests the retries)
+    #[arg(long, value_name = "RATE")]
+    pub line_errors: Option<f64>,
+    /// Largest frame payload the host sends, bytes [default: 512, 32 with --line-errors]
+    #[arg(long, value_name = "BYTES")]
+    pub payload: Option<usize>,
+    /// Tries of a command before giving up [default: 5, 20 with --line-errors]
+    #[arg(long)]
+    pub tries: Option<u32>,
+    /// Seconds each read waits for the board [default: 2, 0.1 with --model]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+    /// Write DIR/acc.npy (the board's integers) and DIR/y.npy (dequantized)
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Runs the layer on the board and prints what it found; fails on any mismatch.
+pub fn run(a: &HostArgs) -> Result<()> {
+    if !(1..=4096).contains(&a.tokens) {
+        bail!("--tokens {} is invalid: give 1..=4096 tokens", a.tokens);
+    }
+    if let Some(r) = a.line_errors
+        && !(0.0..0.1).contains(&r)
+    {
+        bail!("--line-errors {r} is invalid: give a rate per bit in 0..0.1, e.g. 1e-4");
+    }
+    let timeout = a.timeout.unwrap_or(if a.model { 0.1 } else { 2.0 });
+    if !(timeout > 0.0 && timeout <= 600.0) {
+        bail!("--timeout {timeout} is invalid: give 0 < seconds ≤ 600");
+    }
+    if let Some(dir) = &a.out
+        && dir.is_file()
+    {
+        bail!(
+            "output folder `{}` is a file; give --out a folder path",
+            dir.display()
+        );
+    }
+    let w = read_matrix(&a.weights, a.tensor.as_deref())?;
+    let x = match &a.acts {
+        Some(p) => read_matrix(p, None)?,
+        None => random_activations(a.tokens, w.cols, a.seed),
+    };
+    if x.cols != w.cols {
+        bail!(
+            "activations have {} columns but the weights have K_total = {}; they must match",
+            x.cols,
+            w.cols
+        );
+    }
+    let (n, k, tokens) = (w.rows, w.cols, x.rows);
+    let (wq, xq) = (
+        quantize_weights_absmean(&w),
+        quantize_activations_absmax(&x),
+    );
+    let packing = match a.packing {
+        PackingArg::Base3 => WeightPacking::Base3,
+        PackingArg::Codes => WeightPacking::Ternary,
+        PackingArg::I2s => WeightPacking::I2s,
+    };
+    let weights: Vec<i64> = wq.q.iter().map(|&q| i64::from(q)).collect();
+    let bits = pack(packing, n, k, &weights).context("packing the weights")?;
+    let spec = LayerSpec {
+        k: u32::try_from(k).context("K_total too large")?,
+        n: u32::try_from(n).context("N_total too large")?,
+        packing,
+        act_bits: Some(8),
+        metadata_hash: None,
+    };
+    let config = HostConfig {
+        timeout: Duration::from_secs_f64(timeout),
+        payload_limit: a
+            .payload
+            .unwrap_or(if a.line_errors.is_some() { 32 } else { 512 }),
+        tries: a
+            .tries
+            .unwrap_or(if a.line_errors.is_some() { 20 } else { 5 }),
+        ..HostConfig::default()
+    };
+    let vectors: Vec<Vec<i64>> = (0..tokens)
+        .map(|t| {
+            xq.q[t * k..(t + 1) * k]
+                .iter()
+                .map(|&v| i64::from(v))
+                .collect()
+        })
+        .collect();
+    let (results, report) = if a.model {
+        let info = model_engine(&spec, &bits)?;
+        let (host_end, board_end) = MemoryTransport::pair();
+        let _board = BoardModel::new(info)
+            .map_err(|e| anyhow::anyhow!("the board model: {}", e.0))?
+            .spawn(board_end, Duration::from_millis(10));
+        println!("board: the protocol's reference model (no hardware)");
+        drive(
+            host_end.named("board model"),
+            a,
+            config,
+            &spec,
+            &bits,
+            &vectors,
+        )?
+    } else {
+        let port = a.port.clone().unwrap_or_default();
+        let link = SerialTransport::open(&port, a.baud)?;
+        println!("board: {port} at {} baud", a.baud);
+        drive(link, a, config, &spec, &bits, &vectors)?
+    };
+    let mut acc = Vec::with_capacity(tokens * n);
+    for (t, y) in results.iter().enumerate() {
+        for (nn, &got) in y.iter().enumerate() {
+            let want: i64 = (0..k).map(|kk| vectors[t][kk] * weights[nn * k + kk]).sum();
+            if got != want {
+                bail!("the board's y[{t}][{nn}] is {got}, the golden GEMV gives {want}");
+            }
+            acc.push(got);
+        }
+    }
+    println!(
+        "layer: {tokens} tokens × {k} inputs → {n} outputs, every one of {} integers equal to the golden GEMV",
+        acc.len()
+    );
+    print!("{report}");
+    if let Some(dir) = &a.out {
+        let y = dequantize(&acc, tokens, n, &wq, &xq);
+        write_results(dir, tokens, n, &acc, &y)?;
+    }
+    Ok(())
+}
+
+/// The engine record the reference model answers HELLO with, for this layer.
+fn model_engine(spec: &LayerSpec, bits: &lutforge_host::BitString) -> Result<EngineInfo> {
+    let words = WeightWords::from_bits(bits, 8).context("cutting the weights into words")?;
+    let acc_bits = (64 - (u64::from(spec.k) * 128).leading_zeros() + 1) as u8;
+    Ok(EngineInfo {
+        version: PROTOCOL_VERSION,
+        k: spec.k,
+        n: spec.n,
+        act_bits: 8,
+        acc_bits,
+        word_bits: 8,
+        x_lanes: 1,
+        y_lanes: 1,
+        packing: spec.packing,
+        weight_words: u32::try_from(words.len()).context("too many weight words")?,
+        cycles_per_vector: 1,
+        metadata_hash: metadata_hash(b"board model"),
+        max_payload: 512,
+        result_capacity: spec.n.saturating_mul(16),
+    })
+}
+
+/// Loads the weights and runs the vectors over `link`; returns y and the report lines.
+fn drive<T: Transport>(
+    link: T,
+    a: &HostArgs,
+    config: HostConfig,
+    spec: &LayerSpec,
+    bits: &lutforge_host::BitString,
+    vectors: &[Vec<i64>],
+) -> Result<(Vec<Vec<i64>>, String)> {
+    match a.line_errors {
+        Some(rate) => run_on(
+            NoisyLine::new(link, rate, a.seed),
+            a.baud,
+            config,
+            spec,
+            bits,
+            vectors,
+        ),
+        None => run_on(link, a.baud, config, spec, bits, vectors),
+    }
+}
+
+fn run_on<T: Transport>(
+    link: T,
+    baud: u32,
+    config: HostConfig,
+    spec: &LayerSpec,
+    bits: &lutforge_host::BitString,
+    vectors: &[Vec<i64>],
+) -> Result<(Vec<Vec<i64>>, String)> {
+    let mut host = Host::new(link, config);
+    let info = host.hello_expecting(spec)?;
+    let words = WeightWords::from_bits(bits, u32::from(info.word_bits))
+        .context("cutting the weights into the engine's words")?;
+    let start = Instant::now();
+    host.load_weights(&words)?;
+    let load = start.elapsed();
+    let loaded = *host.stats();
+    let start = Instant::now();
+    let results = host.run(vectors)?;
+    let took = start.elapsed();
+    let s = host.stats();
+    let wire = |bytes: u64| bytes as f64 * 10.0 / f64::from(baud);
+    let (load_bytes, token_bytes) = (
+        loaded.bytes_sent + loaded.bytes_received,
+        s.bytes_sent + s.bytes_received - loaded.bytes_sent - loaded.bytes_received,
+    );
+    let mut report = format!(
+        "weights: {} words, {} bytes sent in {:.3} s\ntokens: {} in {:.3} s = {:.1} tokens/s (wall clock); {} bytes sent, {} received; the link's share of the time {:.0} %\nframes: {} sent, {} retries, {} time-outs, {} damaged replies\n",
+        words.len(),
+        loaded.bytes_sent,
+        load.as_secs_f64(),
+        vectors.len(),
+        took.as_secs_f64(),
+        s.tokens_per_second(took),
+        s.bytes_sent - loaded.bytes_sent,
+        s.bytes_received - loaded.bytes_received,
+        100.0 * s.link_share(load + took),
+        s.frames_sent,
+        s.retries,
+        s.timeouts,
+        s.damaged_replies
+    );
+    report.push_str(&format!(
+        "on the wire at {baud} baud (8N1, 10 bits a byte): {:.3} s for the weights, {:.3} s for the tokens = at most {:.1} tokens/s from the link alone\n",
+        wire(load_bytes),
+        wire(token_bytes),
+        vectors.len() as f64 / wire(token_bytes).max(1e-12)
+    ));
+    Ok((results, report))
+}
