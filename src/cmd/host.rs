@@ -14,11 +14,10 @@ use lutforge_host::{
     PROTOCOL_VERSION, SerialTransport, Transport, WeightPacking, WeightWords, metadata_hash, pack,
 };
 use lutforge_testbench::layer::{
-    dequantize, quantize_activations_absmax, quantize_weights_absmean, random_activations,
-    read_matrix,
+    dequantize, quantize_activations_absmax, quantize_weights_absmean,
 };
 
-use crate::cmd::layer::write_results;
+use crate::cmd::layer::{LayerInput, write_results};
 
 /// Weight packings on the link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -48,21 +47,8 @@ pub struct HostArgs {
     /// Line rate, bits per second (8N1)
     #[arg(long, default_value_t = 1_000_000)]
     pub baud: u32,
-    /// Weight matrix, N_total × K_total (.safetensors or .npy)
-    #[arg(long, value_name = "FILE")]
-    pub weights: PathBuf,
-    /// Tensor name inside a .safetensors file holding several
-    #[arg(long)]
-    pub tensor: Option<String>,
-    /// Activations, tokens × K_total [default: random normal, --tokens rows]
-    #[arg(long, value_name = "FILE")]
-    pub acts: Option<PathBuf>,
-    /// Tokens of random activations
-    #[arg(long, default_value_t = 4)]
-    pub tokens: usize,
-    /// Seed of the random activations and of --line-errors
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
+    #[command(flatten)]
+    pub input: LayerInput,
     /// Weight packing the board's engine takes
     #[arg(long, value_enum, default_value = "base3")]
     pub packing: PackingArg,
@@ -85,9 +71,6 @@ pub struct HostArgs {
 
 /// Runs the layer on the board and prints what it found; fails on any mismatch.
 pub fn run(a: &HostArgs) -> Result<()> {
-    if !(1..=4096).contains(&a.tokens) {
-        bail!("--tokens {} is invalid: give 1..=4096 tokens", a.tokens);
-    }
     if let Some(r) = a.line_errors
         && !(0.0..0.1).contains(&r)
     {
@@ -105,18 +88,7 @@ pub fn run(a: &HostArgs) -> Result<()> {
             dir.display()
         );
     }
-    let w = read_matrix(&a.weights, a.tensor.as_deref())?;
-    let x = match &a.acts {
-        Some(p) => read_matrix(p, None)?,
-        None => random_activations(a.tokens, w.cols, a.seed),
-    };
-    if x.cols != w.cols {
-        bail!(
-            "activations have {} columns but the weights have K_total = {}; they must match",
-            x.cols,
-            w.cols
-        );
-    }
+    let (w, x) = a.input.load()?;
     let (n, k, tokens) = (w.rows, w.cols, x.rows);
     let (wq, xq) = (
         quantize_weights_absmean(&w),
@@ -230,7 +202,7 @@ fn drive<T: Transport>(
 ) -> Result<(Vec<Vec<i64>>, String)> {
     match a.line_errors {
         Some(rate) => run_on(
-            NoisyLine::new(link, rate, a.seed),
+            NoisyLine::new(link, rate, a.input.seed),
             a.baud,
             config,
             spec,

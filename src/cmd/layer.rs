@@ -27,9 +27,9 @@ use lutforge_testbench::verify::encoding_for;
 use crate::cores::{describe, header};
 use crate::params::{CoreFlags, design};
 
-/// Arguments of `lutforge run-layer`.
+/// A real layer's inputs: its weights and its activations (from a file or a seeded generator).
 #[derive(Debug, Args)]
-pub struct LayerArgs {
+pub struct LayerInput {
     /// Weight matrix, N_total × K_total (a row per output): .safetensors or .npy, float64/float32/float16/bfloat16
     #[arg(long, value_name = "FILE")]
     pub weights: PathBuf,
@@ -45,6 +45,35 @@ pub struct LayerArgs {
     /// Seed of the random activations
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+}
+
+impl LayerInput {
+    /// The weights (N_total × K_total) and activations (tokens × K_total), checked to match.
+    pub fn load(&self) -> Result<(Matrix, Matrix)> {
+        if !(1..=4096).contains(&self.tokens) {
+            bail!("--tokens {} is invalid: give 1..=4096 tokens", self.tokens);
+        }
+        let w = read_matrix(&self.weights, self.tensor.as_deref())?;
+        let x = match &self.acts {
+            Some(p) => read_matrix(p, None)?,
+            None => random_activations(self.tokens, w.cols, self.seed),
+        };
+        if x.cols != w.cols {
+            bail!(
+                "activations have {} columns but the weights have K_total = {}; they must match",
+                x.cols,
+                w.cols
+            );
+        }
+        Ok((w, x))
+    }
+}
+
+/// Arguments of `lutforge run-layer`.
+#[derive(Debug, Args)]
+pub struct LayerArgs {
+    #[command(flatten)]
+    pub input: LayerInput,
     /// The core the layer runs on; its flags set the tile (K must divide K_total, N must divide N_total; M tokens per beat)
     #[arg(long, default_value = "ternary-gemv", value_name = "KIND")]
     pub datapath: String,
@@ -64,9 +93,6 @@ pub struct LayerArgs {
 
 /// Runs the layer and prints what it found; fails on any integer mismatch.
 pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> {
-    if !(1..=4096).contains(&a.tokens) {
-        bail!("--tokens {} is invalid: give 1..=4096 tokens", a.tokens);
-    }
     if let Some(dir) = &a.out
         && dir.is_file()
     {
@@ -75,18 +101,8 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
             dir.display()
         );
     }
-    let w = read_matrix(&a.weights, a.tensor.as_deref())?;
-    let x = match &a.acts {
-        Some(p) => read_matrix(p, None)?,
-        None => random_activations(a.tokens, w.cols, a.seed),
-    };
+    let (w, x) = a.input.load()?;
     let (n_total, k_total, tokens) = (w.rows, w.cols, x.rows);
-    if x.cols != k_total {
-        bail!(
-            "activations have {} columns but the weights have K_total = {k_total}; they must match",
-            x.cols
-        );
-    }
     let mut values = flags.values(registry, &a.datapath)?;
     let count = |values: &lutforge_hdl::datapath::core::ParamMap, key: &str| {
         values.get(key).and_then(|v| v.as_u64())

@@ -8,7 +8,7 @@
 
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::ir::{Dir, Module, mask};
-use lutforge_hdl::sim::Sim;
+use lutforge_testbench::backend::rust_sim::run_cycles;
 use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
 use lutforge_testbench::random_circuit::{CircuitSize, random_circuit};
 use lutforge_tools::for_test;
@@ -51,33 +51,6 @@ fn stimulus(m: &Module, rng: &mut impl Rng) -> Vec<Vec<u64>> {
         .collect()
 }
 
-fn rust_outputs(m: &Module, inputs: &[Vec<u64>]) -> Vec<Vec<u64>> {
-    let mut sim = Sim::new(m, 1).expect("simulates");
-    let ins: Vec<_> = m
-        .ports
-        .iter()
-        .filter(|p| p.dir == Dir::Input && p.name != "clk")
-        .map(|p| sim.input(&p.name).unwrap())
-        .collect();
-    let outs: Vec<_> = m
-        .ports
-        .iter()
-        .filter(|p| p.dir == Dir::Output)
-        .map(|p| sim.output(&p.name).unwrap())
-        .collect();
-    inputs
-        .iter()
-        .map(|cycle| {
-            for (h, &v) in ins.iter().zip(cycle) {
-                sim.set(h, 0, 0, v);
-            }
-            let row = outs.iter().map(|h| sim.get(h, 0, 0)).collect();
-            sim.tick().unwrap();
-            row
-        })
-        .collect()
-}
-
 #[test]
 fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
     let sims: Vec<Simulator> = [Simulator::Icarus, Simulator::Verilator]
@@ -101,7 +74,7 @@ fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
     let expected: Vec<Vec<Vec<u64>>> = modules
         .iter()
         .zip(&inputs)
-        .map(|(m, i)| rust_outputs(m, i))
+        .map(|(m, i)| run_cycles(m, i).expect("simulates"))
         .collect();
     let header = Header {
         command: "differential test".into(),

@@ -4,41 +4,13 @@
 
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::board::uart::{uart_rx_module, uart_tx_module};
-use lutforge_hdl::ir::{Dir, Module};
-use lutforge_hdl::sim::Sim;
+use lutforge_testbench::backend::rust_sim::run_cycles;
 use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
 use lutforge_tools::for_test;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const CYCLES: usize = 8000;
-
-fn rust_outputs(m: &Module, inputs: &[Vec<u64>]) -> Vec<Vec<u64>> {
-    let mut sim = Sim::new(m, 1).unwrap();
-    let ins: Vec<_> = m
-        .ports
-        .iter()
-        .filter(|p| p.dir == Dir::Input && p.name != "clk")
-        .map(|p| sim.input(&p.name).unwrap())
-        .collect();
-    let outs: Vec<_> = m
-        .ports
-        .iter()
-        .filter(|p| p.dir == Dir::Output)
-        .map(|p| sim.output(&p.name).unwrap())
-        .collect();
-    inputs
-        .iter()
-        .map(|cycle| {
-            for (h, &v) in ins.iter().zip(cycle) {
-                sim.set(h, 0, 0, v);
-            }
-            let row = outs.iter().map(|h| sim.get(h, 0, 0)).collect();
-            sim.tick().unwrap();
-            row
-        })
-        .collect()
-}
 
 fn rx_line(rng: &mut ChaCha8Rng, cpb: f64) -> Vec<u64> {
     let mut line = vec![1u64; 20];
@@ -83,7 +55,10 @@ fn uart_in_icarus_and_verilator_equals_the_rust_simulator() {
         .collect();
     let header = Header::default();
     let cases = [(&tx, tx_in), (&rx, rx_in)];
-    let expected: Vec<_> = cases.iter().map(|(m, i)| rust_outputs(m, i)).collect();
+    let expected: Vec<_> = cases
+        .iter()
+        .map(|(m, i)| run_cycles(m, i).expect("simulates"))
+        .collect();
     let valid_seen: u64 = expected[1].iter().map(|row| row[0]).sum();
     assert!(valid_seen > 30, "the receiver took {valid_seen} bytes");
     for sim in [Simulator::Icarus, Simulator::Verilator] {

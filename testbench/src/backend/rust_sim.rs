@@ -3,7 +3,7 @@
 use lutforge_hdl::datapath::contract::{
     CORE, CORE_ACT, CORE_IN, CORE_LAST, CORE_OUT, CORE_W, CORE_Y,
 };
-use lutforge_hdl::ir::{Module, Ty, mask};
+use lutforge_hdl::ir::{Dir, Module, Ty, mask};
 use lutforge_hdl::sim::{PortHandle, Sim, SimError};
 
 use crate::check::Observed;
@@ -216,4 +216,32 @@ fn drive(
         *b = (st.finished || s.schedule.ready_at(c)) as u64;
     }
     sim.set_lanes(&p.out_ready, 0, buf);
+}
+
+/// A circuit's outputs on the Rust simulator, one row a cycle, for the
+/// cycle bench's inputs (`inputs[cycle][i]` for the i-th non-clock input in
+/// port order; each row read before that cycle's edge), one lane.
+pub fn run_cycles(m: &Module, inputs: &[Vec<u64>]) -> Result<Vec<Vec<u64>>, SimError> {
+    let mut sim = Sim::new(m, 1)?;
+    let ins = m
+        .ports
+        .iter()
+        .filter(|p| p.dir == Dir::Input && p.name != CORE.clock)
+        .map(|p| sim.input(&p.name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let outs = m
+        .ports
+        .iter()
+        .filter(|p| p.dir == Dir::Output)
+        .map(|p| sim.output(&p.name))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut rows = Vec::with_capacity(inputs.len());
+    for cycle in inputs {
+        for (h, &v) in ins.iter().zip(cycle) {
+            sim.set(h, 0, 0, v);
+        }
+        rows.push(outs.iter().map(|h| sim.get(h, 0, 0)).collect());
+        sim.tick()?;
+    }
+    Ok(rows)
 }
