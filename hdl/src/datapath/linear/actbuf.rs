@@ -47,9 +47,9 @@ pub fn build(
         for w in 0..g.x_words {
             let at = logic::eq_const(b, &format!("xb_at{w}"), word.value, w as i128)?;
             let en = logic::and(b, &format!("xb{bank}_we{w}"), en_bank, at)?;
-            for lane in 0..g.p.min(g.k_total - w * g.p) {
+            for (lane, &d) in data.iter().enumerate().take(g.k_total - w * g.p) {
                 let k = w * g.p + lane;
-                let r = b.register(&format!("xb{bank}_a{k}"), data[lane], Some(en), None)?;
+                let r = b.register(&format!("xb{bank}_a{k}"), d, Some(en), None)?;
                 elems[bank].push(r);
             }
         }
@@ -81,9 +81,16 @@ impl ActBuffer {
                     let items: Vec<SignalId> = (0..g.chunks)
                         .map(|c| elems.get(c * g.k + j).copied().unwrap_or(zero))
                         .collect();
-                    pick[bank] = mux_tree(b, &format!("xb{bank}_rd{j}"), ("s", "m"), chunk, &items)?;
+                    pick[bank] =
+                        mux_tree(b, &format!("xb{bank}_rd{j}"), ("s", "m"), chunk, &items)?;
                 }
-                b.mux(&format!("xb_act{j}"), aty, self.banks.read, pick[1], pick[0])
+                b.mux(
+                    &format!("xb_act{j}"),
+                    aty,
+                    self.banks.read,
+                    pick[1],
+                    pick[0],
+                )
             })
             .collect()
     }

@@ -39,7 +39,12 @@ pub fn build(
     let word = Wrap::new(b, "yb_word", g.y_words, rst)?;
     let core_ready = logic::not(b, "yb_core_ready", banks.write_full)?;
     let regs: Vec<[SignalId; 2]> = (0..g.n_total)
-        .map(|n| Ok([b.reg(&format!("yb0_y{n}"), acc, None)?, b.reg(&format!("yb1_y{n}"), acc, None)?]))
+        .map(|n| {
+            Ok([
+                b.reg(&format!("yb0_y{n}"), acc, None)?,
+                b.reg(&format!("yb1_y{n}"), acc, None)?,
+            ])
+        })
         .collect::<Result<_, BuildError>>()?;
     let zero = b.constant("yb_zero", acc, 0)?;
     let data = (0..g.q)
@@ -49,7 +54,13 @@ pub fn build(
                 let items: Vec<SignalId> = (0..g.y_words)
                     .map(|w| regs.get(w * g.q + e).map_or(zero, |r| r[bank]))
                     .collect();
-                *p = mux_tree(b, &format!("yb{bank}_rd{e}"), ("s", "m"), word.value, &items)?;
+                *p = mux_tree(
+                    b,
+                    &format!("yb{bank}_rd{e}"),
+                    ("s", "m"),
+                    word.value,
+                    &items,
+                )?;
             }
             b.mux(&format!("yb_y{e}"), acc, banks.read, pick[1], pick[0])
         })
@@ -80,7 +91,9 @@ impl Drain {
         regs: &[[SignalId; 2]],
     ) -> Result<(), BuildError> {
         let take = logic::and(b, "yb_collect", out_valid, self.core_ready)?;
-        let per_bank = self.banks.on_bank(b, "yb_collect_bank", self.banks.write, take)?;
+        let per_bank = self
+            .banks
+            .on_bank(b, "yb_collect_bank", self.banks.write, take)?;
         for t in 0..g.tiles {
             let at = logic::eq_const(b, &format!("yb_at{t}"), self.tile.value, t as i128)?;
             for (bank, &en_bank) in per_bank.iter().enumerate() {

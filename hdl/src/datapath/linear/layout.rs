@@ -141,7 +141,7 @@ impl Geometry {
         let rows = self.n_total as u64;
         let inner_cuts = |n: u64| -> u64 {
             (1..self.chunks as u64)
-                .filter(|&c| (n * ru + c * self.seg_units as u64) % u == 0)
+                .filter(|&c| (n * ru + c * self.seg_units as u64).is_multiple_of(u))
                 .count() as u64
         };
         let period = u / gcd(ru % u, u);

@@ -3,12 +3,22 @@
 use crate::ir::{BuildError, CmpOp, ModuleBuilder, SignalId, Ty};
 
 /// a AND b (one bit).
-pub fn and(b: &mut ModuleBuilder, name: &str, x: SignalId, y: SignalId) -> Result<SignalId, BuildError> {
+pub fn and(
+    b: &mut ModuleBuilder,
+    name: &str,
+    x: SignalId,
+    y: SignalId,
+) -> Result<SignalId, BuildError> {
     b.and(name, Ty::BIT, x, y)
 }
 
 /// a OR b (one bit).
-pub fn or(b: &mut ModuleBuilder, name: &str, x: SignalId, y: SignalId) -> Result<SignalId, BuildError> {
+pub fn or(
+    b: &mut ModuleBuilder,
+    name: &str,
+    x: SignalId,
+    y: SignalId,
+) -> Result<SignalId, BuildError> {
     b.or(name, Ty::BIT, x, y)
 }
 
@@ -32,7 +42,12 @@ pub fn bit(b: &mut ModuleBuilder, name: &str, v: bool) -> Result<SignalId, Build
 }
 
 /// `x == value` (one bit); constant 0 when `value` does not fit `x`'s type.
-pub fn eq_const(b: &mut ModuleBuilder, name: &str, x: SignalId, value: i128) -> Result<SignalId, BuildError> {
+pub fn eq_const(
+    b: &mut ModuleBuilder,
+    name: &str,
+    x: SignalId,
+    value: i128,
+) -> Result<SignalId, BuildError> {
     let ty = b.ty(x);
     if value < ty.min_value() || value > ty.max_value() {
         return bit(b, name, false);
@@ -78,16 +93,31 @@ pub struct Wrap {
 
 impl Wrap {
     /// Declares the counter.
-    pub fn new(b: &mut ModuleBuilder, name: &str, period: usize, rst: SignalId) -> Result<Wrap, BuildError> {
+    pub fn new(
+        b: &mut ModuleBuilder,
+        name: &str,
+        period: usize,
+        rst: SignalId,
+    ) -> Result<Wrap, BuildError> {
         if period <= 1 {
             let value = b.constant(name, Ty::unsigned(1), 0)?;
             let last = bit(b, &format!("{name}_is_last"), true)?;
-            return Ok(Wrap { value, last, reg: None, name: name.into() });
+            return Ok(Wrap {
+                value,
+                last,
+                reg: None,
+                name: name.into(),
+            });
         }
         let ty = Ty::unsigned(usize::BITS - (period - 1).leading_zeros());
         let value = b.reg(name, ty, Some((rst, 0)))?;
         let last = eq_const(b, &format!("{name}_is_last"), value, (period - 1) as i128)?;
-        Ok(Wrap { value, last, reg: Some(value), name: name.into() })
+        Ok(Wrap {
+            value,
+            last,
+            reg: Some(value),
+            name: name.into(),
+        })
     }
 
     /// Counts on (wrapping after the last value) on every edge where `en` is 1.
@@ -138,17 +168,38 @@ impl PingPong {
         ];
         let write_full = b.mux(&format!("{name}_wfull"), Ty::BIT, write, full[1], full[0])?;
         let read_full = b.mux(&format!("{name}_rfull"), Ty::BIT, read, full[1], full[0])?;
-        Ok(PingPong { write, read, full, write_full, read_full })
+        Ok(PingPong {
+            write,
+            read,
+            full,
+            write_full,
+            read_full,
+        })
     }
 
     /// One bit per bank: `sel` (a bank index register) is that bank, and `en`.
-    pub fn on_bank(&self, b: &mut ModuleBuilder, name: &str, sel: SignalId, en: SignalId) -> Result<[SignalId; 2], BuildError> {
+    pub fn on_bank(
+        &self,
+        b: &mut ModuleBuilder,
+        name: &str,
+        sel: SignalId,
+        en: SignalId,
+    ) -> Result<[SignalId; 2], BuildError> {
         let other = not(b, &format!("{name}_b0"), sel)?;
-        Ok([and(b, &format!("{name}_0"), en, other)?, and(b, &format!("{name}_1"), en, sel)?])
+        Ok([
+            and(b, &format!("{name}_0"), en, other)?,
+            and(b, &format!("{name}_1"), en, sel)?,
+        ])
     }
 
     /// Drives the flags: `done` ends the producer's bank, `used` the consumer's.
-    pub fn finish(&self, b: &mut ModuleBuilder, name: &str, done: SignalId, used: SignalId) -> Result<(), BuildError> {
+    pub fn finish(
+        &self,
+        b: &mut ModuleBuilder,
+        name: &str,
+        done: SignalId,
+        used: SignalId,
+    ) -> Result<(), BuildError> {
         let set = self.on_bank(b, &format!("{name}_set"), self.write, done)?;
         let clear = self.on_bank(b, &format!("{name}_clr"), self.read, used)?;
         for i in 0..2 {

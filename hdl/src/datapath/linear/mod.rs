@@ -167,7 +167,11 @@ fn control(b: &mut ModuleBuilder, rst: SignalId, stream: bool) -> Result<Control
 }
 
 /// `x_ready`'s gate: in memory modes, weights loaded, no word held and no load starting.
-fn x_gate(b: &mut ModuleBuilder, ctl: &Control, ld: &loader::Loader) -> Result<SignalId, BuildError> {
+fn x_gate(
+    b: &mut ModuleBuilder,
+    ctl: &Control,
+    ld: &loader::Loader,
+) -> Result<SignalId, BuildError> {
     let Some(loaded) = ctl.loaded else {
         return logic::bit(b, "x_gate", true);
     };
@@ -223,8 +227,12 @@ fn build(
         module: p.name.clone(),
         message: format!("the inner core has no output `{port}`"),
     };
-    let in_ready = outs.scalar(CORE_IN.ready).ok_or_else(|| missing(CORE_IN.ready))?;
-    let out_valid = outs.scalar(CORE_OUT.valid).ok_or_else(|| missing(CORE_OUT.valid))?;
+    let in_ready = outs
+        .scalar(CORE_IN.ready)
+        .ok_or_else(|| missing(CORE_IN.ready))?;
+    let out_valid = outs
+        .scalar(CORE_OUT.valid)
+        .ok_or_else(|| missing(CORE_OUT.valid))?;
     let out_y = outs.vector(CORE_Y).ok_or_else(|| missing(CORE_Y))?.to_vec();
     let ev = sq.finish(&mut b, in_ready)?;
     xb.finish(&mut b, ev.vector_used)?;
@@ -247,7 +255,13 @@ fn weight_bus(
     for (r, row) in ld.writes.iter().enumerate() {
         for (j, &w) in row.iter().enumerate() {
             let word = store.bank(b, &format!("wm_r{r}_u{j}"), w, raddr)?;
-            let typed = b.slice(&format!("wm_w{r}_{j}"), word, 0, g.unit_bits, g.unit_ty.signed)?;
+            let typed = b.slice(
+                &format!("wm_w{r}_{j}"),
+                word,
+                0,
+                g.unit_bits,
+                g.unit_ty.signed,
+            )?;
             bus.push(typed);
         }
     }

@@ -79,7 +79,11 @@ pub struct Checked {
 
 fn range(param: &'static str, v: usize, max: usize, what: &str) -> Result<(), ParamError> {
     if v == 0 || v > max {
-        return Err(ParamError::new(param, v, format!("{what} must be 1..={max}")));
+        return Err(ParamError::new(
+            param,
+            v,
+            format!("{what} must be 1..={max}"),
+        ));
     }
     Ok(())
 }
@@ -101,10 +105,25 @@ impl LinearParams {
         let inner = self.inner_design(registry)?;
         let c = inner.common();
         if c.m != 1 {
-            return Err(ParamError::new("m", c.m, "the inner core of a linear engine is a GEMV: m must be 1").into());
+            return Err(ParamError::new(
+                "m",
+                c.m,
+                "the inner core of a linear engine is a GEMV: m must be 1",
+            )
+            .into());
         }
-        range("x-lanes", self.x_lanes, c.k, "x_lanes must not exceed the tile's K; it")?;
-        range("y-lanes", self.y_lanes, c.n, "y_lanes must not exceed the tile's N; it")?;
+        range(
+            "x-lanes",
+            self.x_lanes,
+            c.k,
+            "x_lanes must not exceed the tile's K; it",
+        )?;
+        range(
+            "y-lanes",
+            self.y_lanes,
+            c.n,
+            "y_lanes must not exceed the tile's N; it",
+        )?;
         let packing = inner.weight_packing();
         if packing == WeightPacking::Base3 && c.k % 5 != 0 {
             return Err(ParamError::new(
@@ -114,9 +133,13 @@ impl LinearParams {
             )
             .into());
         }
-        let unit = if packing == WeightPacking::Base3 { 8 } else { c.w_bits };
+        let unit = if packing == WeightPacking::Base3 {
+            8
+        } else {
+            c.w_bits
+        };
         let ww = self.weight_word_bits;
-        if ww == 0 || ww > MAX_WEIGHT_WORD_BITS || ww % unit != 0 {
+        if ww == 0 || ww > MAX_WEIGHT_WORD_BITS || !ww.is_multiple_of(unit) {
             return Err(ParamError::new(
                 "weight-word-bits",
                 ww,

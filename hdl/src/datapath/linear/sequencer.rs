@@ -58,7 +58,11 @@ pub fn build(
 
 impl Sequencer {
     /// Steps the counters on the edges where the core takes a beat (`in_ready`).
-    pub fn finish(&self, b: &mut ModuleBuilder, in_ready: SignalId) -> Result<SeqEvents, BuildError> {
+    pub fn finish(
+        &self,
+        b: &mut ModuleBuilder,
+        in_ready: SignalId,
+    ) -> Result<SeqEvents, BuildError> {
         let take = logic::and(b, "sq_take", self.valid, in_ready)?;
         let tile_used = logic::and(b, "sq_tile_used", take, self.chunk.last)?;
         let vector_used = logic::and(b, "sq_vector_used", tile_used, self.tile.last)?;

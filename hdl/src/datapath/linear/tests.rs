@@ -1,5 +1,7 @@
 use super::*;
 
+type Edit = Box<dyn Fn(&mut LinearParams)>;
+
 fn params(core: &str, k: u64, n: u64, memory: WeightMemory) -> LinearParams {
     let mut cp = super::super::core::ParamMap::new();
     cp.insert("k".into(), k.into());
@@ -21,7 +23,11 @@ fn params(core: &str, k: u64, n: u64, memory: WeightMemory) -> LinearParams {
 fn linear_generates_for_every_core_and_memory() {
     let reg = Registry::builtin();
     for core in ["ternary-gemv", "mac-gemv", "lut-gemm"] {
-        for mem in [WeightMemory::Registers, WeightMemory::Lutram, WeightMemory::Stream] {
+        for mem in [
+            WeightMemory::Registers,
+            WeightMemory::Lutram,
+            WeightMemory::Stream,
+        ] {
             let g = generate(&params(core, 8, 4, mem), &reg)
                 .unwrap_or_else(|e| panic!("{core} {mem:?}: {e}"));
             assert!(LINEAR.check(&g.module).is_ok());
@@ -34,13 +40,16 @@ fn linear_generates_for_every_core_and_memory() {
 #[test]
 fn linear_refuses_bad_params() {
     let reg = Registry::builtin();
-    let cases: Vec<(&str, Box<dyn Fn(&mut LinearParams)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         ("x-lanes", Box::new(|p| p.x_lanes = 9)),
         ("y-lanes", Box::new(|p| p.y_lanes = 5)),
         ("x-lanes", Box::new(|p| p.x_lanes = 0)),
         ("in-features", Box::new(|p| p.in_features = 0)),
         ("out-features", Box::new(|p| p.out_features = 65537)),
-        ("weight-memory", Box::new(|p| p.weight_memory = WeightMemory::Bram)),
+        (
+            "weight-memory",
+            Box::new(|p| p.weight_memory = WeightMemory::Bram),
+        ),
         ("weight-word-bits", Box::new(|p| p.weight_word_bits = 15)),
         ("core", Box::new(|p| p.core = "nope".into())),
     ];
