@@ -11,6 +11,7 @@ pub mod cosim;
 pub mod formats;
 pub mod golden;
 pub mod layer;
+pub mod linear;
 pub mod mx;
 pub mod packing;
 pub mod random_circuit;

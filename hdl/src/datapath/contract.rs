@@ -94,6 +94,43 @@ pub const CORE: Contract = Contract {
     streams: &[CORE_IN, CORE_OUT],
 };
 
+/// The weight stream of a linear engine: WW-bit words of the matrix.
+pub const LINEAR_W: StreamSpec = StreamSpec {
+    name: "w",
+    into_design: true,
+    valid: "w_valid",
+    ready: "w_ready",
+    last: Some("w_last"),
+    payload: &["w_data"],
+};
+
+/// The activation stream of a linear engine: P activations a word.
+pub const LINEAR_X: StreamSpec = StreamSpec {
+    name: "x",
+    into_design: true,
+    valid: "x_valid",
+    ready: "x_ready",
+    last: Some("x_last"),
+    payload: &["x_data"],
+};
+
+/// The result stream of a linear engine: Q results a word.
+pub const LINEAR_Y: StreamSpec = StreamSpec {
+    name: "y",
+    into_design: false,
+    valid: "y_valid",
+    ready: "y_ready",
+    last: Some("y_last"),
+    payload: &["y_data"],
+};
+
+/// The linear-layer engine contract (docs/spec/linear-contract.md).
+pub const LINEAR: Contract = Contract {
+    clock: "clk",
+    reset: "rst",
+    streams: &[LINEAR_W, LINEAR_X, LINEAR_Y],
+};
+
 impl Contract {
     /// Every port with its direction seen from the design, in contract order.
     pub fn ports(&self) -> Vec<(&'static str, Dir)> {

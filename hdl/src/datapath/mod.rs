@@ -4,6 +4,7 @@
 pub mod blocks;
 pub mod contract;
 pub mod core;
+pub mod linear;
 pub mod lut;
 pub mod mac;
 pub mod params;

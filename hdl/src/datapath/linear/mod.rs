@@ -1,0 +1,323 @@
+//! `linear`: a whole layer, y = W·x, on the chip (docs/spec/linear-contract.md).
+//!
+//! One inner GEMV core (any registered core with M = 1) runs over the
+//! tiles of W: for each output tile of N rows the ⌈K_total/K⌉ chunks of the
+//! vector are one run, and the tile's N results are collected and drained
+//! as y-words. The parts: [`params`] (the parameters), [`layout`] (the
+//! geometry and the weight memory's layout), [`store`] (the memory behind
+//! one interface), [`loader`] (weight words into the banks), [`actbuf`]
+//! (the double-buffered activations), [`sequencer`] (the beats),
+//! [`drain`] (results out) and [`facts`] (the metadata's facts).
+//!
+//! K_total and N_total need not be multiples of the tile: the last chunk is
+//! padded with zero activations (and zero weights) and the rows past
+//! N_total of the last tile are computed and dropped.
+
+pub mod actbuf;
+pub mod drain;
+pub mod facts;
+pub mod layout;
+pub mod loader;
+pub mod logic;
+pub mod params;
+pub mod sequencer;
+pub mod store;
+
+use std::sync::Arc;
+
+use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
+
+use super::contract::{CORE_ACT, CORE_IN, CORE_LAST, CORE_OUT, CORE_W, CORE_Y, LINEAR};
+use super::core::Registry;
+use super::{CoreError, GeneratedCore};
+
+pub use facts::{Bound, LinearFacts};
+pub use layout::Geometry;
+pub use params::{LinearParams, WeightMemory};
+
+/// A generated engine: its top module (the inner core is an instance of its own module) and its facts.
+#[derive(Debug, Clone)]
+pub struct GeneratedLinear {
+    /// The top module.
+    pub module: crate::ir::Module,
+    /// The facts its metadata states.
+    pub facts: LinearFacts,
+    /// The geometry it was built for.
+    pub geometry: Geometry,
+}
+
+/// The engine's input ports.
+struct Inputs {
+    rst: SignalId,
+    w_valid: SignalId,
+    w_data: Vec<SignalId>,
+    x_valid: SignalId,
+    x_data: Vec<SignalId>,
+    y_ready: SignalId,
+}
+
+fn inputs(b: &mut ModuleBuilder, g: &Geometry) -> Result<Inputs, BuildError> {
+    b.clock()?;
+    let rst = b.input(LINEAR.reset, Ty::BIT)?;
+    let [w, x, y] = [LINEAR.streams[0], LINEAR.streams[1], LINEAR.streams[2]];
+    let w_valid = b.input(w.valid, Ty::BIT)?;
+    let w_last = b.input(w.last.unwrap_or("w_last"), Ty::BIT)?;
+    let w_data = b.input_vec(w.payload[0], g.word_units, Ty::unsigned(g.unit_bits))?;
+    let x_valid = b.input(x.valid, Ty::BIT)?;
+    let x_last = b.input(x.last.unwrap_or("x_last"), Ty::BIT)?;
+    let x_data = b.input_vec(x.payload[0], g.p, Ty::signed(g.act_bits))?;
+    let y_ready = b.input(y.ready, Ty::BIT)?;
+    let _ = (w_last, x_last);
+    Ok(Inputs {
+        rst,
+        w_valid,
+        w_data,
+        x_valid,
+        x_data,
+        y_ready,
+    })
+}
+
+/// Generates the engine for `p`, building its inner core through `registry`.
+pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear, CoreError> {
+    let checked = p.check(registry)?;
+    let g = Geometry::of(&checked);
+    let store = store::store_for(p.weight_memory, g.depth_used)?;
+    let core = checked.inner.generate()?;
+    let module = build(p, &g, store.as_ref(), &core)?;
+    let per_beat = facts::cycles_per_beat(&core);
+    let bound = facts::bound(&g, p.weight_memory, per_beat);
+    let facts = LinearFacts {
+        acc_bits: core.acc_bits,
+        weight_packing: packing_name(&checked),
+        weight_word_bits: p.weight_word_bits,
+        weight_words: g.weight_words as u64,
+        x_lanes: g.p,
+        y_lanes: g.q,
+        weight_memory: p.weight_memory.name(),
+        weight_banks: (store.depth(), g.n * g.seg_units),
+        cycles_per_vector: bound.cycles(),
+        bound,
+        latency: facts::latency(&g, per_beat, core.latency),
+        tiles: g.tiles,
+        chunks: g.chunks,
+        loop_order: "tile-outer, chunk-inner (lut-gemm's activation-stationary order is a later step)",
+        double_buffered: true,
+        core: checked.inner.core(),
+        core_params: checked.inner.params(),
+        core_latency: core.latency,
+        core_cycles_per_beat: per_beat,
+        core_metadata: checked.inner.metadata(),
+    };
+    Ok(GeneratedLinear {
+        module,
+        facts,
+        geometry: g,
+    })
+}
+
+fn packing_name(c: &params::Checked) -> &'static str {
+    use super::core::WeightPacking;
+    match c.inner.weight_packing() {
+        WeightPacking::Codes => c.inner.common().w_format.name(),
+        other => other.name(),
+    }
+}
+
+/// Mode-dependent control: whether weights are ready for a beat, and the loader's permissions.
+struct Control {
+    loaded: Option<SignalId>,
+    avail: Option<SignalId>,
+    in_flight: SignalId,
+    weights_ok: SignalId,
+    permit: SignalId,
+    take_ok: SignalId,
+}
+
+fn control(b: &mut ModuleBuilder, rst: SignalId, stream: bool) -> Result<Control, BuildError> {
+    let in_flight = b.reg("vectors_in_flight", Ty::unsigned(4), Some((rst, 0)))?;
+    let busy = logic::eq_const(b, "no_vector", in_flight, 0)?;
+    let busy = logic::not(b, "vector_busy", busy)?;
+    if stream {
+        let avail = b.reg("slots_full", Ty::unsigned(2), Some((rst, 0)))?;
+        let none = logic::eq_const(b, "slots_none", avail, 0)?;
+        let weights_ok = logic::not(b, "slots_some", none)?;
+        let both = logic::eq_const(b, "slots_both", avail, 2)?;
+        let permit = logic::not(b, "slot_free", both)?;
+        return Ok(Control {
+            loaded: None,
+            avail: Some(avail),
+            in_flight,
+            weights_ok,
+            permit,
+            take_ok: permit,
+        });
+    }
+    let loaded = logic::flag(b, "weights_loaded", rst, false)?;
+    let permit = logic::bit(b, "load_permit", true)?;
+    let take_ok = logic::not(b, "load_take_ok", busy)?;
+    Ok(Control {
+        loaded: Some(loaded),
+        avail: None,
+        in_flight,
+        weights_ok: loaded,
+        permit,
+        take_ok,
+    })
+}
+
+/// `x_ready`'s gate: in memory modes, weights loaded, no word held and no load starting.
+fn x_gate(
+    b: &mut ModuleBuilder,
+    ctl: &Control,
+    ld: &loader::Loader,
+) -> Result<SignalId, BuildError> {
+    let Some(loaded) = ctl.loaded else {
+        return logic::bit(b, "x_gate", true);
+    };
+    let idle = logic::not(b, "x_gate_idle", ld.holding)?;
+    let starting = logic::not(b, "x_gate_nostart", ld.take)?;
+    logic::all(b, "x_gate", &[loaded, idle, starting])
+}
+
+fn build(
+    p: &LinearParams,
+    g: &Geometry,
+    store: &dyn store::WeightStore,
+    core: &GeneratedCore,
+) -> Result<crate::ir::Module, CoreError> {
+    let mut b = ModuleBuilder::new(&p.name)?;
+    let io = inputs(&mut b, g)?;
+    let stream = p.weight_memory == WeightMemory::Stream;
+    let ctl = control(&mut b, io.rst, stream)?;
+    let aty = store::addr_ty(store.depth());
+    let ld = loader::build(
+        &mut b,
+        g,
+        loader::LoaderInputs {
+            rst: io.rst,
+            valid: io.w_valid,
+            permit: ctl.permit,
+            take_ok: ctl.take_ok,
+            staging: stream,
+        },
+        &io.w_data,
+        aty,
+    )?;
+    let gate = x_gate(&mut b, &ctl, &ld)?;
+    let xb = actbuf::build(&mut b, g, io.rst, io.x_valid, gate, &io.x_data)?;
+    let sq = sequencer::build(&mut b, g, io.rst, xb.valid, ctl.weights_ok, store.depth())?;
+    let act = xb.chunk(&mut b, g, sq.chunk.value)?;
+    let w = weight_bus(&mut b, g, store, &ld, sq.raddr)?;
+    let (dr, regs) = drain::build(&mut b, g, io.rst, Ty::signed(core.acc_bits), io.y_ready)?;
+    let inner = Arc::new(core.module.clone());
+    let outs = b.instance(
+        "core",
+        inner,
+        &[
+            (LINEAR.reset, &[io.rst]),
+            (CORE_IN.valid, &[sq.valid]),
+            (CORE_LAST, &[sq.chunk.last]),
+            (CORE_ACT, &act),
+            (CORE_W, &w),
+            (CORE_OUT.ready, &[dr.core_ready]),
+        ],
+    )?;
+    let missing = |port: &str| BuildError::Invalid {
+        module: p.name.clone(),
+        message: format!("the inner core has no output `{port}`"),
+    };
+    let in_ready = outs
+        .scalar(CORE_IN.ready)
+        .ok_or_else(|| missing(CORE_IN.ready))?;
+    let out_valid = outs
+        .scalar(CORE_OUT.valid)
+        .ok_or_else(|| missing(CORE_OUT.valid))?;
+    let out_y = outs.vector(CORE_Y).ok_or_else(|| missing(CORE_Y))?.to_vec();
+    let ev = sq.finish(&mut b, in_ready)?;
+    xb.finish(&mut b, ev.vector_used)?;
+    dr.finish(&mut b, g, out_valid, &out_y, &regs)?;
+    drive_control(&mut b, &ctl, &ld, xb.first, dr.done, ev.tile_used)?;
+    outputs(&mut b, &ld, &xb, &dr)?;
+    b.order_ports(&LINEAR.port_order());
+    Ok(b.finish()?)
+}
+
+/// The core's `in_w`: every bank read at `raddr`, row-major, as the core's element type.
+fn weight_bus(
+    b: &mut ModuleBuilder,
+    g: &Geometry,
+    store: &dyn store::WeightStore,
+    ld: &loader::Loader,
+    raddr: SignalId,
+) -> Result<Vec<SignalId>, BuildError> {
+    let mut bus = Vec::with_capacity(g.n * g.seg_units);
+    for (r, row) in ld.writes.iter().enumerate() {
+        for (j, &w) in row.iter().enumerate() {
+            let word = store.bank(b, &format!("wm_r{r}_u{j}"), w, raddr)?;
+            let typed = b.slice(
+                &format!("wm_w{r}_{j}"),
+                word,
+                0,
+                g.unit_bits,
+                g.unit_ty.signed,
+            )?;
+            bus.push(typed);
+        }
+    }
+    Ok(bus)
+}
+
+fn drive_control(
+    b: &mut ModuleBuilder,
+    ctl: &Control,
+    ld: &loader::Loader,
+    x_first: SignalId,
+    y_done: SignalId,
+    tile_used: SignalId,
+) -> Result<(), BuildError> {
+    let ty = Ty::unsigned(4);
+    let one = b.constant("flight_one", ty, 1)?;
+    let up = b.add("flight_up", ty, ctl.in_flight, one)?;
+    let down = b.sub("flight_down", ty, ctl.in_flight, one)?;
+    let after_up = b.mux("flight_after_up", ty, x_first, up, ctl.in_flight)?;
+    let down_up = b.mux("flight_down_up", ty, x_first, ctl.in_flight, down)?;
+    let next = b.mux("flight_next", ty, y_done, down_up, after_up)?;
+    b.drive(ctl.in_flight, next, None)?;
+    if let Some(loaded) = ctl.loaded {
+        let keep = logic::not(b, "loaded_keep", ld.take)?;
+        let held = logic::and(b, "loaded_held", loaded, keep)?;
+        let next = logic::or(b, "loaded_next", held, ld.matrix_done)?;
+        let fresh = logic::and(b, "loaded_fresh", next, keep)?;
+        b.drive(loaded, fresh, None)?;
+    }
+    if let Some(avail) = ctl.avail {
+        let ty = b.ty(avail);
+        let one = b.constant("slots_one", ty, 1)?;
+        let up = b.add("slots_up", ty, avail, one)?;
+        let down = b.sub("slots_down", ty, avail, one)?;
+        let after_up = b.mux("slots_after_up", ty, ld.tile_done, up, avail)?;
+        let down_up = b.mux("slots_down_up", ty, ld.tile_done, avail, down)?;
+        let next = b.mux("slots_next", ty, tile_used, down_up, after_up)?;
+        b.drive(avail, next, None)?;
+    }
+    Ok(())
+}
+
+fn outputs(
+    b: &mut ModuleBuilder,
+    ld: &loader::Loader,
+    xb: &actbuf::ActBuffer,
+    dr: &drain::Drain,
+) -> Result<(), BuildError> {
+    let [w, x, y] = [LINEAR.streams[0], LINEAR.streams[1], LINEAR.streams[2]];
+    b.output(w.ready, ld.ready)?;
+    b.output(x.ready, xb.ready)?;
+    b.output(y.valid, dr.valid)?;
+    b.output(y.last.unwrap_or("y_last"), dr.last)?;
+    b.output_vec(y.payload[0], &dr.data)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

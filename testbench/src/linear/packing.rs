@@ -1,0 +1,80 @@
+//! The weight stream of linear-contract.md: the matrix row-major as one bit
+//! string in the engine's packing, cut into WW-bit words LSB first, the
+//! last padded with zeros.
+
+/// A weight packing of the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// Ternary 2-bit codes (00→0, 01→+1, 11→−1, 10→0).
+    Ternary,
+    /// Binary 1-bit codes (1→+1, 0→−1).
+    Binary,
+    /// B-bit two's complement.
+    Int(u32),
+    /// bitnet.cpp I2_S: 2 bits, code = w + 1.
+    I2s,
+    /// Five weights a byte: Σ (w+1)·3^i; a row is ⌈K/5⌉ bytes.
+    Base3,
+}
+
+impl Packing {
+    /// Bits of one code (a byte for base3).
+    pub fn unit_bits(self) -> u32 {
+        match self {
+            Packing::Ternary | Packing::I2s => 2,
+            Packing::Binary => 1,
+            Packing::Int(b) => b,
+            Packing::Base3 => 8,
+        }
+    }
+}
+
+fn push_bits(bits: &mut Vec<bool>, value: u64, width: u32) {
+    bits.extend((0..width).map(|i| (value >> i) & 1 == 1));
+}
+
+/// The stream's bit string for weight codes `codes[n][k]` (for base3, the codes are ternary codes of the values).
+pub fn bit_string(packing: Packing, codes: &[Vec<u64>]) -> Vec<bool> {
+    let mut bits = Vec::new();
+    for row in codes {
+        match packing {
+            Packing::Base3 => {
+                for group in row.chunks(5) {
+                    let mut byte = 0u64;
+                    let mut pow = 1u64;
+                    for i in 0..5 {
+                        let w = group
+                            .get(i)
+                            .map_or(0, |&c| super::golden::decode(packing, c));
+                        byte += (w + 1) as u64 * pow;
+                        pow *= 3;
+                    }
+                    push_bits(&mut bits, byte, 8);
+                }
+            }
+            _ => {
+                for &c in row {
+                    push_bits(&mut bits, c, packing.unit_bits());
+                }
+            }
+        }
+    }
+    bits
+}
+
+/// The weight words: the bit string cut into `ww`-bit words, the last padded with zeros.
+pub fn weight_words(packing: Packing, codes: &[Vec<u64>], ww: usize) -> Vec<Vec<bool>> {
+    let bits = bit_string(packing, codes);
+    bits.chunks(ww)
+        .map(|c| {
+            let mut w = c.to_vec();
+            w.resize(ww, false);
+            w
+        })
+        .collect()
+}
+
+/// Bits `[lo, lo + width)` of a word as an integer.
+pub fn field(word: &[bool], lo: usize, width: usize) -> u64 {
+    (0..width).fold(0, |acc, i| acc | (u64::from(word[lo + i]) << i))
+}
