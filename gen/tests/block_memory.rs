@@ -64,7 +64,14 @@ fn designs() -> Vec<Module> {
         bram("bram_dc", 512, 16, Collision::DontCare, None).unwrap(),
         bram("bram_rf_init", 512, 16, Collision::ReadFirst, Some(&init)).unwrap(),
         bram("bram_w1", 1 << 16, 1, Collision::DontCare, None).unwrap(),
-        bram("bram_w64", 16, 64, Collision::DontCare, Some(&[u64::MAX, 1])).unwrap(),
+        bram(
+            "bram_w64",
+            16,
+            64,
+            Collision::DontCare,
+            Some(&[u64::MAX, 1]),
+        )
+        .unwrap(),
         spram("spram").unwrap(),
     ]
 }
@@ -94,7 +101,11 @@ fn verilator_lint_all_warnings_is_silent() {
             Tool::Verilator,
             &["--lint-only", "-Wall", "--top-module", &m.name, &file],
         );
-        assert!(ok && out.trim().is_empty(), "verilator on {}:\n{out}", m.name);
+        assert!(
+            ok && out.trim().is_empty(),
+            "verilator on {}:\n{out}",
+            m.name
+        );
     }
 }
 
@@ -110,7 +121,11 @@ fn icarus_compiles_as_verilog_2005() {
             Tool::Iverilog,
             &["-g2005", "-Wall", "-s", &m.name, "-o", "sim.vvp", &file],
         );
-        assert!(ok && out.trim().is_empty(), "iverilog on {}:\n{out}", m.name);
+        assert!(
+            ok && out.trim().is_empty(),
+            "iverilog on {}:\n{out}",
+            m.name
+        );
     }
 }
 
@@ -122,7 +137,11 @@ fn cells(m: &Module, synth: &str) -> BTreeMap<String, usize> {
         m.name
     );
     let (ok, out) = run(dir.path(), Tool::Yosys, &["-q", "-p", &script]);
-    assert!(ok && out.trim().is_empty(), "yosys {synth} on {}:\n{out}", m.name);
+    assert!(
+        ok && out.trim().is_empty(),
+        "yosys {synth} on {}:\n{out}",
+        m.name
+    );
     let stat = std::fs::read_to_string(dir.path().join("stat.txt")).expect("stat written");
     stat.lines()
         .skip_while(|l| !l.contains("Number of cells"))
@@ -160,13 +179,21 @@ fn an_spram_maps_to_sb_spram256ka() {
     if !have_tool(Tool::Yosys) {
         return;
     }
-    expect_cells(&spram("spram").unwrap(), "synth_ice40", &[("SB_SPRAM256KA", 1)]);
+    expect_cells(
+        &spram("spram").unwrap(),
+        "synth_ice40",
+        &[("SB_SPRAM256KA", 1)],
+    );
 }
 
 /// Yosys' iCE40 simulation models, beside its binary, when installed.
 fn ice40_cells_sim() -> Option<std::path::PathBuf> {
     let yosys = lutforge_tools::find(Tool::Yosys).ok()?;
-    let share = yosys.path.parent()?.parent()?.join("share/yosys/ice40/cells_sim.v");
+    let share = yosys
+        .path
+        .parent()?
+        .parent()?
+        .join("share/yosys/ice40/cells_sim.v");
     share.is_file().then_some(share)
 }
 
@@ -204,16 +231,33 @@ fn read_first_and_initial_contents_survive_ice40_synthesis() {
     let init: Vec<u64> = (0..300).map(|i| (i * 37) & 0xffff).collect();
     let m = bram("bram_rf_init", 512, 16, Collision::ReadFirst, Some(&init)).unwrap();
     let (dir, file) = written(&m);
-    let script = format!("read_verilog {file}; synth_ice40 -top {}; write_verilog -noattr net.v", m.name);
+    let script = format!(
+        "read_verilog {file}; synth_ice40 -top {}; write_verilog -noattr net.v",
+        m.name
+    );
     let (ok, out) = run(dir.path(), Tool::Yosys, &["-q", "-p", &script]);
     assert!(ok, "yosys:\n{out}");
     std::fs::write(dir.path().join("tb.v"), READ_FIRST_BENCH).unwrap();
     let cells = cells_sim.to_string_lossy();
-    let args = ["-g2012", "-DNO_ICE40_DEFAULT_ASSIGNMENTS", "-s", "tb", "-o", "tb.vvp", "tb.v", "net.v", &cells];
+    let args = [
+        "-g2012",
+        "-DNO_ICE40_DEFAULT_ASSIGNMENTS",
+        "-s",
+        "tb",
+        "-o",
+        "tb.vvp",
+        "tb.v",
+        "net.v",
+        &cells,
+    ];
     let (ok, out) = run(dir.path(), Tool::Iverilog, &args);
     assert!(ok, "iverilog:\n{out}");
     let (ok, out) = run(dir.path(), Tool::Vvp, &["-n", "tb.vvp"]);
     assert!(ok, "vvp:\n{out}");
     let got: Vec<&str> = out.lines().filter(|l| l.len() == 4).collect();
-    assert_eq!(got, ["0103", "0103", "5555"], "initial word, read-first collision, new word:\n{out}");
+    assert_eq!(
+        got,
+        ["0103", "0103", "5555"],
+        "initial word, read-first collision, new word:\n{out}"
+    );
 }

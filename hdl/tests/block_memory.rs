@@ -38,13 +38,20 @@ fn step(sim: &mut Sim, inputs: &[(&str, u64)]) -> (u64, u64) {
 #[test]
 fn a_block_read_is_registered_and_read_first() {
     let mut sim = Sim::new(&bram(Collision::ReadFirst, None), 1).unwrap();
-    assert_eq!(step(&mut sim, &[("we", 1), ("wa", 3), ("wd", 0xaa)]), (0, 0));
+    assert_eq!(
+        step(&mut sim, &[("we", 1), ("wa", 3), ("wd", 0xaa)]),
+        (0, 0)
+    );
     // Read and write of word 3 on one edge: the read gets the old word.
     let (before, after) = step(
         &mut sim,
         &[("we", 1), ("wa", 3), ("wd", 0x55), ("re", 1), ("ra", 3)],
     );
-    assert_eq!((before, after), (0, 0xaa), "the read data starts at 0 and reads first");
+    assert_eq!(
+        (before, after),
+        (0, 0xaa),
+        "the read data starts at 0 and reads first"
+    );
     assert_eq!(step(&mut sim, &[("we", 0)]).1, 0x55);
 }
 
@@ -60,10 +67,18 @@ fn a_block_read_holds_while_its_enable_is_0() {
 fn initial_contents_are_the_first_words_and_0_past_them() {
     let mut sim = Sim::new(&bram(Collision::ReadFirst, Some(&[0x11, 0x22])), 2).unwrap();
     for (addr, want) in [(0, 0x11), (1, 0x22), (2, 0), (15, 0)] {
-        assert_eq!(step(&mut sim, &[("re", 1), ("ra", addr)]).1, want, "word {addr}");
+        assert_eq!(
+            step(&mut sim, &[("re", 1), ("ra", addr)]).1,
+            want,
+            "word {addr}"
+        );
     }
     let q = sim.output("q").unwrap();
-    assert_eq!(sim.get(&q, 0, 1), 0, "lane 1 read nothing yet but starts from the same words");
+    assert_eq!(
+        sim.get(&q, 0, 1),
+        0,
+        "lane 1 read nothing yet but starts from the same words"
+    );
 }
 
 /// One SPRAM with its ports as inputs `addr`, `din`, `mask`, `wren`, `cs`.
@@ -84,18 +99,51 @@ fn spram() -> Module {
 #[test]
 fn an_spram_writes_nibbles_reads_registered_and_obeys_chip_select() {
     let mut sim = Sim::new(&spram(), 1).unwrap();
-    let write = |addr, din, mask| [("addr", addr), ("din", din), ("mask", mask), ("wren", 1), ("cs", 1)];
+    let write = |addr, din, mask| {
+        [
+            ("addr", addr),
+            ("din", din),
+            ("mask", mask),
+            ("wren", 1),
+            ("cs", 1),
+        ]
+    };
     let read = |addr| [("addr", addr), ("wren", 0), ("cs", 1)];
     step(&mut sim, &write(16383, 0x1234, 0b1111));
-    assert_eq!(step(&mut sim, &read(16383)), (0, 0x1234), "a write leaves DATAOUT undefined (0)");
+    assert_eq!(
+        step(&mut sim, &read(16383)),
+        (0, 0x1234),
+        "a write leaves DATAOUT undefined (0)"
+    );
     step(&mut sim, &write(16383, 0xabcd, 0b0101));
-    assert_eq!(step(&mut sim, &read(16383)).1, 0x1b3d, "nibbles 0 and 2 written");
+    assert_eq!(
+        step(&mut sim, &read(16383)).1,
+        0x1b3d,
+        "nibbles 0 and 2 written"
+    );
     // Without chip select neither a write nor a read happens.
-    let idle_write = [("addr", 16383), ("din", 0), ("mask", 0b1111), ("wren", 1), ("cs", 0)];
+    let idle_write = [
+        ("addr", 16383),
+        ("din", 0),
+        ("mask", 0b1111),
+        ("wren", 1),
+        ("cs", 0),
+    ];
     assert_eq!(step(&mut sim, &idle_write).1, 0x1b3d, "DATAOUT holds");
-    assert_eq!(step(&mut sim, &[("addr", 0), ("wren", 0), ("cs", 0)]).1, 0x1b3d);
-    assert_eq!(step(&mut sim, &read(16383)).1, 0x1b3d, "the word was not written");
-    assert_eq!(step(&mut sim, &read(0)).1, 0, "words start at 0 in the simulator");
+    assert_eq!(
+        step(&mut sim, &[("addr", 0), ("wren", 0), ("cs", 0)]).1,
+        0x1b3d
+    );
+    assert_eq!(
+        step(&mut sim, &read(16383)).1,
+        0x1b3d,
+        "the word was not written"
+    );
+    assert_eq!(
+        step(&mut sim, &read(0)).1,
+        0,
+        "words start at 0 in the simulator"
+    );
 }
 
 fn error_of(f: impl FnOnce(&mut ModuleBuilder) -> Result<(), BuildError>) -> String {
@@ -109,14 +157,23 @@ fn malformed_block_memories_are_refused() {
         b.block_memory("m", Ty::BIT, 1000, Collision::ReadFirst, None)?;
         Ok(())
     });
-    assert!(err.contains("1000 words; use a power of two from 2 to 65536"), "{err}");
+    assert!(
+        err.contains("1000 words; use a power of two from 2 to 65536"),
+        "{err}"
+    );
     let err = error_of(|b| {
         b.block_memory("m", Ty::BIT, 1 << 17, Collision::ReadFirst, None)?;
         Ok(())
     });
     assert!(err.contains("131072 words"), "{err}");
     let err = error_of(|b| {
-        b.block_memory("m", Ty::unsigned(4), 2, Collision::DontCare, Some(&[1, 2, 3]))?;
+        b.block_memory(
+            "m",
+            Ty::unsigned(4),
+            2,
+            Collision::DontCare,
+            Some(&[1, 2, 3]),
+        )?;
         Ok(())
     });
     assert!(err.contains("3 initial words but only 2 words"), "{err}");
@@ -124,7 +181,10 @@ fn malformed_block_memories_are_refused() {
         b.block_memory("m", Ty::unsigned(4), 4, Collision::DontCare, Some(&[0x10]))?;
         Ok(())
     });
-    assert!(err.contains("initial word 0x10 does not fit 4 bits"), "{err}");
+    assert!(
+        err.contains("initial word 0x10 does not fit 4 bits"),
+        "{err}"
+    );
     let err = error_of(|b| {
         b.block_memory("m", Ty::unsigned(65), 4, Collision::DontCare, None)?;
         Ok(())
@@ -137,7 +197,10 @@ fn malformed_block_memories_are_refused() {
         b.block_read("r", m, a, en)?;
         Ok(())
     });
-    assert!(err.contains("must be unsigned and 16 bits wide (65536 words)"), "{err}");
+    assert!(
+        err.contains("must be unsigned and 16 bits wide (65536 words)"),
+        "{err}"
+    );
     let err = error_of(|b| {
         let m = b.memory("lut", Ty::unsigned(8), 4)?;
         let a = b.input("a", Ty::unsigned(2))?;
@@ -162,7 +225,10 @@ fn malformed_block_memories_are_refused() {
         b.block_write_port(m, en, a, d)?;
         Ok(())
     });
-    assert!(err.contains("write data must be as wide as its words"), "{err}");
+    assert!(
+        err.contains("write data must be as wide as its words"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -176,13 +242,20 @@ fn an_unwritten_block_memory_is_refused() {
     let q = b.block_read("r", m, a, en).unwrap();
     b.output("y", q).unwrap();
     let err = b.finish().unwrap_err().to_string();
-    assert!(err.contains("memory `m` was never given a write port"), "{err}");
+    assert!(
+        err.contains("memory `m` was never given a write port"),
+        "{err}"
+    );
 }
 
 #[test]
 fn spram_ports_of_the_wrong_width_are_refused() {
     for (port, width, want) in [
-        ("addr", 13, "the address `addr` must be unsigned and 14 bits wide"),
+        (
+            "addr",
+            13,
+            "the address `addr` must be unsigned and 14 bits wide",
+        ),
         ("din", 15, "DATAIN `din` is 15 bits, not 16"),
         ("mask", 2, "MASKWREN `mask` is 2 bits, not 4"),
         ("wren", 2, "must be one bit"),

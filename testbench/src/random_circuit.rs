@@ -222,7 +222,11 @@ impl<R: Rng> Gen<'_, R> {
 
     /// A fill counter of `bits` + 1 bits, reset to 0 by `rst`, counting up
     /// to 2^`bits`: returns (counter, one bit: still filling).
-    fn fill_counter(&mut self, rst: SignalId, bits: u32) -> Result<(SignalId, SignalId), BuildError> {
+    fn fill_counter(
+        &mut self,
+        rst: SignalId,
+        bits: u32,
+    ) -> Result<(SignalId, SignalId), BuildError> {
         let ty = Ty::unsigned(bits + 1);
         let cnt = self.b.reg("fill_cnt", ty, Some((rst, 0)))?;
         let done = self.b.slice("fill_done", cnt, bits, 1, false)?;
@@ -253,9 +257,13 @@ impl<R: Rng> Gen<'_, R> {
         };
         let init: Option<Vec<u64>> = with_init.then(|| {
             let len = self.rng.random_range(1..=1usize << aw);
-            (0..len).map(|_| self.rng.random::<u64>() & lutforge_hdl::ir::mask(ty.width)).collect()
+            (0..len)
+                .map(|_| self.rng.random::<u64>() & lutforge_hdl::ir::mask(ty.width))
+                .collect()
         });
-        let mem = self.b.block_memory("bm", ty, 1 << aw, collision, init.as_deref())?;
+        let mem = self
+            .b
+            .block_memory("bm", ty, 1 << aw, collision, init.as_deref())?;
         let addr_ty = Ty::unsigned(aw);
         let (we, wa, ok) = self.block_write(mem, rst, addr_ty, with_init)?;
         for _ in 0..self.rng.random_range(1..=2) {
@@ -315,7 +323,9 @@ impl<R: Rng> Gen<'_, R> {
         let (cnt, filling) = self.fill_counter(rst, 2)?;
         let fill_addr = self.b.slice("fill_addr", cnt, 0, 2, false)?;
         let low = self.pick_as(Ty::unsigned(2))?;
-        let low = self.b.mux("sp_low", Ty::unsigned(2), filling, fill_addr, low)?;
+        let low = self
+            .b
+            .mux("sp_low", Ty::unsigned(2), filling, fill_addr, low)?;
         let addr = self.b.zext("sp_addr", low, 14)?;
         let data_in = self.pick_as(Ty::unsigned(16))?;
         let all = self.b.constant("all", Ty::unsigned(4), 0xf)?;

@@ -517,7 +517,11 @@ impl Def {
             Def::BlockRead { mem, addr, en } => {
                 let mem = f(*mem);
                 let addr = f(*addr);
-                Def::BlockRead { mem, addr, en: f(*en) }
+                Def::BlockRead {
+                    mem,
+                    addr,
+                    en: f(*en),
+                }
             }
             Def::Spram {
                 addr,

@@ -428,9 +428,7 @@ impl<'a> Parts<'a> {
         addr: SignalId,
     ) -> Result<(), BuildError> {
         let Some(want) = want else {
-            return Err(self.invalid(format!(
-                "`{name}`: memory `{mem}` has no valid depth"
-            )));
+            return Err(self.invalid(format!("`{name}`: memory `{mem}` has no valid depth")));
         };
         if want != self.signals[addr.0 as usize].ty {
             return Err(self.invalid(format!(
@@ -444,7 +442,12 @@ impl<'a> Parts<'a> {
     }
 
     /// A block memory's initial words: at most `depth`, each fitting a word.
-    pub fn check_init(&self, s: &Signal, depth: u32, init: Option<&[u64]>) -> Result<(), BuildError> {
+    pub fn check_init(
+        &self,
+        s: &Signal,
+        depth: u32,
+        init: Option<&[u64]>,
+    ) -> Result<(), BuildError> {
         let Some(init) = init else {
             return Ok(());
         };

@@ -284,7 +284,10 @@ impl Sim {
 /// lane (word `w` of lane `l` at `w * lanes + l`), 0 past them.
 fn initial_words(w: &MemWrite, lanes: usize) -> Vec<u64> {
     let mut words = vec![0u64; w.depth * lanes];
-    for (row, &v) in words.chunks_exact_mut(lanes).zip(w.init.iter().flat_map(|i| i.iter())) {
+    for (row, &v) in words
+        .chunks_exact_mut(lanes)
+        .zip(w.init.iter().flat_map(|i| i.iter()))
+    {
         row.fill(v);
     }
     words
