@@ -16,15 +16,18 @@ use crate::error::GenError;
 pub(crate) const VERILOG_FILE: &str = "verilog_file.v.tera";
 /// One Verilog module (included by [`VERILOG_FILE`] once per module).
 pub(crate) const MODULE: &str = "module.v.tera";
+/// The SPRAM's behavioural model (included by [`VERILOG_FILE`] when a module has an SPRAM).
+pub(crate) const SPRAM_MODEL: &str = "spram_model.v.tera";
 /// The FuseSoC CAPI2 core file.
 pub(crate) const CORE_FILE: &str = "core.core.tera";
 
-const SOURCES: [(&str, &str); 3] = [
+const SOURCES: [(&str, &str); 4] = [
     (
         VERILOG_FILE,
         include_str!("../templates/verilog_file.v.tera"),
     ),
     (MODULE, include_str!("../templates/module.v.tera")),
+    (SPRAM_MODEL, include_str!("../templates/spram_model.v.tera")),
     (CORE_FILE, include_str!("../templates/core.core.tera")),
 ];
 

@@ -116,7 +116,13 @@ fn evaluate(m: &Module, inputs: &[u64]) -> Vec<u64> {
                 .get(bits[addr.0 as usize] as usize)
                 .copied()
                 .unwrap_or(0),
-            Def::Reg { .. } | Def::Memory { .. } | Def::MemRead { .. } | Def::InstOut { .. } => {
+            Def::Reg { .. }
+            | Def::Memory { .. }
+            | Def::MemRead { .. }
+            | Def::BlockMemory { .. }
+            | Def::BlockRead { .. }
+            | Def::Spram { .. }
+            | Def::InstOut { .. } => {
                 panic!("`{}` is not combinational", s.name)
             }
         };

@@ -1,11 +1,20 @@
 //! Random IR circuits for the differential test of the simulator and the
 //! emitter: every op, random widths 1..64, mixed signedness, registers with
-//! enables, resets and feedback, ROMs and a sub-module instance.
+//! enables, resets and feedback, ROMs and a sub-module instance; and, in
+//! [`random_memory_circuit`], block memories and SPRAMs too.
+//!
+//! Verilog starts memory words and read registers at X where the IR says
+//! "undefined", so a memory unit only shows defined words: after each reset
+//! it first writes every word it uses (unless it has initial contents), its
+//! outputs read 0 until a read of defined words has landed, an SPRAM's
+//! output reads 0 after a write, and a don't-care block memory never reads
+//! the address written on the same edge.
 
 use std::sync::Arc;
 
 use lutforge_hdl::ir::{
-    BinOp, BuildError, CmpOp, Module, ModuleBuilder, ReduceOp, SignalId, Ty, UnOp,
+    BinOp, BuildError, CmpOp, Collision, Module, ModuleBuilder, ReduceOp, SignalId, SpramPorts, Ty,
+    UnOp,
 };
 use rand::Rng;
 
@@ -199,6 +208,150 @@ impl<R: Rng> Gen<'_, R> {
     }
 }
 
+impl<R: Rng> Gen<'_, R> {
+    /// `a`'s value carried into `ty`.
+    fn fit(&mut self, a: SignalId, ty: Ty) -> Result<SignalId, BuildError> {
+        self.b.resize("fit", a, ty)
+    }
+
+    /// A random signal carried into `ty`.
+    fn pick_as(&mut self, ty: Ty) -> Result<SignalId, BuildError> {
+        let a = self.pick();
+        self.fit(a, ty)
+    }
+
+    /// A fill counter of `bits` + 1 bits, reset to 0 by `rst`, counting up
+    /// to 2^`bits`: returns (counter, one bit: still filling).
+    fn fill_counter(
+        &mut self,
+        rst: SignalId,
+        bits: u32,
+    ) -> Result<(SignalId, SignalId), BuildError> {
+        let ty = Ty::unsigned(bits + 1);
+        let cnt = self.b.reg("fill_cnt", ty, Some((rst, 0)))?;
+        let done = self.b.slice("fill_done", cnt, bits, 1, false)?;
+        let filling = self.b.not("filling", Ty::BIT, done)?;
+        let one = self.b.constant("one", ty, 1)?;
+        let next = self.b.add("fill_next", ty, cnt, one)?;
+        self.b.drive(cnt, next, Some(filling))?;
+        Ok((cnt, filling))
+    }
+
+    /// `v` where `ok` is 1, 0 elsewhere.
+    fn masked(&mut self, ok: SignalId, v: SignalId) -> Result<SignalId, BuildError> {
+        let ty = self.b.ty(v);
+        let zero = self.b.constant("zero", ty, 0)?;
+        self.b.mux("shown", ty, ok, v, zero)
+    }
+
+    /// A block memory with one or two read ports, its collision rule and
+    /// initial contents random, pushed to the pool as its masked reads.
+    fn block_memory_unit(&mut self, rst: SignalId) -> Result<(), BuildError> {
+        let with_init = self.rng.random_bool(0.5);
+        let aw = self.rng.random_range(1..=if with_init { 8 } else { 4 });
+        let ty = random_ty(self.rng, 64);
+        let collision = if self.rng.random_bool(0.5) {
+            Collision::ReadFirst
+        } else {
+            Collision::DontCare
+        };
+        let init: Option<Vec<u64>> = with_init.then(|| {
+            let len = self.rng.random_range(1..=1usize << aw);
+            (0..len)
+                .map(|_| self.rng.random::<u64>() & lutforge_hdl::ir::mask(ty.width))
+                .collect()
+        });
+        let mem = self
+            .b
+            .block_memory("bm", ty, 1 << aw, collision, init.as_deref())?;
+        let addr_ty = Ty::unsigned(aw);
+        let (we, wa, ok) = self.block_write(mem, rst, addr_ty, with_init)?;
+        for _ in 0..self.rng.random_range(1..=2) {
+            let ra = self.pick_as(addr_ty)?;
+            let re = self.pick_bit()?;
+            let unready = self.b.not("unready", Ty::BIT, ok)?;
+            let mut re = self.b.or("re", Ty::BIT, re, unready)?;
+            if collision == Collision::DontCare {
+                let same = self.b.compare("same", CmpOp::Eq, wa, ra)?;
+                let clash = self.b.and("clash", Ty::BIT, we, same)?;
+                let no_clash = self.b.not("no_clash", Ty::BIT, clash)?;
+                re = self.b.and("re_ok", Ty::BIT, re, no_clash)?;
+            }
+            let q = self.b.block_read("bq", mem, ra, re)?;
+            let shown = self.masked(ok, q)?;
+            self.pool.push(shown);
+        }
+        Ok(())
+    }
+
+    /// Connects a block memory's write port: random writes once `ok`, and
+    /// before that (without initial contents) a fill of every word.
+    /// Returns (write enable, write address, ok): `ok` is 1 from the second
+    /// edge after the fill, when every read port has loaded a defined word.
+    fn block_write(
+        &mut self,
+        mem: SignalId,
+        rst: SignalId,
+        addr_ty: Ty,
+        with_init: bool,
+    ) -> Result<(SignalId, SignalId, SignalId), BuildError> {
+        let ty = self.b.ty(mem);
+        let ok = self.b.reg("ok", Ty::BIT, Some((rst, 0)))?;
+        let we = self.pick_bit()?;
+        let we = self.b.and("we", Ty::BIT, we, ok)?;
+        let wa = self.pick_as(addr_ty)?;
+        let wd = self.pick_as(ty)?;
+        let (we, wa, ready) = if with_init {
+            let one = self.b.constant("one", Ty::BIT, 1)?;
+            (we, wa, one)
+        } else {
+            let (cnt, filling) = self.fill_counter(rst, addr_ty.width)?;
+            let fill_addr = self.b.slice("fill_addr", cnt, 0, addr_ty.width, false)?;
+            let we = self.b.or("we_fill", Ty::BIT, we, filling)?;
+            let wa = self.b.mux("wa", addr_ty, filling, fill_addr, wa)?;
+            let ready = self.b.not("filled", Ty::BIT, filling)?;
+            (we, wa, ready)
+        };
+        self.b.drive(ok, ready, None)?;
+        self.b.block_write_port(mem, we, wa, wd)?;
+        Ok((we, wa, ok))
+    }
+
+    /// An SPRAM on words 0..4, filled after each reset, pushed to the pool
+    /// as its output where the last access was a read (0 elsewhere).
+    fn spram_unit(&mut self, rst: SignalId) -> Result<(), BuildError> {
+        let (cnt, filling) = self.fill_counter(rst, 2)?;
+        let fill_addr = self.b.slice("fill_addr", cnt, 0, 2, false)?;
+        let low = self.pick_as(Ty::unsigned(2))?;
+        let low = self
+            .b
+            .mux("sp_low", Ty::unsigned(2), filling, fill_addr, low)?;
+        let addr = self.b.zext("sp_addr", low, 14)?;
+        let data_in = self.pick_as(Ty::unsigned(16))?;
+        let all = self.b.constant("all", Ty::unsigned(4), 0xf)?;
+        let mask = self.pick_as(Ty::unsigned(4))?;
+        let mask_wren = self.b.mux("sp_mask", Ty::unsigned(4), filling, all, mask)?;
+        let wren = self.pick_bit()?;
+        let wren = self.b.or("sp_wren", Ty::BIT, wren, filling)?;
+        let cs = self.pick_bit()?;
+        let chip_select = self.b.or("sp_cs", Ty::BIT, cs, filling)?;
+        let ports = SpramPorts {
+            addr,
+            data_in,
+            mask_wren,
+            wren,
+            chip_select,
+        };
+        let q = self.b.spram("sp", ports)?;
+        let read = self.b.not("sp_read", Ty::BIT, wren)?;
+        let last_read = self.b.reg("sp_last_read", Ty::BIT, Some((rst, 0)))?;
+        self.b.drive(last_read, read, Some(chip_select))?;
+        let shown = self.masked(last_read, q)?;
+        self.pool.push(shown);
+        Ok(())
+    }
+}
+
 /// A small combinational sub-module: `y = (x + c) ^ (x >> 1)`.
 fn sub_module(name: &str, rng: &mut impl Rng) -> Result<Arc<Module>, BuildError> {
     let mut b = ModuleBuilder::new(name)?;
@@ -223,6 +376,27 @@ pub fn random_circuit(
     size: CircuitSize,
     rng: &mut impl Rng,
 ) -> Result<Module, BuildError> {
+    build(name, size, false, rng)
+}
+
+/// A random circuit as [`random_circuit`] makes, with one or two block
+/// memories (a third of the way through its ops) and, half the time, an
+/// SPRAM (two thirds of the way); their outputs join the signals the
+/// rest of the circuit reads. `rst` must be 1 in the first cycle.
+pub fn random_memory_circuit(
+    name: &str,
+    size: CircuitSize,
+    rng: &mut impl Rng,
+) -> Result<Module, BuildError> {
+    build(name, size, true, rng)
+}
+
+fn build(
+    name: &str,
+    size: CircuitSize,
+    memories: bool,
+    rng: &mut impl Rng,
+) -> Result<Module, BuildError> {
     let mut b = ModuleBuilder::new(name)?;
     b.clock()?;
     let rst = b.input("rst", Ty::BIT)?;
@@ -241,6 +415,14 @@ pub fn random_circuit(
     }
     let mut g = Gen { b, pool, rng };
     for i in 0..size.ops {
+        if memories && i == size.ops / 3 {
+            for _ in 0..g.rng.random_range(1..=2) {
+                g.block_memory_unit(rst)?;
+            }
+        }
+        if memories && i == 2 * size.ops / 3 && g.rng.random_bool(0.5) {
+            g.spram_unit(rst)?;
+        }
         let s = if i == size.ops / 2 {
             let x = g.pick();
             let sub = sub_module(&format!("{name}_sub"), g.rng)?;

@@ -1,27 +1,29 @@
 //! The proof that the emitter means what the IR means: random IR circuits
-//! (every op, widths 1..64, mixed signedness, registers, ROMs, an instance)
-//! run on the Rust simulator, Icarus and Verilator with the same inputs,
-//! and all three agree on every output of every cycle.
+//! (every op, widths 1..64, mixed signedness, registers, ROMs, an instance;
+//! and in a second set block memories and SPRAMs) run on the Rust
+//! simulator, Icarus and Verilator with the same inputs, and all three
+//! agree on every output of every cycle.
 //!
-//! 300 circuits per run; `LUTFORGE_NIGHTLY=1` runs 3000. Each simulator
-//! builds all circuits of a batch at once.
+//! 300 circuits and 100 with memories per run; `LUTFORGE_NIGHTLY=1` runs
+//! ten times as many. Each simulator builds all circuits of a batch at once.
 
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::ir::{Dir, Module, mask};
 use lutforge_testbench::backend::rust_sim::run_cycles;
 use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
-use lutforge_testbench::random_circuit::{CircuitSize, random_circuit};
+use lutforge_testbench::random_circuit::{CircuitSize, random_circuit, random_memory_circuit};
 use lutforge_tools::for_test;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 const CYCLES: usize = 40;
 
-fn circuit_count() -> usize {
+/// `per_run` circuits, ten times as many under `LUTFORGE_NIGHTLY=1`.
+fn circuit_count(per_run: usize) -> usize {
     if std::env::var("LUTFORGE_NIGHTLY").is_ok_and(|v| v == "1") {
-        3000
+        10 * per_run
     } else {
-        300
+        per_run
     }
 }
 
@@ -53,6 +55,31 @@ fn stimulus(m: &Module, rng: &mut impl Rng) -> Vec<Vec<u64>> {
 
 #[test]
 fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
+    let mut rng = ChaCha8Rng::seed_from_u64(0x1f0_46e);
+    let modules: Vec<Module> = (0..circuit_count(300))
+        .map(|i| {
+            random_circuit(&format!("rc{i}"), CircuitSize::SMALL, &mut rng)
+                .expect("random circuit builds")
+        })
+        .collect();
+    agree("circuits", &modules, &mut rng);
+}
+
+#[test]
+fn rust_sim_icarus_and_verilator_agree_on_random_memory_circuits() {
+    let mut rng = ChaCha8Rng::seed_from_u64(0xb2a_3e3);
+    let modules: Vec<Module> = (0..circuit_count(100))
+        .map(|i| {
+            random_memory_circuit(&format!("rm{i}"), CircuitSize::SMALL, &mut rng)
+                .expect("random memory circuit builds")
+        })
+        .collect();
+    agree("memory circuits", &modules, &mut rng);
+}
+
+/// Runs `modules` on every simulator found and checks that each agrees
+/// with the Rust simulator on every output of every cycle after the first.
+fn agree(what: &str, modules: &[Module], rng: &mut impl Rng) {
     let sims: Vec<Simulator> = [Simulator::Icarus, Simulator::Verilator]
         .into_iter()
         .filter(|s| {
@@ -61,16 +88,9 @@ fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
                 .all(|&t| for_test(t, "differential").is_some())
         })
         .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(0x1f0_46e);
-    let count = circuit_count();
-    let modules: Vec<Module> = (0..count)
-        .map(|i| {
-            random_circuit(&format!("rc{i}"), CircuitSize::SMALL, &mut rng)
-                .expect("random circuit builds")
-        })
-        .collect();
+    let count = modules.len();
     let ops: usize = modules.iter().map(Module::op_count).sum();
-    let inputs: Vec<Vec<Vec<u64>>> = modules.iter().map(|m| stimulus(m, &mut rng)).collect();
+    let inputs: Vec<Vec<Vec<u64>>> = modules.iter().map(|m| stimulus(m, rng)).collect();
     let expected: Vec<Vec<Vec<u64>>> = modules
         .iter()
         .zip(&inputs)
@@ -109,9 +129,9 @@ fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
                     if grow != wrow {
                         let keep = work.keep();
                         panic!(
-                            "{}: circuit rc{} cycle {c}: Verilog gives {grow:x?}, Rust simulator {wrow:x?}; files kept in {}",
+                            "{}: circuit {} cycle {c}: Verilog gives {grow:x?}, Rust simulator {wrow:x?}; files kept in {}",
                             sim.name(),
-                            base + j,
+                            modules[base + j].name,
                             keep.display()
                         );
                     }
@@ -119,7 +139,7 @@ fn rust_sim_icarus_and_verilator_agree_on_random_circuits() {
             }
         }
         eprintln!(
-            "{}: {count} circuits ({ops} ops) × {CYCLES} cycles agree with the Rust simulator",
+            "{}: {count} {what} ({ops} ops) × {CYCLES} cycles agree with the Rust simulator",
             sim.name()
         );
     }

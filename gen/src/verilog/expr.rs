@@ -226,6 +226,9 @@ impl<'m> Exprs<'m> {
             | Def::Rom { .. }
             | Def::Reg { .. }
             | Def::Memory { .. }
+            | Def::BlockMemory { .. }
+            | Def::BlockRead { .. }
+            | Def::Spram { .. }
             | Def::InstOut { .. } => {
                 return None;
             }

@@ -11,7 +11,7 @@ mod names;
 mod usage;
 mod view;
 
-use lutforge_hdl::ir::Module;
+use lutforge_hdl::ir::{Def, Module};
 
 use crate::error::GenError;
 use crate::templates;
@@ -26,8 +26,9 @@ use view::{FileView, ParamView};
 /// hierarchy is checked with [`Module::verify`] first.
 pub fn render_verilog(top: &Module, header: &Header) -> Result<String, GenError> {
     top.verify().map_err(GenError::from_verify)?;
-    let modules = top
-        .hierarchy()?
+    let hierarchy = top.hierarchy()?;
+    let spram_model = hierarchy.iter().any(|m| has_spram(m));
+    let modules = hierarchy
         .into_iter()
         .map(|m| module_view(m, m.name == top.name))
         .collect::<Result<Vec<_>, _>>()?;
@@ -40,8 +41,14 @@ pub fn render_verilog(top: &Module, header: &Header) -> Result<String, GenError>
         command: one_line(&header.command),
         params: params.collect(),
         modules,
+        spram_model,
     };
     templates::render(templates::VERILOG_FILE, &file)
+}
+
+/// True when `m` itself has an SPRAM.
+fn has_spram(m: &Module) -> bool {
+    m.signals.iter().any(|s| matches!(s.def, Def::Spram { .. }))
 }
 
 /// `text` with every control character (a line break would end the

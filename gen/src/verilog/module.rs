@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lutforge_hdl::ir::{BuildError, Def, Dir, Module, Signal, SignalId};
+use lutforge_hdl::ir::{BuildError, Collision, Def, Dir, Module, Signal, SignalId};
 
 use super::expr::{Exprs, decl_type, literal, range, select};
 use super::names::Names;
 use super::view::{
-    AssignGroup, AssignView, ConnView, DeclView, InstView, MemoryView, ModuleView, RegView,
-    RomEntry, RomView,
+    AssignGroup, AssignView, BlockMemoryView, BlockReadView, ConnView, DeclView, InitWord,
+    InstView, MemoryView, ModuleView, RegView, RomEntry, RomView, SpramView,
 };
 use crate::error::GenError;
 
@@ -25,7 +25,7 @@ pub(crate) fn module_view(m: &Module, is_top: bool) -> Result<ModuleView, GenErr
     let (instances, buses) = instance_views(m, &mut names, &mut exprs);
     let mut body = Body::default();
     for id in (0..m.signals.len()).map(|i| SignalId(i as u32)) {
-        body.add_signal(m, id, &mut exprs, &buses)?;
+        body.add_signal(m, id, &mut exprs, &buses, &mut names)?;
     }
     let (mut ports, outputs) = port_views(m, &mut exprs);
 
@@ -54,6 +54,9 @@ pub(crate) fn module_view(m: &Module, is_top: bool) -> Result<ModuleView, GenErr
         roms: body.roms,
         regs: body.regs,
         memories: body.memories,
+        block_memories: body.block_memories,
+        block_reads: body.block_reads,
+        sprams: body.sprams,
         instances,
     })
 }
@@ -145,6 +148,9 @@ struct Body {
     roms: Vec<RomView>,
     regs: Vec<RegView>,
     memories: Vec<MemoryView>,
+    block_memories: Vec<BlockMemoryView>,
+    block_reads: Vec<BlockReadView>,
+    sprams: Vec<SpramView>,
     declared_buses: BTreeSet<String>,
 }
 
@@ -166,6 +172,7 @@ impl Body {
         id: SignalId,
         exprs: &mut Exprs,
         buses: &Buses,
+        names: &mut Names,
     ) -> Result<(), GenError> {
         let s = m.signal(id);
         let w = s.ty.width;
@@ -246,6 +253,62 @@ impl Body {
                     data: exprs.whole(data),
                 });
             }
+            Def::BlockMemory {
+                depth,
+                data,
+                en,
+                addr,
+                collision,
+                init,
+            } => {
+                let clock = verified_clock(m)?;
+                let init = init
+                    .as_ref()
+                    .map(|words| initial_words(w, *depth, words))
+                    .unwrap_or_default();
+                self.block_memories.push(BlockMemoryView {
+                    name: s.name.clone(),
+                    ty: decl_type(s.ty),
+                    last: depth - 1,
+                    no_rw_check: *collision == Collision::DontCare,
+                    init,
+                    clock: exprs.whole(clock),
+                    en: exprs.whole(*en),
+                    addr: exprs.whole(*addr),
+                    data: exprs.whole(*data),
+                });
+            }
+            &Def::BlockRead { mem, addr, en } => {
+                self.declare("reg", s, id);
+                let clock = verified_clock(m)?;
+                self.block_reads.push(BlockReadView {
+                    name: s.name.clone(),
+                    mem: m.signal(mem).name.clone(),
+                    clock: exprs.whole(clock),
+                    en: exprs.whole(en),
+                    addr: exprs.whole(addr),
+                });
+            }
+            &Def::Spram {
+                addr,
+                data_in,
+                mask_wren,
+                wren,
+                chip_select,
+            } => {
+                self.declare("wire", s, id);
+                let clock = verified_clock(m)?;
+                self.sprams.push(SpramView {
+                    name: s.name.clone(),
+                    instance: names.fresh(&format!("{}_spram", s.name)),
+                    clock: exprs.whole(clock),
+                    addr: exprs.whole(addr),
+                    data_in: exprs.whole(data_in),
+                    mask_wren: exprs.whole(mask_wren),
+                    wren: exprs.whole(wren),
+                    chip_select: exprs.whole(chip_select),
+                });
+            }
             &Def::Reg { d, en, rst, init } => {
                 self.declare("reg", s, id);
                 let clock = verified_clock(m)?;
@@ -271,6 +334,17 @@ impl Body {
         }
         Ok(())
     }
+}
+
+/// Every word of a `width`-bit block memory of `depth` words with initial
+/// words `words` (0 past them).
+fn initial_words(width: u32, depth: u32, words: &[u64]) -> Vec<InitWord> {
+    (0..depth)
+        .map(|index| InitWord {
+            index,
+            value: literal(width, words.get(index as usize).copied().unwrap_or(0)),
+        })
+        .collect()
 }
 
 /// The clock of a verified module that has registers or memories.

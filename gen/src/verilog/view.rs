@@ -11,6 +11,9 @@ pub(crate) struct FileView {
     pub(crate) command: String,
     pub(crate) params: Vec<ParamView>,
     pub(crate) modules: Vec<ModuleView>,
+    /// True when a module has an SPRAM: the file carries the SPRAM's
+    /// behavioural model for Icarus and Verilator.
+    pub(crate) spram_model: bool,
 }
 
 /// One `//   key = value` header line.
@@ -31,6 +34,9 @@ pub(crate) struct ModuleView {
     pub(crate) roms: Vec<RomView>,
     pub(crate) regs: Vec<RegView>,
     pub(crate) memories: Vec<MemoryView>,
+    pub(crate) block_memories: Vec<BlockMemoryView>,
+    pub(crate) block_reads: Vec<BlockReadView>,
+    pub(crate) sprams: Vec<SpramView>,
     pub(crate) instances: Vec<InstView>,
 }
 
@@ -110,6 +116,54 @@ pub(crate) struct MemoryView {
     pub(crate) en: String,
     pub(crate) addr: String,
     pub(crate) data: String,
+}
+
+/// A block memory: `reg ty name [0:last];` (with `(* no_rw_check *)` when
+/// collisions are don't-care), its initial words, and its write port,
+/// `if (en) name[addr] <= data;`.
+#[derive(Serialize)]
+pub(crate) struct BlockMemoryView {
+    pub(crate) name: String,
+    pub(crate) ty: String,
+    pub(crate) last: u32,
+    pub(crate) no_rw_check: bool,
+    /// One `name[index] = value;` per word when it has initial contents.
+    pub(crate) init: Vec<InitWord>,
+    pub(crate) clock: String,
+    pub(crate) en: String,
+    pub(crate) addr: String,
+    pub(crate) data: String,
+}
+
+/// One initial word of a block memory.
+#[derive(Serialize)]
+pub(crate) struct InitWord {
+    pub(crate) index: u32,
+    pub(crate) value: String,
+}
+
+/// A block memory read port: `if (en) name <= mem[addr];`.
+#[derive(Serialize)]
+pub(crate) struct BlockReadView {
+    pub(crate) name: String,
+    pub(crate) mem: String,
+    pub(crate) clock: String,
+    pub(crate) en: String,
+    pub(crate) addr: String,
+}
+
+/// An SPRAM: an `SB_SPRAM256KA` instance (its behavioural model outside
+/// synthesis) driving `name`.
+#[derive(Serialize)]
+pub(crate) struct SpramView {
+    pub(crate) name: String,
+    pub(crate) instance: String,
+    pub(crate) clock: String,
+    pub(crate) addr: String,
+    pub(crate) data_in: String,
+    pub(crate) mask_wren: String,
+    pub(crate) wren: String,
+    pub(crate) chip_select: String,
 }
 
 /// An instance with named port connections.

@@ -8,10 +8,10 @@ use std::panic::Location;
 use std::sync::Arc;
 
 use super::ident::{identifier_problem, sanitize};
-use super::verify::{Parts, check_depth, check_width};
+use super::verify::{Parts, check_block_depth, check_depth, check_width};
 use super::{
-    BinOp, BuildError, CmpOp, Def, Dir, InstId, Instance, Module, Port, ReduceOp, Signal, SignalId,
-    Ty, UnOp,
+    BinOp, BuildError, CmpOp, Collision, Def, Dir, InstId, Instance, Module, Port, ReduceOp,
+    SPRAM_WORD_BITS, Signal, SignalId, Ty, UnOp,
 };
 
 /// Builds one [`Module`], checking widths and names as it goes.
@@ -25,6 +25,22 @@ pub struct ModuleBuilder {
     clock: Option<SignalId>,
     undriven_regs: Vec<SignalId>,
     unwritten_memories: Vec<SignalId>,
+}
+
+/// The inputs of an SPRAM ([`ModuleBuilder::spram`]), named as the
+/// `SB_SPRAM256KA` ports they drive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpramPorts {
+    /// ADDRESS: unsigned, 14 bits.
+    pub addr: SignalId,
+    /// DATAIN: 16 bits.
+    pub data_in: SignalId,
+    /// MASKWREN: 4 bits, bit `i` enables the write of bits `[4i +: 4]`.
+    pub mask_wren: SignalId,
+    /// WREN: one bit, 1 writes and 0 reads.
+    pub wren: SignalId,
+    /// CHIPSELECT: one bit, the SPRAM acts on an edge only when it is 1.
+    pub chip_select: SignalId,
 }
 
 /// The output signals of an instance, by the child's port names.
@@ -605,6 +621,122 @@ impl ModuleBuilder {
     ) -> Result<SignalId, BuildError> {
         let ty = self.ty(mem);
         self.push_checked(name, ty, Def::MemRead { mem, addr })
+    }
+
+    // ---- block memories and SPRAM ---------------------------------------------
+
+    /// A block memory (EBR, block RAM) of `depth` words of type `ty`;
+    /// `depth` is a power of two from 2 to
+    /// 2^[`super::MAX_BLOCK_MEMORY_ADDR_BITS`]. `collision` states what a
+    /// read of an address gets on the edge that writes it; `init` gives the
+    /// bit patterns of the first words (at most `depth`, the rest start at
+    /// 0), or `None` for undefined words. Give it its write port with
+    /// [`Self::block_write_port`] and read it with [`Self::block_read`].
+    #[track_caller]
+    pub fn block_memory(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        depth: u32,
+        collision: Collision,
+        init: Option<&[u64]>,
+    ) -> Result<SignalId, BuildError> {
+        self.check_width(name, ty.width)?;
+        self.checked(check_block_depth(&self.name, name, depth))?;
+        self.clock()?;
+        let id = SignalId(self.signals.len() as u32);
+        let signal = Signal {
+            name: self.fresh(name),
+            ty,
+            def: Def::BlockMemory {
+                depth,
+                data: id,
+                en: id,
+                addr: id,
+                collision,
+                init: init.map(|words| Arc::new(words.to_vec())),
+            },
+        };
+        self.checked(self.parts().check_init(&signal, depth, init))?;
+        let s = self.push(signal.name, ty, signal.def);
+        self.unwritten_memories.push(s);
+        Ok(s)
+    }
+
+    /// Connects the write port of block memory `mem`: on a clock edge where
+    /// the one-bit `en` is 1, `data` (as wide as a word) is stored at `addr`.
+    #[track_caller]
+    pub fn block_write_port(
+        &mut self,
+        mem: SignalId,
+        en: SignalId,
+        addr: SignalId,
+        data: SignalId,
+    ) -> Result<(), BuildError> {
+        let Some(pos) = self.unwritten_memories.iter().position(|&r| r == mem) else {
+            return Err(self.invalid(format!(
+                "`{}` is not a block memory waiting for its write port",
+                self.name_of(mem)
+            )));
+        };
+        let Def::BlockMemory {
+            depth,
+            collision,
+            init,
+            ..
+        } = self.signals[mem.0 as usize].def.clone()
+        else {
+            return Err(self.invalid(format!("`{}` is not a block memory", self.name_of(mem))));
+        };
+        let def = Def::BlockMemory {
+            depth,
+            data,
+            en,
+            addr,
+            collision,
+            init,
+        };
+        self.check_replacement(mem, def)?;
+        self.unwritten_memories.remove(pos);
+        Ok(())
+    }
+
+    /// A synchronous read port of block memory `mem`: a register of its word
+    /// type that loads the word at `addr` on each clock edge where the
+    /// one-bit `en` is 1 and holds otherwise.
+    #[track_caller]
+    pub fn block_read(
+        &mut self,
+        name: &str,
+        mem: SignalId,
+        addr: SignalId,
+        en: SignalId,
+    ) -> Result<SignalId, BuildError> {
+        let ty = self.ty(mem);
+        self.push_checked(name, ty, Def::BlockRead { mem, addr, en })
+    }
+
+    /// One iCE40 UltraPlus SPRAM (`SB_SPRAM256KA`, 16 K × 16): its
+    /// registered 16-bit unsigned DATAOUT. See the IR docs of [`super`]
+    /// for what it does on each edge.
+    #[track_caller]
+    pub fn spram(&mut self, name: &str, ports: SpramPorts) -> Result<SignalId, BuildError> {
+        self.clock()?;
+        let SpramPorts {
+            addr,
+            data_in,
+            mask_wren,
+            wren,
+            chip_select,
+        } = ports;
+        let def = Def::Spram {
+            addr,
+            data_in,
+            mask_wren,
+            wren,
+            chip_select,
+        };
+        self.push_checked(name, Ty::unsigned(SPRAM_WORD_BITS), def)
     }
 
     // ---- hierarchy -----------------------------------------------------------

@@ -22,13 +22,33 @@
 //!   combinationally (an asynchronous read), so a read in the cycle of a
 //!   write sees the old word. Words start undefined (X in Verilog, 0 in the
 //!   simulator): a design writes a word before it relies on reading it.
+//! - A block memory (EBR, block RAM) has `depth` = 2^(address bits) words
+//!   (up to 2^[`MAX_BLOCK_MEMORY_ADDR_BITS`]) and one write port like a
+//!   memory's, and is read only through synchronous read ports
+//!   ([`Def::BlockRead`]): a register that loads the word at its address on
+//!   the rising edge where its enable is 1 and holds otherwise (0 in the
+//!   simulator before its first load, X in Verilog). Its [`Collision`] rule
+//!   says what a read gets on an edge that also writes its address:
+//!   [`Collision::ReadFirst`] the old word; [`Collision::DontCare`] an
+//!   undefined word (the simulator, Icarus and Verilator give the old word;
+//!   the FPGA may not). Initial contents, when given, are the first words
+//!   (the rest 0); without them words start undefined (X in Verilog, 0 in
+//!   the simulator).
+//! - An SPRAM ([`Def::Spram`]) is one iCE40 UltraPlus `SB_SPRAM256KA`:
+//!   16 K words of 16 bits, one port, with STANDBY and SLEEP at 0 and
+//!   POWEROFF at 1. On a rising edge where `chip_select` is 1: with `wren`
+//!   at 0 the output register loads the word at `addr`; with `wren` at 1
+//!   each nibble `i` whose `mask_wren[i]` is 1 is written from `data_in`
+//!   and the output becomes undefined (X in Verilog, 0 in the simulator).
+//!   With `chip_select` at 0 nothing changes. Words and the output start
+//!   undefined (X in Verilog, 0 in the simulator).
 
 mod builder;
 mod error;
 pub mod ident;
 pub mod verify;
 
-pub use builder::{InstanceOutputs, ModuleBuilder};
+pub use builder::{InstanceOutputs, ModuleBuilder, SpramPorts};
 pub use error::BuildError;
 
 use std::sync::Arc;
@@ -38,6 +58,38 @@ pub const MAX_WIDTH: u32 = 64;
 
 /// Most address bits of a memory (a LUT RAM is a few dozen words deep).
 pub const MAX_MEMORY_ADDR_BITS: u32 = 10;
+
+/// Most address bits of a block memory (64 K words).
+pub const MAX_BLOCK_MEMORY_ADDR_BITS: u32 = 16;
+
+/// Address bits of an SPRAM (16 K words).
+pub const SPRAM_ADDR_BITS: u32 = 14;
+
+/// Bits of an SPRAM word.
+pub const SPRAM_WORD_BITS: u32 = 16;
+
+/// Bits of an SPRAM write mask (one per nibble of a word).
+pub const SPRAM_MASK_BITS: u32 = 4;
+
+/// The type of every address of a block memory of `depth` words (unsigned,
+/// log2(depth) bits), or `None` when `depth` is not a power of two from 2
+/// to 2^[`MAX_BLOCK_MEMORY_ADDR_BITS`].
+pub fn block_memory_address(depth: u32) -> Option<Ty> {
+    (depth.is_power_of_two() && (2..=1 << MAX_BLOCK_MEMORY_ADDR_BITS).contains(&depth))
+        .then(|| Ty::unsigned(depth.trailing_zeros()))
+}
+
+/// What a block memory's read gets on a clock edge that also writes its address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Collision {
+    /// The word before the write (Yosys adds bypass logic where the RAM
+    /// block cannot do it).
+    ReadFirst,
+    /// An undefined word: the design never relies on it, and Yosys maps the
+    /// memory with no collision logic (`(* no_rw_check *)`).
+    DontCare,
+}
 
 /// The type of every address of a memory of `depth` words (unsigned,
 /// log2(depth) bits), or `None` when `depth` is not a power of two from 2
@@ -280,6 +332,48 @@ pub enum Def {
         /// Unsigned word address.
         addr: SignalId,
     },
+    /// A block memory of `depth` words of the signal's type with one
+    /// synchronous write port; read it with [`Def::BlockRead`].
+    BlockMemory {
+        /// Number of words, a power of two (2^(address bits)).
+        depth: u32,
+        /// Word stored on the clock edge when `en` is 1.
+        data: SignalId,
+        /// One-bit write enable.
+        en: SignalId,
+        /// Unsigned word address of the write.
+        addr: SignalId,
+        /// What a read of the written address gets on the same edge.
+        collision: Collision,
+        /// The first words' initial bit patterns (the rest start at 0);
+        /// `None`: words start undefined.
+        init: Option<Arc<Vec<u64>>>,
+    },
+    /// A synchronous read port of block memory `mem`: a register of the
+    /// memory's word type that loads the word at `addr` on the clock edge
+    /// where `en` is 1.
+    BlockRead {
+        /// The [`Def::BlockMemory`] signal.
+        mem: SignalId,
+        /// Unsigned word address.
+        addr: SignalId,
+        /// One-bit read enable.
+        en: SignalId,
+    },
+    /// One `SB_SPRAM256KA` (see the module docs); the signal is its
+    /// registered 16-bit unsigned DATAOUT.
+    Spram {
+        /// Unsigned 14-bit word address.
+        addr: SignalId,
+        /// 16-bit write data.
+        data_in: SignalId,
+        /// 4-bit write mask, bit `i` for bits `[4i +: 4]`.
+        mask_wren: SignalId,
+        /// One bit: write (1) or read (0).
+        wren: SignalId,
+        /// One bit: the port acts on this edge only when it is 1.
+        chip_select: SignalId,
+    },
     /// Element `elem` of output port `port` of instance `inst`.
     InstOut {
         /// The instance.
@@ -293,8 +387,10 @@ pub enum Def {
 
 impl Def {
     /// The signals this definition reads, in a fixed order (for a register:
-    /// `d`, then `en`, then `rst`; for a memory: `data`, `en`, `addr`; for a
-    /// memory read: the memory, then `addr`).
+    /// `d`, then `en`, then `rst`; for a memory or block memory: `data`,
+    /// `en`, `addr`; for a memory read: the memory, then `addr`; for a
+    /// block read: the memory, `addr`, `en`; for an SPRAM: `addr`,
+    /// `data_in`, `mask_wren`, `wren`, `chip_select`).
     pub fn operands(&self) -> Vec<SignalId> {
         match self {
             Def::Input { .. } | Def::Const(_) | Def::InstOut { .. } => vec![],
@@ -311,6 +407,15 @@ impl Def {
             Def::Rom { addr, .. } => vec![*addr],
             Def::Memory { data, en, addr, .. } => vec![*data, *en, *addr],
             Def::MemRead { mem, addr } => vec![*mem, *addr],
+            Def::BlockMemory { data, en, addr, .. } => vec![*data, *en, *addr],
+            Def::BlockRead { mem, addr, en } => vec![*mem, *addr, *en],
+            Def::Spram {
+                addr,
+                data_in,
+                mask_wren,
+                wren,
+                chip_select,
+            } => vec![*addr, *data_in, *mask_wren, *wren, *chip_select],
             Def::Reg { d, en, rst, .. } => {
                 let mut v = vec![*d];
                 v.extend(*en);
@@ -388,6 +493,53 @@ impl Def {
                 Def::MemRead {
                     mem,
                     addr: f(*addr),
+                }
+            }
+            Def::BlockMemory {
+                depth,
+                data,
+                en,
+                addr,
+                collision,
+                init,
+            } => {
+                let data = f(*data);
+                let en = f(*en);
+                Def::BlockMemory {
+                    depth: *depth,
+                    data,
+                    en,
+                    addr: f(*addr),
+                    collision: *collision,
+                    init: init.clone(),
+                }
+            }
+            Def::BlockRead { mem, addr, en } => {
+                let mem = f(*mem);
+                let addr = f(*addr);
+                Def::BlockRead {
+                    mem,
+                    addr,
+                    en: f(*en),
+                }
+            }
+            Def::Spram {
+                addr,
+                data_in,
+                mask_wren,
+                wren,
+                chip_select,
+            } => {
+                let addr = f(*addr);
+                let data_in = f(*data_in);
+                let mask_wren = f(*mask_wren);
+                let wren = f(*wren);
+                Def::Spram {
+                    addr,
+                    data_in,
+                    mask_wren,
+                    wren,
+                    chip_select: f(*chip_select),
                 }
             }
             Def::Reg { d, en, rst, init } => {
@@ -473,7 +625,7 @@ pub struct Module {
     pub signals: Vec<Signal>,
     /// Child instances.
     pub instances: Vec<Instance>,
-    /// The `clk` input, present whenever the module has registers, memories or instances that need it.
+    /// The `clk` input, present whenever the module has registers, memories, SPRAMs or instances that need it.
     pub clock: Option<SignalId>,
 }
 

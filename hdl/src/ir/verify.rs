@@ -25,6 +25,13 @@
 //!   input port; a register's input is as wide as the register; a memory's
 //!   depth and addresses follow [`memory_address`], its write data is a
 //!   word, and a memory read reads a memory;
+//! - a block memory follows the memory's rules with
+//!   [`block_memory_address`] for its depth and addresses, and has at most
+//!   `depth` initial words, each fitting a word; a block read reads a block
+//!   memory, is of its word type and has a one-bit enable;
+//! - an SPRAM is 16 bits unsigned, its address unsigned and 14 bits, its
+//!   data 16 bits, its mask 4 bits, its `wren` and `chip_select` one bit;
+//!   block memories, block reads and SPRAMs need the clock;
 //! - ports: a scalar port has one signal, a vector port at least one, each
 //!   of the element's type; an input port's signals are its own elements;
 //!   the module has an output port;
@@ -36,8 +43,9 @@ use std::collections::HashMap;
 
 use super::ident::identifier_problem;
 use super::{
-    BuildError, Def, Dir, Instance, MAX_MEMORY_ADDR_BITS, MAX_WIDTH, Module, Port, Signal,
-    SignalId, mask, memory_address,
+    BuildError, Def, Dir, Instance, MAX_BLOCK_MEMORY_ADDR_BITS, MAX_MEMORY_ADDR_BITS, MAX_WIDTH,
+    Module, Port, SPRAM_ADDR_BITS, SPRAM_MASK_BITS, SPRAM_WORD_BITS, Signal, SignalId, Ty,
+    block_memory_address, mask, memory_address,
 };
 
 impl Module {
@@ -138,10 +146,10 @@ impl<'a> Parts<'a> {
     pub fn check_signal(&self, i: usize, s: &Signal) -> Result<(), BuildError> {
         check_width(self.name, &s.name, s.ty.width)?;
         let n = self.signals.len();
-        let state = matches!(s.def, Def::Reg { .. } | Def::Memory { .. });
+        let state = is_state(&s.def);
         for op in s.def.operands() {
             let at = op.0 as usize;
-            // A register's or memory's inputs may come later (or be itself).
+            // A register's, memory's or read port's inputs may come later (or be itself).
             let ok = if state { at < n || at == i } else { at < i };
             if !ok {
                 return Err(self.invalid(format!(
@@ -233,9 +241,52 @@ impl<'a> Parts<'a> {
                     });
                 }
                 select(en)?;
-                self.check_address(&s.name, depth, &s.name, addr)
+                self.check_address(&s.name, memory_address(depth), &s.name, addr)
             }
             &Def::MemRead { mem, addr } => self.check_mem_read(s, mem, addr),
+            Def::BlockMemory {
+                depth,
+                data,
+                en,
+                addr,
+                init,
+                ..
+            } => {
+                self.check_clocked(&s.name, "block memory")?;
+                check_block_depth(self.name, &s.name, *depth)?;
+                if width(*data) != w {
+                    return Err(BuildError::WidthMismatch {
+                        module: self.name.into(),
+                        signal: s.name.clone(),
+                        operand: self.name_of(*data),
+                        operand_width: width(*data),
+                        result_width: w,
+                        rule: "a block memory's write data must be as wide as its words",
+                        hint: "; resize it explicitly",
+                    });
+                }
+                select(*en)?;
+                let want = block_memory_address(*depth);
+                self.check_address(&s.name, want, &s.name, *addr)?;
+                self.check_init(s, *depth, init.as_deref().map(Vec::as_slice))
+            }
+            &Def::BlockRead { mem, addr, en } => {
+                self.check_clocked(&s.name, "block read")?;
+                select(en)?;
+                self.check_block_read(s, mem, addr)
+            }
+            &Def::Spram {
+                addr,
+                data_in,
+                mask_wren,
+                wren,
+                chip_select,
+            } => {
+                self.check_clocked(&s.name, "SPRAM")?;
+                self.check_spram(s, addr, data_in, mask_wren)?;
+                select(wren)?;
+                select(chip_select)
+            }
             &Def::InstOut { inst, port, elem } => self.check_inst_out(i, s, inst.0, port, elem),
         }
     }
@@ -368,20 +419,106 @@ impl<'a> Parts<'a> {
         Ok(())
     }
 
-    /// An address of a memory of `depth` words must be of [`memory_address`]'s type.
+    /// An address of a memory must be of its address type `want`.
     fn check_address(
         &self,
         name: &str,
-        depth: u32,
+        want: Option<Ty>,
         mem: &str,
         addr: SignalId,
     ) -> Result<(), BuildError> {
-        if memory_address(depth) != Some(self.signals[addr.0 as usize].ty) {
+        let Some(want) = want else {
+            return Err(self.invalid(format!("`{name}`: memory `{mem}` has no valid depth")));
+        };
+        if want != self.signals[addr.0 as usize].ty {
             return Err(self.invalid(format!(
-                "`{name}`: the address `{}` of memory `{mem}` must be unsigned and {} bits wide ({depth} words)",
+                "`{name}`: the address `{}` of memory `{mem}` must be unsigned and {} bits wide ({} words)",
                 self.name_of(addr),
-                depth.trailing_zeros()
+                want.width,
+                1u64 << want.width
             )));
+        }
+        Ok(())
+    }
+
+    /// A block memory's initial words: at most `depth`, each fitting a word.
+    pub fn check_init(
+        &self,
+        s: &Signal,
+        depth: u32,
+        init: Option<&[u64]>,
+    ) -> Result<(), BuildError> {
+        let Some(init) = init else {
+            return Ok(());
+        };
+        if init.len() > depth as usize {
+            return Err(self.invalid(format!(
+                "block memory `{}` has {} initial words but only {depth} words",
+                s.name,
+                init.len()
+            )));
+        }
+        match init.iter().find(|&&e| e & !mask(s.ty.width) != 0) {
+            Some(&e) => self.check_bits(&s.name, "initial word", e, s.ty.width),
+            None => Ok(()),
+        }
+    }
+
+    fn check_block_read(
+        &self,
+        s: &Signal,
+        mem: SignalId,
+        addr: SignalId,
+    ) -> Result<(), BuildError> {
+        let m = &self.signals[mem.0 as usize];
+        let Def::BlockMemory { depth, .. } = m.def else {
+            return Err(self.invalid(format!(
+                "block read `{}`: `{}` is not a block memory",
+                s.name, m.name
+            )));
+        };
+        if m.ty != s.ty {
+            return Err(self.invalid(format!(
+                "block read `{}`: block memory `{}` holds {:?} words, not {:?}",
+                s.name, m.name, m.ty, s.ty
+            )));
+        }
+        self.check_address(&s.name, block_memory_address(depth), &m.name, addr)
+    }
+
+    /// An SPRAM's output, address, data and mask are of the primitive's widths.
+    fn check_spram(
+        &self,
+        s: &Signal,
+        addr: SignalId,
+        data_in: SignalId,
+        mask_wren: SignalId,
+    ) -> Result<(), BuildError> {
+        if s.ty != Ty::unsigned(SPRAM_WORD_BITS) {
+            return Err(self.invalid(format!(
+                "SPRAM `{}` is {:?}; its DATAOUT is {SPRAM_WORD_BITS} bits unsigned",
+                s.name, s.ty
+            )));
+        }
+        if self.signals[addr.0 as usize].ty != Ty::unsigned(SPRAM_ADDR_BITS) {
+            return Err(self.invalid(format!(
+                "SPRAM `{}`: the address `{}` must be unsigned and {SPRAM_ADDR_BITS} bits wide",
+                s.name,
+                self.name_of(addr)
+            )));
+        }
+        for (port, id, bits) in [
+            ("DATAIN", data_in, SPRAM_WORD_BITS),
+            ("MASKWREN", mask_wren, SPRAM_MASK_BITS),
+        ] {
+            let w = self.width(id);
+            if w != bits {
+                return Err(self.invalid(format!(
+                    "SPRAM `{}`: {port} `{}` is {w} bits, not {bits}",
+                    s.name,
+                    self.name_of(id)
+                )));
+            }
         }
         Ok(())
     }
@@ -397,7 +534,7 @@ impl<'a> Parts<'a> {
                 s.name, m.name, m.ty, s.ty
             )));
         }
-        self.check_address(&s.name, depth, &m.name, addr)
+        self.check_address(&s.name, memory_address(depth), &m.name, addr)
     }
 
     fn check_inst_out(
@@ -552,7 +689,14 @@ impl<'a> Parts<'a> {
                 }
             }
             Dir::Input => {
-                let source = matches!(sig.def, Def::Input { .. } | Def::Const(_) | Def::Reg { .. });
+                let source = matches!(
+                    sig.def,
+                    Def::Input { .. }
+                        | Def::Const(_)
+                        | Def::Reg { .. }
+                        | Def::BlockRead { .. }
+                        | Def::Spram { .. }
+                );
                 if !source && first_out.is_some_and(|o| s.0 as usize >= o) {
                     return Err(wrong(format!(
                         "input `{}` reads `{}`, made after the instance's outputs: a combinational loop",
@@ -613,6 +757,33 @@ pub(crate) fn check_width(module: &str, signal: &str, width: u32) -> Result<(), 
             module: module.into(),
             signal: signal.into(),
             width,
+        });
+    }
+    Ok(())
+}
+
+/// True for a definition that holds state across clock edges, whose
+/// operands may therefore come later.
+fn is_state(def: &Def) -> bool {
+    matches!(
+        def,
+        Def::Reg { .. }
+            | Def::Memory { .. }
+            | Def::BlockMemory { .. }
+            | Def::BlockRead { .. }
+            | Def::Spram { .. }
+    )
+}
+
+/// A block memory's depth must be one [`block_memory_address`] accepts.
+pub(crate) fn check_block_depth(module: &str, name: &str, depth: u32) -> Result<(), BuildError> {
+    if block_memory_address(depth).is_none() {
+        return Err(BuildError::Invalid {
+            module: module.into(),
+            message: format!(
+                "block memory `{name}` has {depth} words; use a power of two from 2 to {}",
+                1u32 << MAX_BLOCK_MEMORY_ADDR_BITS
+            ),
         });
     }
     Ok(())

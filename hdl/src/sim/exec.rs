@@ -2,7 +2,9 @@
 
 use crate::ir::{BinOp, CmpOp, ReduceOp, UnOp};
 
-use super::program::{Instr, MemWrite, Operand, RegUpdate};
+use crate::ir::{SPRAM_ADDR_BITS, SPRAM_MASK_BITS};
+
+use super::program::{BlockReadUpdate, Instr, MemWrite, Operand, RegUpdate, SpramUpdate};
 
 #[inline(always)]
 fn ext(v: u64, sign: u64) -> u64 {
@@ -229,6 +231,81 @@ pub(crate) fn run_mem_writes(l: &Lanes, writes: &[MemWrite], mems: &mut [Vec<u64
                 words[a * lanes + lane] = data[lane];
             }
         }
+    }
+}
+
+/// Computes every block read port's next value into `next` (one row of
+/// lanes per port) from the words before the edge's writes (read-first):
+/// the word at the address where the enable is 1, the old value elsewhere.
+pub(crate) fn run_block_reads(
+    l: &Lanes,
+    reads: &[BlockReadUpdate],
+    mems: &[Vec<u64>],
+    next: &mut [u64],
+) {
+    let lanes = l.lanes;
+    for (r, row) in reads.iter().zip(next.chunks_exact_mut(lanes)) {
+        let words = &mems[r.mem];
+        let (q, addr, en) = (l.src(r.q), l.src(r.addr), l.src(r.en));
+        for lane in 0..lanes {
+            row[lane] = if en[lane] != 0 {
+                words
+                    .get(addr[lane] as usize * lanes + lane)
+                    .copied()
+                    .unwrap_or(0)
+            } else {
+                q[lane]
+            };
+        }
+    }
+}
+
+/// The SPRAM bits a write mask enables: nibble `i` where mask bit `i` is 1.
+fn nibble_mask(mask_wren: u64) -> u64 {
+    (0..SPRAM_MASK_BITS)
+        .filter(|i| mask_wren >> i & 1 == 1)
+        .map(|i| 0xf << (4 * i))
+        .fold(0, |m, n| m | n)
+}
+
+/// Runs every SPRAM's access of this edge: stores the masked writes into
+/// `words[i]` (word `w` of lane `l` at `w * lanes + l`) and computes each
+/// output's next value into `next`: the word read, 0 (undefined) after a
+/// write, the old value without chip select.
+pub(crate) fn run_sprams(
+    l: &Lanes,
+    sprams: &[SpramUpdate],
+    words: &mut [Vec<u64>],
+    next: &mut [u64],
+) {
+    let lanes = l.lanes;
+    let depth = 1usize << SPRAM_ADDR_BITS;
+    for ((p, store), row) in sprams
+        .iter()
+        .zip(words.iter_mut())
+        .zip(next.chunks_exact_mut(lanes))
+    {
+        let (q, addr, data) = (l.src(p.q), l.src(p.addr), l.src(p.data_in));
+        let (mask_wren, wren, cs) = (l.src(p.mask_wren), l.src(p.wren), l.src(p.chip_select));
+        for lane in 0..lanes {
+            let at = (addr[lane] as usize % depth) * lanes + lane;
+            row[lane] = match (cs[lane] != 0, wren[lane] != 0) {
+                (false, _) => q[lane],
+                (true, false) => store[at],
+                (true, true) => {
+                    let m = nibble_mask(mask_wren[lane]);
+                    store[at] = (store[at] & !m) | (data[lane] & m);
+                    0
+                }
+            };
+        }
+    }
+}
+
+/// Stores `next` (one row of lanes per slot of `slots`) into those slots.
+pub(crate) fn store_rows(l: &Lanes, slots: impl Iterator<Item = u32>, next: &[u64]) {
+    for (q, row) in slots.zip(next.chunks_exact(l.lanes)) {
+        l.dst(q).copy_from_slice(row);
     }
 }
 

@@ -5,8 +5,9 @@
 //!
 //! Every IR signal is at most 64 bits wide, so every value takes the fast
 //! path (one `u64` per lane); wider buses exist only as vector ports, whose
-//! elements are set and read one by one. Registers and memory words start
-//! at 0 in every lane (Verilog starts them at X; cores reset or write them
+//! elements are set and read one by one. Registers, memory words without
+//! initial contents, block read ports and SPRAM words and outputs start at
+//! 0 in every lane (Verilog starts them at X; cores reset or write them
 //! before use).
 
 mod exec;
@@ -16,10 +17,10 @@ mod vcd_dump;
 
 use std::io::Write;
 
-use crate::ir::{BuildError, Dir, Module, Ty, mask};
+use crate::ir::{BuildError, Def, Dir, Module, SPRAM_ADDR_BITS, Ty, mask};
 
-use exec::{Lanes, run_comb, run_mem_writes, run_regs};
-use program::Program;
+use exec::{Lanes, run_block_reads, run_comb, run_mem_writes, run_regs, run_sprams, store_rows};
+use program::{MemWrite, Program};
 use vcd_dump::VcdDump;
 
 /// Why a design cannot be simulated, or a port misused.
@@ -83,6 +84,9 @@ pub struct Sim {
     values: Vec<u64>,
     reg_next: Vec<u64>,
     mems: Vec<Vec<u64>>,
+    /// Next values of the block read ports, then of the SPRAM outputs.
+    read_next: Vec<u64>,
+    spram_words: Vec<Vec<u64>>,
     dirty: bool,
     cycle: u64,
     vcd: Option<VcdDump>,
@@ -106,15 +110,23 @@ impl Sim {
         let mems = program
             .mems
             .iter()
-            .map(|w| vec![0u64; w.depth * lanes])
+            .map(|w| initial_words(w, lanes))
+            .collect();
+        let read_next = vec![0u64; (program.block_reads.len() + program.sprams.len()) * lanes];
+        let spram_words = program
+            .sprams
+            .iter()
+            .map(|_| vec![0u64; (1usize << SPRAM_ADDR_BITS) * lanes])
             .collect();
         Ok(Sim {
             mems,
+            read_next,
+            spram_words,
             names: flat
                 .slots
                 .iter()
                 .enumerate()
-                .filter(|(_, s)| !matches!(s.def, crate::ir::Def::Memory { .. }))
+                .filter(|(_, s)| !matches!(s.def, Def::Memory { .. } | Def::BlockMemory { .. }))
                 .map(|(i, s)| (i, s.name.clone(), s.ty))
                 .collect(),
             ports: flat.ports,
@@ -140,7 +152,10 @@ impl Sim {
 
     /// Number of combinational word operations run per cycle.
     pub fn op_count(&self) -> usize {
-        self.program.comb.len() + self.program.regs.len()
+        self.program.comb.len()
+            + self.program.regs.len()
+            + self.program.block_reads.len()
+            + self.program.sprams.len()
     }
 
     /// The input port `name`.
@@ -219,8 +234,9 @@ impl Sim {
         }
     }
 
-    /// One rising clock edge: settle, record the VCD sample, store every
-    /// memory write, update every register.
+    /// One rising clock edge: settle, record the VCD sample, load every
+    /// block read port and SPRAM output from the words before the edge,
+    /// store every memory and SPRAM write, update every register.
     pub fn tick(&mut self) -> Result<(), SimError> {
         self.eval();
         if let Some(vcd) = &mut self.vcd {
@@ -228,8 +244,17 @@ impl Sim {
                 .map_err(|e| SimError::Vcd(e.to_string()))?;
         }
         let lanes = Lanes::new(&mut self.values, self.lanes);
-        run_mem_writes(&lanes, &self.program.mems, &mut self.mems);
-        run_regs(&lanes, &self.program.regs, &mut self.reg_next);
+        let p = &self.program;
+        let (reads, sprams) = self
+            .read_next
+            .split_at_mut(p.block_reads.len() * self.lanes);
+        run_block_reads(&lanes, &p.block_reads, &self.mems, reads);
+        run_sprams(&lanes, &p.sprams, &mut self.spram_words, sprams);
+        run_mem_writes(&lanes, &p.mems, &mut self.mems);
+        run_regs(&lanes, &p.regs, &mut self.reg_next);
+        let read_slots = p.block_reads.iter().map(|r| r.q);
+        let spram_slots = p.sprams.iter().map(|s| s.q);
+        store_rows(&lanes, read_slots.chain(spram_slots), &self.read_next);
         self.cycle += 1;
         self.dirty = true;
         Ok(())
@@ -253,4 +278,17 @@ impl Sim {
             None => Ok(()),
         }
     }
+}
+
+/// The words of one memory store at the start: its initial words in every
+/// lane (word `w` of lane `l` at `w * lanes + l`), 0 past them.
+fn initial_words(w: &MemWrite, lanes: usize) -> Vec<u64> {
+    let mut words = vec![0u64; w.depth * lanes];
+    for (row, &v) in words
+        .chunks_exact_mut(lanes)
+        .zip(w.init.iter().flat_map(|i| i.iter()))
+    {
+        row.fill(v);
+    }
+    words
 }

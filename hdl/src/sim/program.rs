@@ -117,13 +117,36 @@ pub(crate) struct RegUpdate {
     pub init: u64,
 }
 
-/// One memory's write port at the clock edge.
-#[derive(Debug, Clone, Copy)]
+/// One memory's (or block memory's) write port at the clock edge, and its
+/// initial words.
+#[derive(Debug, Clone)]
 pub(crate) struct MemWrite {
     pub depth: usize,
     pub data: u32,
     pub en: u32,
     pub addr: u32,
+    pub init: Option<Arc<Vec<u64>>>,
+}
+
+/// One block memory read port's load at the clock edge.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BlockReadUpdate {
+    pub q: u32,
+    /// Index into [`Program::mems`] and the simulator's memory stores.
+    pub mem: usize,
+    pub addr: u32,
+    pub en: u32,
+}
+
+/// One SPRAM's access at the clock edge.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SpramUpdate {
+    pub q: u32,
+    pub addr: u32,
+    pub data_in: u32,
+    pub mask_wren: u32,
+    pub wren: u32,
+    pub chip_select: u32,
 }
 
 /// The compiled design.
@@ -132,21 +155,36 @@ pub(crate) struct Program {
     pub comb: Vec<Instr>,
     pub regs: Vec<RegUpdate>,
     pub mems: Vec<MemWrite>,
+    pub block_reads: Vec<BlockReadUpdate>,
+    pub sprams: Vec<SpramUpdate>,
     pub consts: Vec<(u32, u64)>,
+}
+
+/// True for a definition the compiler orders as a combinational op.
+fn is_comb(d: &Def) -> bool {
+    !matches!(
+        d,
+        Def::Input { .. }
+            | Def::Const(_)
+            | Def::Reg { .. }
+            | Def::Memory { .. }
+            | Def::BlockMemory { .. }
+            | Def::BlockRead { .. }
+            | Def::Spram { .. }
+    )
 }
 
 /// Orders the combinational ops so each runs after its operands.
 pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
     let n = flat.slots.len();
-    let is_comb = |d: &Def| {
-        !matches!(
-            d,
-            Def::Input { .. } | Def::Const(_) | Def::Reg { .. } | Def::Memory { .. }
-        )
-    };
-    // Memories in slot order: the n-th memory slot is store n.
+    // Memories and block memories in slot order: the n-th is store n.
     let mem_slots: Vec<u32> = (0..n as u32)
-        .filter(|&i| matches!(flat.slots[i as usize].def, Def::Memory { .. }))
+        .filter(|&i| {
+            matches!(
+                flat.slots[i as usize].def,
+                Def::Memory { .. } | Def::BlockMemory { .. }
+            )
+        })
         .collect();
     let mut users: Vec<Vec<u32>> = vec![Vec::new(); n];
     let mut pending = vec![0usize; n];
@@ -290,6 +328,9 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                 | Def::Const(_)
                 | Def::Reg { .. }
                 | Def::Memory { .. }
+                | Def::BlockMemory { .. }
+                | Def::BlockRead { .. }
+                | Def::Spram { .. }
                 | Def::InstOut { .. } => {
                     unreachable!("only combinational ops are ordered")
                 }
@@ -298,8 +339,8 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
         .collect();
     let mems = mem_slots
         .iter()
-        .map(|&i| match flat.slots[i as usize].def {
-            Def::Memory {
+        .map(|&i| match &flat.slots[i as usize].def {
+            &Def::Memory {
                 depth,
                 data,
                 en,
@@ -309,8 +350,61 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                 data: data.0,
                 en: en.0,
                 addr: addr.0,
+                init: None,
+            },
+            Def::BlockMemory {
+                depth,
+                data,
+                en,
+                addr,
+                init,
+                ..
+            } => MemWrite {
+                depth: *depth as usize,
+                data: data.0,
+                en: en.0,
+                addr: addr.0,
+                init: init.clone(),
             },
             _ => unreachable!("memory slots hold memories"),
+        })
+        .collect();
+    let block_reads = flat
+        .slots
+        .iter()
+        .enumerate()
+        .filter_map(|(q, s)| match s.def {
+            Def::BlockRead { mem, addr, en } => Some(BlockReadUpdate {
+                q: q as u32,
+                mem: mem_slots
+                    .binary_search(&mem.0)
+                    .expect("a verified design reads only block memories"),
+                addr: addr.0,
+                en: en.0,
+            }),
+            _ => None,
+        })
+        .collect();
+    let sprams = flat
+        .slots
+        .iter()
+        .enumerate()
+        .filter_map(|(q, s)| match s.def {
+            Def::Spram {
+                addr,
+                data_in,
+                mask_wren,
+                wren,
+                chip_select,
+            } => Some(SpramUpdate {
+                q: q as u32,
+                addr: addr.0,
+                data_in: data_in.0,
+                mask_wren: mask_wren.0,
+                wren: wren.0,
+                chip_select: chip_select.0,
+            }),
+            _ => None,
         })
         .collect();
     let regs = flat
@@ -341,6 +435,8 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
         comb,
         regs,
         mems,
+        block_reads,
+        sprams,
         consts,
     })
 }
