@@ -73,14 +73,25 @@ fn command(registry: &Registry) -> clap::Command {
         .cores()
         .map(|c| PossibleValue::new(c.name()).help(c.description()))
         .collect();
+    let mut with_engine = kinds.clone();
+    with_engine.push(
+        PossibleValue::new(cmd::linear::LINEAR_KIND).help(
+            "The layer engine y = W·x around a core (--datapath), docs/spec/linear-contract.md",
+        ),
+    );
     let kinds = PossibleValuesParser::new(kinds);
     let mut cli = Cli::command();
     for name in CORE_COMMANDS {
         cli = cli.mut_subcommand(name, |c| {
-            params::add_core_flags(
-                c.mut_arg("core", |a| a.value_parser(kinds.clone())),
-                registry,
-            )
+            let c = if name == "gen" {
+                c.mut_arg("core", |a| {
+                    a.value_parser(PossibleValuesParser::new(with_engine.clone()))
+                })
+                .mut_arg("datapath", |a| a.value_parser(kinds.clone()))
+            } else {
+                c.mut_arg("core", |a| a.value_parser(kinds.clone()))
+            };
+            params::add_core_flags(c, registry)
         });
     }
     cli.mut_subcommand("run-layer", |c| {

@@ -218,7 +218,7 @@ fn metadata_params_are_typed() {
     assert_eq!(p["pad_k"], true);
     assert_eq!(p["k"], 8);
     assert_eq!(p["table_storage"], "registers");
-    assert_eq!(meta["extra"]["contract"]["streams"][0]["valid"], "in_valid");
+    assert_eq!(meta["contract"]["streams"][0]["valid"], "in_valid");
 }
 
 #[test]

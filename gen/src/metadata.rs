@@ -27,6 +27,7 @@ pub struct CoreMetadata {
     /// Version of the streaming core contract the core follows.
     pub contract_version: u32,
     /// Free-form, generator-specific facts.
+    #[serde(flatten)]
     pub extra: serde_json::Map<String, serde_json::Value>,
 }
 

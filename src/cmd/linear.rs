@@ -1,0 +1,224 @@
+//! `lutforge gen linear`: the layer engine of docs/spec/linear-contract.md
+//! around any registered core (`--datapath`), with that core's own flags for
+//! the tile: NAME.v (the engine and its core), NAME.json and NAME.core.
+
+use std::path::PathBuf;
+
+use anyhow::{Result, bail};
+use clap::{Args, ValueEnum};
+use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, port_info};
+use lutforge_hdl::datapath::contract::LINEAR;
+use lutforge_hdl::datapath::core::Registry;
+use lutforge_hdl::datapath::linear::{GeneratedLinear, LinearParams, WeightMemory, generate};
+
+use crate::params::CoreFlags;
+
+/// The name `lutforge gen` takes for the layer engine.
+pub const LINEAR_KIND: &str = "linear";
+
+/// Where the engine keeps the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MemoryArg {
+    /// Flip-flops (small layers)
+    Registers,
+    /// Distributed (LUT) RAM with asynchronous reads (ECP5, 7-series; small layers)
+    Lutram,
+    /// Inferred synchronous block RAM (iCE40 EBR, ECP5 DP16KD, 7-series RAMB)
+    Bram,
+    /// The UP5K's SB_SPRAM256KA (16 K × 16 each, no initial contents)
+    Spram,
+    /// No weight memory: the matrix comes in again for every vector
+    Stream,
+}
+
+/// The engine's own flags on `lutforge gen`; the inner core's come from its registry entry.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LinearArgs {
+    /// linear: the core the engine runs over every tile [default: ternary-gemv]
+    #[arg(long, value_name = "KIND")]
+    pub datapath: Option<String>,
+    /// linear: input features, K_total, 1..=65536 (not a multiple of the tile's K: padded inside)
+    #[arg(long, value_name = "K_TOTAL")]
+    pub in_features: Option<u64>,
+    /// linear: output features, N_total, 1..=65536 (not a multiple of the tile's N: padded inside)
+    #[arg(long, value_name = "N_TOTAL")]
+    pub out_features: Option<u64>,
+    /// linear: activations per x-word, P, 1..=the tile's K [default: the tile's K]
+    #[arg(long, value_name = "P")]
+    pub x_lanes: Option<u64>,
+    /// linear: results per y-word, Q, 1..=the tile's N [default: the tile's N]
+    #[arg(long, value_name = "Q")]
+    pub y_lanes: Option<u64>,
+    /// linear: bits of a weight-stream word, WW (a multiple of the weight's bits, or of 8 for base3) [default: 32]
+    #[arg(long, value_name = "WW")]
+    pub weight_word_bits: Option<u32>,
+    /// linear: where the weights live [default: registers]
+    #[arg(long, value_enum)]
+    pub weight_memory: Option<MemoryArg>,
+}
+
+impl LinearArgs {
+    /// The first engine flag given, for refusing it on a plain core.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--datapath", self.datapath.is_some()),
+            ("--in-features", self.in_features.is_some()),
+            ("--out-features", self.out_features.is_some()),
+            ("--x-lanes", self.x_lanes.is_some()),
+            ("--y-lanes", self.y_lanes.is_some()),
+            ("--weight-word-bits", self.weight_word_bits.is_some()),
+            ("--weight-memory", self.weight_memory.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, given)| *given)
+        .map(|(flag, _)| flag)
+    }
+
+    /// The engine's parameters, with the inner core's from `flags`.
+    pub fn params(&self, registry: &Registry, flags: &CoreFlags) -> Result<LinearParams> {
+        let core = self
+            .datapath
+            .clone()
+            .unwrap_or_else(|| "ternary-gemv".into());
+        let mut core_params = flags.values(registry, &core)?;
+        let name = core_params
+            .remove("name")
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_else(|| "linear".into());
+        let design = crate::params::design(registry, &core, &core_params)?;
+        let tile = design.common();
+        let (Some(k_total), Some(n_total)) = (self.in_features, self.out_features) else {
+            bail!(
+                "`lutforge gen linear` needs --in-features K_TOTAL and --out-features N_TOTAL (the layer's W is N_TOTAL × K_TOTAL)"
+            );
+        };
+        let count = |flag: &str, v: u64| -> Result<usize> {
+            usize::try_from(v).map_err(|_| anyhow::anyhow!("{flag} {v} is invalid: too large"))
+        };
+        Ok(LinearParams {
+            name,
+            in_features: count("--in-features", k_total)?,
+            out_features: count("--out-features", n_total)?,
+            core,
+            core_params,
+            x_lanes: count("--x-lanes", self.x_lanes.unwrap_or(tile.k as u64))?,
+            y_lanes: count("--y-lanes", self.y_lanes.unwrap_or(tile.n as u64))?,
+            weight_word_bits: self.weight_word_bits.unwrap_or(32),
+            weight_memory: match self.weight_memory.unwrap_or(MemoryArg::Registers) {
+                MemoryArg::Registers => WeightMemory::Registers,
+                MemoryArg::Lutram => WeightMemory::Lutram,
+                MemoryArg::Bram => WeightMemory::Bram,
+                MemoryArg::Spram => WeightMemory::Spram,
+                MemoryArg::Stream => WeightMemory::Stream,
+            },
+        })
+    }
+}
+
+/// The command that regenerates an engine.
+pub fn command_line(p: &LinearParams) -> String {
+    let mut v = vec![
+        format!("lutforge gen linear --name {}", p.name),
+        format!("--datapath {}", p.core),
+        format!("--in-features {}", p.in_features),
+        format!("--out-features {}", p.out_features),
+        format!("--x-lanes {}", p.x_lanes),
+        format!("--y-lanes {}", p.y_lanes),
+        format!("--weight-word-bits {}", p.weight_word_bits),
+        format!("--weight-memory {}", p.weight_memory.name()),
+    ];
+    for (k, val) in &p.core_params {
+        let text = match val {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        v.push(format!("--{} {text}", k.replace('_', "-")));
+    }
+    v.join(" ")
+}
+
+/// NAME.json of an engine: the linear contract's keys, the typed parameters and the inner core's facts.
+pub fn metadata(p: &LinearParams, g: &GeneratedLinear) -> CoreMetadata {
+    let mut extra = serde_json::Map::new();
+    if let Ok(serde_json::Value::Object(facts)) = serde_json::to_value(&g.facts) {
+        extra.extend(facts);
+    }
+    for key in [
+        "core_params",
+        "core_latency",
+        "core_cycles_per_beat",
+        "core_metadata",
+    ] {
+        extra.remove(key);
+    }
+    let f = &g.facts;
+    extra.insert(
+        "core".into(),
+        serde_json::json!({
+            "kind": f.core,
+            "params": f.core_params,
+            "latency": f.core_latency,
+            "cycles_per_beat": f.core_cycles_per_beat,
+            "facts": f.core_metadata,
+        }),
+    );
+    extra.insert("command".into(), command_line(p).into());
+    extra.insert("contract".into(), LINEAR.to_json());
+    CoreMetadata {
+        top: g.module.name.clone(),
+        kind: "linear".into(),
+        params: serde_json::to_value(p).unwrap_or_default(),
+        acc_bits: g.facts.acc_bits,
+        latency: u32::try_from(g.facts.latency).unwrap_or(u32::MAX),
+        throughput: 1.0 / g.facts.cycles_per_vector.max(1) as f64,
+        ports: port_info(&g.module),
+        lutforge_version: LUTFORGE_VERSION.into(),
+        contract_version: CONTRACT_VERSION,
+        extra,
+    }
+}
+
+/// One line: the layer, the core, the memory and the figures that bound it.
+pub fn describe(p: &LinearParams, g: &GeneratedLinear) -> String {
+    let f = &g.facts;
+    format!(
+        "linear `{}`: {} × {} over {} tiles of {} chunks ({}), weights in {} ({} words of {} bits), P={} Q={} → ACC={} bits, {} cycles a vector (bound: {}), latency {} cycles",
+        p.name,
+        p.out_features,
+        p.in_features,
+        f.tiles,
+        f.chunks,
+        f.core,
+        f.weight_memory,
+        f.weight_words,
+        f.weight_word_bits,
+        f.x_lanes,
+        f.y_lanes,
+        f.acc_bits,
+        f.cycles_per_vector,
+        f.bound.limit,
+        f.latency
+    )
+}
+
+/// `lutforge gen linear`.
+pub fn generate_engine(
+    a: &LinearArgs,
+    out: Option<PathBuf>,
+    registry: &Registry,
+    flags: &CoreFlags,
+) -> Result<()> {
+    let p = a.params(registry, flags)?;
+    let g = generate(&p, registry)?;
+    let out = out.unwrap_or_else(|| PathBuf::from("build").join(&p.name));
+    let header = Header {
+        command: command_line(&p),
+        params: Vec::new(),
+    };
+    let written = lutforge_gen::write_core(&out, &g.module, &header, &metadata(&p, &g))?;
+    println!("{}", describe(&p, &g));
+    for path in written {
+        println!("wrote {}", path.display());
+    }
+    Ok(())
+}
