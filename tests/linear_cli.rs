@@ -165,3 +165,39 @@ fn bad_engines_are_one_line_and_write_nothing() {
         "`lutforge gen linear`",
     );
 }
+
+#[test]
+fn sim_linear_checks_the_engine_and_its_stated_cycles() {
+    let r = lutforge(&[
+        "sim",
+        "linear",
+        "--datapath",
+        "ternary-gemv",
+        "--in-features",
+        "37",
+        "--out-features",
+        "11",
+        "--k",
+        "8",
+        "--n",
+        "4",
+        "--x-lanes",
+        "3",
+        "--y-lanes",
+        "2",
+        "--weight-word-bits",
+        "16",
+        "--weight-memory",
+        "stream",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("PASS"), "{}", r.stdout);
+    assert!(r.stdout.contains("bound weight_memory"), "{}", r.stdout);
+    for traffic in ["full", "bubbles", "backpressure", "both"] {
+        assert!(r.stdout.contains(traffic), "{traffic}: {}", r.stdout);
+    }
+    assert_one_line_error(
+        &lutforge(&["sim", "mac-gemv", "--in-features", "8"]),
+        "`lutforge sim linear`",
+    );
+}

@@ -222,3 +222,97 @@ pub fn generate_engine(
     }
     Ok(())
 }
+
+/// `lutforge sim linear`: the engine on the Rust simulator against the golden
+/// GEMV, random layers with extremes under every traffic pattern, a reload
+/// after vectors, and the measured cycles per vector against the stated.
+pub fn simulate_engine(
+    a: &LinearArgs,
+    vectors: usize,
+    seed: u64,
+    registry: &Registry,
+    flags: &CoreFlags,
+) -> Result<()> {
+    use lutforge_testbench::linear::{LinearRun, Packing, random_layer, run_rust_sim};
+    use lutforge_testbench::traffic::TrafficKind;
+    use rand::SeedableRng;
+
+    let p = a.params(registry, flags)?;
+    let g = generate(&p, registry)?;
+    println!("{}", describe(&p, &g));
+    let f = &g.facts;
+    let count = |key: &str, default: u64| {
+        f.core_params
+            .get(key)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(default) as u32
+    };
+    let packing = Packing::from_facts(f.weight_packing, count("w_bits", 2));
+    let act_bits = count("act_bits", 8);
+    let mut table = crate::table::Table::new(&["traffic", "y-words", "errors", "cycles/vector"]);
+    let mut measured = 0.0;
+    let mut failed = Vec::new();
+    for (i, traffic) in TrafficKind::ALL.into_iter().enumerate() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (i as u64) << 32);
+        let run = LinearRun {
+            packing,
+            first: random_layer(
+                packing,
+                p.in_features,
+                p.out_features,
+                act_bits,
+                vectors,
+                &mut rng,
+            ),
+            second: random_layer(
+                packing,
+                p.in_features,
+                p.out_features,
+                act_bits,
+                2,
+                &mut rng,
+            ),
+            ww: p.weight_word_bits as usize,
+            p: p.x_lanes,
+            q: p.y_lanes,
+            stream: p.weight_memory == WeightMemory::Stream,
+            traffic,
+        };
+        let r = run_rust_sim(&g.module, &run, &mut rng);
+        if traffic == TrafficKind::Full {
+            measured = r.cycles_per_vector;
+        }
+        table.row(vec![
+            traffic.name().into(),
+            r.words.to_string(),
+            r.errors.len().to_string(),
+            format!("{:.1}", r.cycles_per_vector),
+        ]);
+        if let Some(e) = r.errors.first() {
+            failed.push(format!("{}: {e}", traffic.name()));
+        }
+    }
+    print!("{}", table.render());
+    let stated = f.cycles_per_vector as f64;
+    println!(
+        "cycles per vector: {measured:.1} measured (full traffic), {stated} stated, bound {} (compute {}, weight memory {}, activation load {}, result drain {})",
+        f.bound.limit,
+        f.bound.compute,
+        f.bound.weight_memory,
+        f.bound.activation_load,
+        f.bound.result_drain
+    );
+    if let Some(first) = failed.first() {
+        bail!(
+            "simulation FAILED in {} traffic patterns; first: {first}",
+            failed.len()
+        );
+    }
+    if (measured - stated).abs() > 0.05 * stated {
+        bail!(
+            "the engine takes {measured:.1} cycles a vector, its metadata states {stated}: more than 5 % apart"
+        );
+    }
+    println!("PASS");
+    Ok(())
+}

@@ -21,8 +21,13 @@ use crate::table::Table;
 /// Arguments of `lutforge sim`.
 #[derive(Debug, Args)]
 pub struct SimArgs {
-    /// Core to simulate
+    /// Core to simulate, or `linear` for the layer engine around one (`--datapath`)
     pub core: String,
+    #[command(flatten)]
+    pub linear: crate::cmd::linear::LinearArgs,
+    /// linear: vectors per layer and traffic pattern
+    #[arg(long, default_value_t = 6)]
+    pub vectors: usize,
     /// Streams per (stimulus, traffic) case; each runs on its own simulator lane
     #[arg(long, default_value_t = 16)]
     pub streams: usize,
@@ -50,6 +55,27 @@ pub fn check_counts(streams: usize, runs: usize) -> Result<()> {
 
 /// Runs the plan and prints a pass/fail table; fails when anything mismatched.
 pub fn run(args: &SimArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> {
+    if args.core == crate::cmd::linear::LINEAR_KIND {
+        if !(2..=1000).contains(&args.vectors) {
+            bail!(
+                "--vectors {} is invalid: give 2..=1000 vectors",
+                args.vectors
+            );
+        }
+        return crate::cmd::linear::simulate_engine(
+            &args.linear,
+            args.vectors,
+            args.seed,
+            registry,
+            flags,
+        );
+    }
+    if let Some(flag) = args.linear.first_given() {
+        bail!(
+            "{flag} is a flag of `lutforge sim linear`, not of a core; use `lutforge sim linear --datapath {} …`",
+            args.core
+        );
+    }
     check_counts(args.streams, args.runs)?;
     let design = flags.design(registry, &args.core)?;
     let core = design.generate()?;

@@ -78,3 +78,16 @@ pub fn weight_words(packing: Packing, codes: &[Vec<u64>], ww: usize) -> Vec<Vec<
 pub fn field(word: &[bool], lo: usize, width: usize) -> u64 {
     (0..width).fold(0, |acc, i| acc | (u64::from(word[lo + i]) << i))
 }
+
+impl Packing {
+    /// The packing an engine's metadata names (`weight_packing`), with the inner core's weight bits for `int`.
+    pub fn from_facts(weight_packing: &str, w_bits: u32) -> Packing {
+        match weight_packing {
+            "ternary" | "codes" => Packing::Ternary,
+            "binary" => Packing::Binary,
+            "base3" => Packing::Base3,
+            "i2s" => Packing::I2s,
+            _ => Packing::Int(w_bits),
+        }
+    }
+}
