@@ -892,13 +892,31 @@ impl<'a> LutCore<'a> {
                 let p = self.s.p;
                 let total = signed_tree(&mut self.b, &name, terms, self.shell.en, p.stage_levels)?;
                 combine_stages = total.stages;
-                let dot = self.reconstruct(m, n, total, clock.as_deref_mut())?;
+                let mut dot = self.reconstruct(m, n, total, clock.as_deref_mut())?;
+                if self.s.p.is_base3() {
+                    dot = self.k_term_range(m, n, dot)?;
+                }
                 let name = format!("dot_m{m}_n{n}_q");
                 let sig = self.b.register(&name, dot.sig, Some(self.shell.en), None)?;
                 sums.push(Ranged { sig, ..dot });
             }
         }
         Ok((sums, combine_stages))
+    }
+
+    /// A base-3 dot product narrowed to the range of K signed terms: the
+    /// trees' ranges count the padded terms and the complements' −1s, the
+    /// value never leaves ±K·max|a|, so the truncation is exact.
+    fn k_term_range(&mut self, m: usize, n: usize, dot: Ranged) -> Result<Ranged, BuildError> {
+        let (amin, amax) = (self.s.act_ty.min_value(), self.s.act_ty.max_value());
+        let k = self.s.c.k as i128;
+        let (lo, hi) = (k * amin.min(-amax), k * amax.max(-amin));
+        let ty = Ty::signed_for_range(lo, hi);
+        if ty.width >= self.b.ty(dot.sig).width {
+            return Ok(dot);
+        }
+        let sig = self.b.resize(&format!("dot_m{m}_n{n}_k"), dot.sig, ty)?;
+        Ok(Ranged { sig, lo, hi })
     }
 
     /// Lookups, plane trees and shift-add of output (m, n): per issued
