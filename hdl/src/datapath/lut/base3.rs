@@ -122,12 +122,7 @@ fn next_level(
             },
             Some(t) if v > 0 => {
                 let (lo, hi) = (amin + below.lo, amax + below.hi);
-                let sig = b.add(
-                    &format!("t{i}_{u}"),
-                    Ty::signed_for_range(lo, hi),
-                    ai,
-                    t,
-                )?;
+                let sig = b.add(&format!("t{i}_{u}"), Ty::signed_for_range(lo, hi), ai, t)?;
                 Entry {
                     sig: Some(sig),
                     lo,
@@ -136,12 +131,7 @@ fn next_level(
             }
             Some(t) => {
                 let (lo, hi) = (amin - below.hi, amax - below.lo);
-                let sig = b.sub(
-                    &format!("t{i}_{u}"),
-                    Ty::signed_for_range(lo, hi),
-                    ai,
-                    t,
-                )?;
+                let sig = b.sub(&format!("t{i}_{u}"), Ty::signed_for_range(lo, hi), ai, t)?;
                 Entry {
                     sig: Some(sig),
                     lo,

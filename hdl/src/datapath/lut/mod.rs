@@ -698,7 +698,10 @@ impl<'a> LutCore<'a> {
         let (c, g) = (s.c, s.g);
         let decoded = super::ternary::decode(b, c, s.p.w_packing, &self.shell.w)?;
         let zero = b.constant("w_pad", Ty::BIT, 0)?;
-        let pad = super::ternary::Trit { nz: zero, neg: zero };
+        let pad = super::ternary::Trit {
+            nz: zero,
+            neg: zero,
+        };
         let mut folded = Vec::with_capacity(c.n * s.groups);
         for n in 0..c.n {
             for j in 0..s.groups {
@@ -1196,10 +1199,7 @@ impl CoreParams for LutGemmParams {
         let hold = self.beat_hold();
         let mut v = vec![format!("g={}", self.group)];
         if self.is_base3() {
-            v.push(format!(
-                "base-3 tables of {} entries",
-                self.table_entries()
-            ));
+            v.push(format!("base-3 tables of {} entries", self.table_entries()));
         }
         if self.table_storage == TableStorage::Lutram {
             v.push(format!(
