@@ -719,6 +719,8 @@ mod tests {
         use lutforge_hdl::datapath::{CommonParams, WeightFormat};
         let p = LutGemmParams {
             table_storage: Default::default(),
+            ternary_table: Default::default(),
+            w_packing: lutforge_hdl::datapath::core::WeightPacking::Codes,
             common: CommonParams {
                 name: "lg".into(),
                 m: 2,

@@ -54,6 +54,8 @@ fn params_in(name: &str, c: Cfg, table_storage: TableStorage) -> LutGemmParams {
         bit_serial: c.serial,
         table_storage,
         stage_levels: c.stage_levels,
+        ternary_table: Default::default(),
+        w_packing: lutforge_hdl::datapath::core::WeightPacking::Codes,
     }
 }
 

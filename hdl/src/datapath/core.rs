@@ -84,15 +84,26 @@ pub enum ParamDefault {
     },
     /// None: the parameter is off unless given.
     Unset,
+    /// This value, and while the parameter has it, it is left out of
+    /// [`Design::flags`] (the command line and the Verilog header): for a
+    /// parameter added after Verilog was published, so that every design
+    /// that does not use it keeps its header byte for byte.
+    Quiet(Lit),
 }
 
 impl ParamDefault {
     /// The default as help text shows it, or `None` when there is none.
     pub fn text(&self) -> Option<String> {
         match self {
-            ParamDefault::Fixed(Lit::Int(v)) => Some(v.to_string()),
-            ParamDefault::Fixed(Lit::Bool(v)) => Some(v.to_string()),
-            ParamDefault::Fixed(Lit::Str(v)) => Some((*v).to_string()),
+            ParamDefault::Fixed(Lit::Int(v)) | ParamDefault::Quiet(Lit::Int(v)) => {
+                Some(v.to_string())
+            }
+            ParamDefault::Fixed(Lit::Bool(v)) | ParamDefault::Quiet(Lit::Bool(v)) => {
+                Some(v.to_string())
+            }
+            ParamDefault::Fixed(Lit::Str(v)) | ParamDefault::Quiet(Lit::Str(v)) => {
+                Some((*v).to_string())
+            }
             ParamDefault::Derived { text, .. } => Some((*text).to_string()),
             ParamDefault::Unset => None,
         }
@@ -201,7 +212,8 @@ pub trait Design: Debug + Send + Sync {
     fn common(&self) -> &CommonParams;
     /// Every parameter as typed JSON, keyed as the TOML and the metadata spell them.
     fn params(&self) -> ParamMap;
-    /// Every parameter as (flag, value text), in the order of the core's table.
+    /// Every parameter as (flag, value text), in the order of the core's
+    /// table, less those at a [`ParamDefault::Quiet`] default.
     fn flags(&self) -> Vec<(String, String)>;
     /// Builds the core's IR.
     fn generate(&self) -> Result<GeneratedCore, CoreError>;
@@ -231,7 +243,11 @@ impl<P: CoreParams> Design for P {
         P::specs()
             .iter()
             .filter_map(|s| {
-                let text = match values.get(s.key)? {
+                let value = values.get(s.key)?;
+                if matches!(s.default, ParamDefault::Quiet(l) if l.to_json() == *value) {
+                    return None;
+                }
+                let text = match value {
                     serde_json::Value::String(t) => t.clone(),
                     other => other.to_string(),
                 };
@@ -302,7 +318,7 @@ pub fn with_defaults(core: &str, specs: &[ParamSpec], values: &ParamMap) -> Para
     for s in specs {
         let v = match (values.get(s.key), s.default) {
             (Some(v), _) => Some(v.clone()),
-            (None, ParamDefault::Fixed(l)) => Some(l.to_json()),
+            (None, ParamDefault::Fixed(l) | ParamDefault::Quiet(l)) => Some(l.to_json()),
             (None, ParamDefault::Derived { rule, .. }) => Some(rule(core, &out)),
             (None, ParamDefault::Unset) => None,
         };

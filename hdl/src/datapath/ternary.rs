@@ -125,13 +125,15 @@ impl TernaryGemvParams {
 
 /// The two bits a ternary weight is decoded into.
 #[derive(Debug, Clone, Copy)]
-struct Trit {
-    nz: SignalId,
-    neg: SignalId,
+pub(crate) struct Trit {
+    /// The weight is non-zero.
+    pub(crate) nz: SignalId,
+    /// The weight is −1.
+    pub(crate) neg: SignalId,
 }
 
 /// Decodes every weight of the bus into (non-zero, negative) bits, index n·K + k.
-fn decode(
+pub(crate) fn decode(
     b: &mut ModuleBuilder,
     c: &CommonParams,
     packing: WeightPacking,
@@ -355,7 +357,8 @@ const TREES: &[Choice] = &[
     },
 ];
 
-const PACKINGS: &[Choice] = &[
+/// The `w_packing` choices (shared with `lut-gemm`'s base-3 tables).
+pub(crate) const PACKINGS: &[Choice] = &[
     Choice {
         value: "codes",
         help: "the contract's 2-bit ternary codes",

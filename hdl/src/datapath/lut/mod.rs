@@ -36,7 +36,18 @@
 //! 2^(g−1) + B bit-serial. Under the streaming contract every beat brings
 //! new activations, so the table is rewritten every beat: LUT RAM buys
 //! smaller lookups at that cost in throughput.
+//!
+//! Base-3 ternary tables ([`TernaryTable::Base3`], ternary weights, g = 2
+//! or 3, [`base3`]) replace the two ternary bit-planes by one lookup per
+//! group: the table holds the ⌈3^g/2⌉ signed sums Σ w_i·a_i whose
+//! balanced-ternary index v = Σ w_i·3^i is ≥ 0, and each column and group
+//! reads `sign(v)·h[|v|]` (a ⌈3^g/2⌉:1 selection, the one's complement and
+//! the popcount as above). One adder tree per output and no Σa correction
+//! or halving: the sums are signed already. `in_w` carries the contract's
+//! codes or any `ternary-gemv` packing ([`WeightPacking`]); the core
+//! decodes the weights and forms each group's index itself.
 
+pub mod base3;
 pub mod planes;
 pub mod table;
 pub mod writer;
@@ -47,8 +58,8 @@ use crate::ir::{BuildError, CmpOp, ModuleBuilder, ReduceOp, SignalId, Ty};
 
 use super::blocks::{delay, fill, halve, mux_tree, shifted};
 use super::core::{
-    Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamMap, ParamSpec, common_specs,
-    stage_levels_spec,
+    Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamMap, ParamSpec, WeightPacking,
+    common_specs, stage_levels_spec,
 };
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{BeatHold, BeatSequencer, StreamShell, WeightBus};
@@ -62,6 +73,8 @@ pub mod limits {
     pub const GROUP: (u32, u32) = (2, 6);
     /// Bits of an `int` weight (read as that many bit-planes).
     pub const INT_W_BITS: (u32, u32) = (2, 4);
+    /// Weights per base-3 table, g.
+    pub const BASE3_GROUP: (u32, u32) = (2, 3);
 }
 
 /// Default group size g: the known sweet spot.
@@ -91,6 +104,31 @@ impl TableStorage {
     }
 }
 
+/// How ternary weights index the tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TernaryTable {
+    /// Two bit-planes of q = w + 1, each looked up in the ±1 table.
+    #[default]
+    Planes,
+    /// One lookup per group in the table of the ⌈3^g/2⌉ signed sums ([`base3`]).
+    Base3,
+}
+
+impl TernaryTable {
+    /// The name the command line and the metadata use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TernaryTable::Planes => "planes",
+            TernaryTable::Base3 => "base3",
+        }
+    }
+}
+
+fn codes_packing() -> WeightPacking {
+    WeightPacking::Codes
+}
+
 /// Parameters of `lut-gemm`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LutGemmParams {
@@ -110,6 +148,12 @@ pub struct LutGemmParams {
     pub table_storage: TableStorage,
     /// A register stage after every this many adder-tree levels, 1..=8.
     pub stage_levels: u32,
+    /// How ternary weights index the tables: bit-planes (the default) or base 3.
+    #[serde(default)]
+    pub ternary_table: TernaryTable,
+    /// How weights arrive on `in_w` (anything but the codes needs base-3 tables).
+    #[serde(default = "codes_packing")]
+    pub w_packing: WeightPacking,
 }
 
 impl LutGemmParams {
@@ -151,7 +195,62 @@ impl LutGemmParams {
                 ),
             });
         }
+        self.validate_base3()?;
         validate_stage_levels(self.stage_levels)
+    }
+
+    /// Checks what base-3 tables and weight packings need.
+    fn validate_base3(&self) -> Result<(), ParamError> {
+        let err = |param: &'static str, value: &str, reason: &str| {
+            Err(ParamError {
+                param,
+                value: value.into(),
+                reason: reason.into(),
+            })
+        };
+        if self.ternary_table == TernaryTable::Planes {
+            if self.w_packing != WeightPacking::Codes {
+                return err(
+                    "w-packing",
+                    self.w_packing.name(),
+                    "lut-gemm reads packed weights only with base-3 tables; use --ternary-table base3 --w-format ternary",
+                );
+            }
+            return Ok(());
+        }
+        let (lo, hi) = limits::BASE3_GROUP;
+        if self.common.w_format != WeightFormat::Ternary {
+            err(
+                "w-format",
+                self.common.w_format.name(),
+                "--ternary-table base3 indexes ternary weights; use --w-format ternary",
+            )
+        } else if !(lo..=hi).contains(&self.group) {
+            err(
+                "group",
+                &self.group.to_string(),
+                "a base-3 table has ⌈3^g/2⌉ entries; use --group 2 or 3",
+            )
+        } else if self.table_storage != TableStorage::Registers {
+            err(
+                "table-storage",
+                self.table_storage.as_str(),
+                "base-3 tables live in registers; use --table-storage registers",
+            )
+        } else if self.bit_serial {
+            err(
+                "bit-serial",
+                "true",
+                "base-3 tables look every weight up once, there are no planes to serialise; drop --bit-serial",
+            )
+        } else {
+            Ok(())
+        }
+    }
+
+    /// True with base-3 ternary tables.
+    pub fn is_base3(&self) -> bool {
+        self.ternary_table == TernaryTable::Base3
     }
 
     /// K rounded up to a multiple of g: the terms the tables cover.
@@ -177,9 +276,13 @@ impl LutGemmParams {
         self.bit_serial && self.plane_format().planes() > 1
     }
 
-    /// Entries of one table, 2^(g−1).
+    /// Entries of one table: 2^(g−1), or ⌈3^g/2⌉ in base 3.
     pub fn table_entries(&self) -> u32 {
-        1 << (self.group - 1)
+        if self.is_base3() {
+            base3::entries(self.group)
+        } else {
+            1 << (self.group - 1)
+        }
     }
 
     /// How long the core holds a beat: in LUT RAM the table is written
@@ -321,7 +424,16 @@ impl Shape<'_> {
 
     /// The Σa correction is part of the reconstruction.
     fn needs_sum(&self) -> bool {
-        self.pf.correction() != Correction::None
+        self.correction() != Correction::None
+    }
+
+    /// The reconstruction's correction: the format's, none in base 3.
+    fn correction(&self) -> Correction {
+        if self.p.is_base3() {
+            Correction::None
+        } else {
+            self.pf.correction()
+        }
     }
 }
 
@@ -358,7 +470,12 @@ impl<'a> LutCore<'a> {
     fn new(p: &'a LutGemmParams) -> Result<Self, CoreError> {
         let c = &p.common;
         let mut b = ModuleBuilder::new(&c.name)?;
-        let shell = StreamShell::with_hold(&mut b, c, WeightBus::codes(c), p.beat_hold())?;
+        let bus = if p.w_packing == WeightPacking::Codes {
+            WeightBus::codes(c)
+        } else {
+            p.w_packing.bus(c.n, c.k)
+        };
+        let shell = StreamShell::with_hold(&mut b, c, bus, p.beat_hold())?;
         // A core that takes a beat every cycle loads every cycle the pipeline
         // moves; one that holds its beats loads the beat it takes.
         let load = if shell.serial.is_some() {
@@ -368,6 +485,17 @@ impl<'a> LutCore<'a> {
         };
         let act_ty = Ty::signed(c.act_bits);
         let g = p.group as usize;
+        let (entry_ty, entry_range) = if p.is_base3() {
+            (
+                base3::entry_type(p.group, act_ty),
+                base3::entry_range(p.group, act_ty),
+            )
+        } else {
+            (
+                table::entry_type(p.group, act_ty),
+                table::entry_range(p.group, act_ty),
+            )
+        };
         let s = Shape {
             p,
             c,
@@ -375,8 +503,8 @@ impl<'a> LutCore<'a> {
             groups: p.k_padded() / g,
             pf: p.plane_format(),
             act_ty,
-            entry_ty: table::entry_type(p.group, act_ty),
-            entry_range: table::entry_range(p.group, act_ty),
+            entry_ty,
+            entry_range,
         };
         Ok(LutCore { s, b, shell, load })
     }
@@ -405,7 +533,13 @@ impl<'a> LutCore<'a> {
     /// entries registered with the load enable.
     fn register_tables(&mut self, pad: Option<SignalId>) -> Result<Vec<Table>, CoreError> {
         let (s, b) = (&self.s, &mut self.b);
-        let table_mod = table::table_module(&s.p.table_module_name(), s.p.group, s.act_ty)?;
+        let name = s.p.table_module_name();
+        let (table_mod, zero) = if s.p.is_base3() {
+            let zero = b.constant("h_zero", s.entry_ty, 0)?;
+            (base3::table_module(&name, s.p.group, s.act_ty)?, Some(zero))
+        } else {
+            (table::table_module(&name, s.p.group, s.act_ty)?, None)
+        };
         let mut tables = Vec::with_capacity(s.c.m * s.groups);
         for m in 0..s.c.m {
             for j in 0..s.groups {
@@ -419,14 +553,17 @@ impl<'a> LutCore<'a> {
                     .vector(table::ports::ENTRIES)
                     .ok_or_else(|| internal(s.c, "the table module has no entry port"))?
                     .to_vec();
+                // A base-3 table's h[0] = 0 is a constant, not a module output.
+                let first = usize::from(zero.is_some());
                 let stored = h
                     .iter()
                     .enumerate()
                     .map(|(r, &e)| {
-                        b.register(&format!("h_m{m}_g{j}_{r}_q"), e, Some(self.load), None)
+                        let name = format!("h_m{m}_g{j}_{}_q", r + first);
+                        b.register(&name, e, Some(self.load), None)
                     })
                     .collect::<Result<Vec<_>, _>>()?;
-                tables.push(Table::Registers(stored));
+                tables.push(Table::Registers(zero.into_iter().chain(stored).collect()));
             }
         }
         Ok(tables)
@@ -522,6 +659,9 @@ impl<'a> LutCore<'a> {
     /// the plane), the folded index of the beat's weight bits, registered
     /// beside the tables; padded terms read as plane bit 1.
     fn fold_indices(&mut self) -> Result<Vec<Vec<Folded>>, BuildError> {
+        if self.s.p.is_base3() {
+            return self.fold_base3();
+        }
         let (s, b) = (&self.s, &mut self.b);
         let (c, g) = (s.c, s.g);
         let one = b.constant("q_pad", Ty::BIT, 1)?;
@@ -545,6 +685,35 @@ impl<'a> LutCore<'a> {
                     })
                     .collect::<Result<Vec<_>, BuildError>>()?;
                 folded.push(per_plane);
+            }
+        }
+        Ok(folded)
+    }
+
+    /// Base-3 index fold: per column and group (index n·groups + j), the
+    /// one folded index of the decoded weights, registered beside the
+    /// tables; padded terms read as weight 0.
+    fn fold_base3(&mut self) -> Result<Vec<Vec<Folded>>, BuildError> {
+        let (s, b) = (&self.s, &mut self.b);
+        let (c, g) = (s.c, s.g);
+        let decoded = super::ternary::decode(b, c, s.p.w_packing, &self.shell.w)?;
+        let zero = b.constant("w_pad", Ty::BIT, 0)?;
+        let pad = super::ternary::Trit {
+            nz: zero,
+            neg: zero,
+        };
+        let mut folded = Vec::with_capacity(c.n * s.groups);
+        for n in 0..c.n {
+            for j in 0..s.groups {
+                let trits: Vec<_> = (j * g..(j + 1) * g)
+                    .map(|k| if k < c.k { decoded[n * c.k + k] } else { pad })
+                    .collect();
+                let name = format!("idx_n{n}_g{j}");
+                let (index, negate) = base3::fold(b, &name, &trits)?;
+                folded.push(vec![Folded {
+                    index: b.register(&format!("{name}_q"), index, Some(self.load), None)?,
+                    negate: b.register(&format!("{name}_neg_q"), negate, Some(self.load), None)?,
+                }]);
             }
         }
         Ok(folded)
@@ -726,13 +895,31 @@ impl<'a> LutCore<'a> {
                 let p = self.s.p;
                 let total = signed_tree(&mut self.b, &name, terms, self.shell.en, p.stage_levels)?;
                 combine_stages = total.stages;
-                let dot = self.reconstruct(m, n, total, clock.as_deref_mut())?;
+                let mut dot = self.reconstruct(m, n, total, clock.as_deref_mut())?;
+                if self.s.p.is_base3() {
+                    dot = self.k_term_range(m, n, dot)?;
+                }
                 let name = format!("dot_m{m}_n{n}_q");
                 let sig = self.b.register(&name, dot.sig, Some(self.shell.en), None)?;
                 sums.push(Ranged { sig, ..dot });
             }
         }
         Ok((sums, combine_stages))
+    }
+
+    /// A base-3 dot product narrowed to the range of K signed terms: the
+    /// trees' ranges count the padded terms and the complements' −1s, the
+    /// value never leaves ±K·max|a|, so the truncation is exact.
+    fn k_term_range(&mut self, m: usize, n: usize, dot: Ranged) -> Result<Ranged, BuildError> {
+        let (amin, amax) = (self.s.act_ty.min_value(), self.s.act_ty.max_value());
+        let k = self.s.c.k as i128;
+        let (lo, hi) = (k * amin.min(-amax), k * amax.max(-amin));
+        let ty = Ty::signed_for_range(lo, hi);
+        if ty.width >= self.b.ty(dot.sig).width {
+            return Ok(dot);
+        }
+        let sig = self.b.resize(&format!("dot_m{m}_n{n}_k"), dot.sig, ty)?;
+        Ok(Ranged { sig, lo, hi })
     }
 
     /// Lookups, plane trees and shift-add of output (m, n): per issued
@@ -816,7 +1003,7 @@ impl<'a> LutCore<'a> {
         };
         Ok(SignedTerm {
             value,
-            subtract: self.s.pf.correction() == Correction::SubtractSum,
+            subtract: self.s.correction() == Correction::SubtractSum,
         })
     }
 
@@ -831,7 +1018,7 @@ impl<'a> LutCore<'a> {
     ) -> Result<Ranged, BuildError> {
         let b = &mut self.b;
         let name = format!("dot_m{m}_n{n}");
-        match (clock, self.s.pf.correction()) {
+        match (clock, self.s.correction()) {
             (_, Correction::None) => Ok(total.sum),
             (None, _) => halve(b, &name, total.sum),
             (Some(k), _) => {
@@ -929,6 +1116,17 @@ const STORAGES: &[Choice] = &[
     },
 ];
 
+const TERNARY_TABLES: &[Choice] = &[
+    Choice {
+        value: "planes",
+        help: "two bit-planes of q = w + 1, each looked up in the ±1 table",
+    },
+    Choice {
+        value: "base3",
+        help: "one lookup per group in a table of ⌈3^g/2⌉ signed sums (g = 2 or 3)",
+    },
+];
+
 impl CoreParams for LutGemmParams {
     const NAME: &'static str = "lut-gemm";
     const DESCRIPTION: &'static str = "LUT Tensor Core: a shared table of ±1 partial sums per g activations, indexed by weight bit-planes";
@@ -968,6 +1166,20 @@ impl CoreParams for LutGemmParams {
                 default: ParamDefault::Fixed(Lit::Str("registers")),
                 axis: Some(Axis::Named),
             },
+            ParamSpec {
+                key: "ternary_table",
+                help: "How ternary weights index the tables",
+                kind: ParamKind::Choice(TERNARY_TABLES),
+                default: ParamDefault::Quiet(Lit::Str("planes")),
+                axis: Some(Axis::Named),
+            },
+            ParamSpec {
+                key: "w_packing",
+                help: "How weights arrive on in_w (packed weights need base-3 tables)",
+                kind: ParamKind::Choice(super::ternary::PACKINGS),
+                default: ParamDefault::Quiet(Lit::Str("codes")),
+                axis: Some(Axis::Named),
+            },
         ]);
         v
     }
@@ -980,9 +1192,15 @@ impl CoreParams for LutGemmParams {
     fn common(&self) -> &CommonParams {
         &self.common
     }
+    fn weight_packing(&self) -> WeightPacking {
+        self.w_packing
+    }
     fn notes(&self) -> Vec<String> {
         let hold = self.beat_hold();
         let mut v = vec![format!("g={}", self.group)];
+        if self.is_base3() {
+            v.push(format!("base-3 tables of {} entries", self.table_entries()));
+        }
         if self.table_storage == TableStorage::Lutram {
             v.push(format!(
                 "tables in LUT RAM: {} write cycles",
@@ -1020,7 +1238,12 @@ impl CoreParams for LutGemmParams {
                 "table_module": self.table_module_name(),
                 "tables": self.common.m * self.k_padded() / self.group as usize,
                 "table_entries": self.table_entries(),
-                "index_fold": "online: top index bit = sign, other bits XOR its inverse",
+                "ternary_table": self.ternary_table.as_str(),
+                "index_fold": if self.is_base3() {
+                    "base 3: v = Σ w_i·3^i, entry |v|, sign v < 0"
+                } else {
+                    "online: top index bit = sign, other bits XOR its inverse"
+                },
             }),
         );
         m
