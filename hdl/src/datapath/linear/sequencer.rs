@@ -61,22 +61,28 @@ pub fn build(
     weights_ok: SignalId,
     (depth, read_latency): (usize, u32),
 ) -> Result<Sequencer, BuildError> {
-    let chunk = Wrap::new(b, "sq_chunk", g.chunks, rst)?;
-    let tile = Wrap::new(b, "sq_tile", g.tiles, rst)?;
-    let addr = Wrap::new(b, "sq_addr", g.depth_used, rst)?;
+    if read_latency == 0 {
+        let valid = logic::and(b, "sq_valid", act_valid, weights_ok)?;
+        let (chunk, tile, addr) = counters(b, g, rst)?;
+        let raddr = b.resize("sq_raddr", addr.value, addr_ty(depth))?;
+        return Ok(Sequencer {
+            valid,
+            chunk,
+            tile,
+            addr,
+            raddr,
+            prefetch: None,
+        });
+    }
+    let (chunk, tile, addr) = counters(b, g, rst)?;
     let aty = addr_ty(depth);
     let current = b.resize("sq_raddr_now", addr.value, aty)?;
-    let (valid, raddr, prefetch) = if read_latency == 0 {
-        let valid = logic::and(b, "sq_valid", act_valid, weights_ok)?;
-        (valid, current, None)
-    } else {
-        let pf = Prefetch::new(b, rst, weights_ok)?;
-        let ok = logic::and(b, "sq_weights_ok", weights_ok, pf.primed)?;
-        let valid = logic::and(b, "sq_valid", act_valid, ok)?;
-        let next = following(b, &addr, aty)?;
-        let raddr = b.mux("sq_raddr", aty, pf.primed, next, current)?;
-        (valid, raddr, Some(pf))
-    };
+    let pf = Prefetch::new(b, rst, weights_ok)?;
+    let ok = logic::and(b, "sq_weights_ok", weights_ok, pf.primed)?;
+    let valid = logic::and(b, "sq_valid", act_valid, ok)?;
+    let next = following(b, &addr, aty)?;
+    let raddr = b.mux("sq_raddr", aty, pf.primed, next, current)?;
+    let prefetch = Some(pf);
     Ok(Sequencer {
         valid,
         chunk,
@@ -85,6 +91,18 @@ pub fn build(
         raddr,
         prefetch,
     })
+}
+
+/// The chunk, tile and word-address counters.
+fn counters(
+    b: &mut ModuleBuilder,
+    g: &Geometry,
+    rst: SignalId,
+) -> Result<(Wrap, Wrap, Wrap), BuildError> {
+    let chunk = Wrap::new(b, "sq_chunk", g.chunks, rst)?;
+    let tile = Wrap::new(b, "sq_tile", g.tiles, rst)?;
+    let addr = Wrap::new(b, "sq_addr", g.depth_used, rst)?;
+    Ok((chunk, tile, addr))
 }
 
 /// The address after `addr`'s, wrapping, as `aty`.
