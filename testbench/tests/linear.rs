@@ -127,6 +127,8 @@ fn linear_ternary_codes_every_memory() {
     for memory in [
         WeightMemory::Registers,
         WeightMemory::Lutram,
+        WeightMemory::Bram,
+        WeightMemory::Spram,
         WeightMemory::Stream,
     ] {
         check(&case("ternary-gemv", memory), 5);
@@ -135,7 +137,11 @@ fn linear_ternary_codes_every_memory() {
 
 #[test]
 fn linear_ternary_base3() {
-    for memory in [WeightMemory::Lutram, WeightMemory::Stream] {
+    for memory in [
+        WeightMemory::Lutram,
+        WeightMemory::Bram,
+        WeightMemory::Stream,
+    ] {
         let c = Case {
             extra: &[("w_packing", "base3")],
             k: 10,
@@ -149,7 +155,11 @@ fn linear_ternary_base3() {
 
 #[test]
 fn linear_mac_gemv() {
-    for memory in [WeightMemory::Lutram, WeightMemory::Stream] {
+    for memory in [
+        WeightMemory::Lutram,
+        WeightMemory::Bram,
+        WeightMemory::Stream,
+    ] {
         let c = Case {
             extra: &[("w_format", "int"), ("w_bits", "4")],
             ww: 12,
@@ -161,7 +171,9 @@ fn linear_mac_gemv() {
 
 #[test]
 fn linear_lut_gemm() {
-    check(&case("lut-gemm", WeightMemory::Lutram), 4);
+    for memory in [WeightMemory::Lutram, WeightMemory::Bram] {
+        check(&case("lut-gemm", memory), 4);
+    }
 }
 
 #[test]
@@ -175,6 +187,22 @@ fn linear_lanes_from_one_to_the_tile() {
             },
             5,
         );
+    }
+}
+
+#[test]
+fn linear_block_memories_one_word_and_full_lanes() {
+    for memory in [WeightMemory::Bram, WeightMemory::Spram] {
+        for (k_total, n_total, p, q) in [(8, 4, 8, 4), (3, 1, 2, 1), (21, 10, 1, 1)] {
+            let c = Case {
+                k_total,
+                n_total,
+                p,
+                q,
+                ..case("ternary-gemv", memory)
+            };
+            check(&c, 5);
+        }
     }
 }
 
@@ -262,8 +290,9 @@ fn linear_refuses_bad_params() {
         (
             "weight-memory",
             Case {
-                memory: WeightMemory::Bram,
-                ..case("ternary-gemv", WeightMemory::Lutram)
+                k_total: 65536,
+                n_total: 4096,
+                ..case("ternary-gemv", WeightMemory::Spram)
             },
         ),
     ];

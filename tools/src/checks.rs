@@ -56,8 +56,9 @@ pub fn yosys_synth(
     synth: &str,
 ) -> Result<SynthCheck, CheckError> {
     let yosys = find(Tool::Yosys)?;
+    let cells = cell_library(synth);
     let script = format!(
-        "read_verilog {file}; hierarchy -check -top {top}; proc; tee -q -o latches.txt select -count t:$dlatch t:$adlatch t:$dlatchsr t:$sr; {synth} -top {top}; tee -q -o stat.txt stat"
+        "{cells}read_verilog {file}; hierarchy -check -top {top}; proc; tee -q -o latches.txt select -count t:$dlatch t:$adlatch t:$dlatchsr t:$sr; {synth} -top {top}; tee -q -o stat.txt stat"
     );
     let out = run(&yosys, &["-q", "-p", &script], dir, LIMIT, synth)?;
     let warnings = lines(&out.stdout, &out.stderr)
@@ -76,6 +77,16 @@ pub fn yosys_synth(
         latches,
         stat,
     })
+}
+
+/// The vendor cell library `hierarchy -check` needs for the primitives a family's
+/// designs may instantiate (the iCE40 SB_SPRAM256KA), as script commands.
+fn cell_library(synth: &str) -> &'static str {
+    if synth.starts_with("synth_ice40") {
+        "read_verilog -lib +/ice40/cells_sim.v; "
+    } else {
+        ""
+    }
 }
 
 fn lines(stdout: &[u8], stderr: &[u8]) -> Vec<String> {

@@ -41,6 +41,8 @@ pub struct LinearFacts {
     pub weight_memory: &'static str,
     /// Words per weight bank (tiles × chunks, or 2 × chunks staging in stream mode) and the banks.
     pub weight_banks: (usize, usize),
+    /// SB_SPRAM256KA blocks the weight memory uses (0 unless it is `spram`; a UP5K has 4).
+    pub spram_blocks: usize,
     /// Cycles between vectors, back to back with every ready held at 1.
     pub cycles_per_vector: u64,
     /// The limits on it.
@@ -74,6 +76,14 @@ pub fn cycles_per_beat(core: &GeneratedCore) -> u64 {
     } else {
         1
     }
+}
+
+/// SB_SPRAM256KA blocks of an `spram` weight memory: one per bank and 16 bits of a unit.
+pub fn spram_blocks(g: &Geometry, memory: WeightMemory) -> usize {
+    if memory != WeightMemory::Spram {
+        return 0;
+    }
+    g.n * g.seg_units * super::store::spram_per_bank(g.unit_bits)
 }
 
 /// The limits on the vector rate and the one that sets it.

@@ -96,6 +96,7 @@ pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear
         y_lanes: g.q,
         weight_memory: p.weight_memory.name(),
         weight_banks: (store.depth(), g.n * g.seg_units),
+        spram_blocks: facts::spram_blocks(&g, p.weight_memory),
         cycles_per_vector: bound.cycles(),
         bound,
         latency: facts::latency(&g, per_beat, core.latency),
@@ -206,9 +207,16 @@ fn build(
     )?;
     let gate = x_gate(&mut b, &ctl, &ld)?;
     let xb = actbuf::build(&mut b, g, io.rst, io.x_valid, gate, &io.x_data)?;
-    let sq = sequencer::build(&mut b, g, io.rst, xb.valid, ctl.weights_ok, store.depth())?;
+    let sq = sequencer::build(
+        &mut b,
+        g,
+        io.rst,
+        xb.valid,
+        ctl.weights_ok,
+        (store.depth(), store.read_latency()),
+    )?;
     let act = xb.chunk(&mut b, g, sq.chunk.value)?;
-    let w = weight_bus(&mut b, g, store, &ld, sq.raddr)?;
+    let w = weight_bus(&mut b, g, store, &ld, &sq)?;
     let (dr, regs) = drain::build(&mut b, g, io.rst, Ty::signed(core.acc_bits), io.y_ready)?;
     let inner = Arc::new(core.module.clone());
     let outs = b.instance(
@@ -243,18 +251,23 @@ fn build(
     Ok(b.finish()?)
 }
 
-/// The core's `in_w`: every bank read at `raddr`, row-major, as the core's element type.
+/// The core's `in_w`: every bank's word of the current beat, row-major, as the core's element type.
 fn weight_bus(
     b: &mut ModuleBuilder,
     g: &Geometry,
     store: &dyn store::WeightStore,
     ld: &loader::Loader,
-    raddr: SignalId,
+    sq: &sequencer::Sequencer,
 ) -> Result<Vec<SignalId>, BuildError> {
     let mut bus = Vec::with_capacity(g.n * g.seg_units);
     for (r, row) in ld.writes.iter().enumerate() {
         for (j, &w) in row.iter().enumerate() {
-            let word = store.bank(b, &format!("wm_r{r}_u{j}"), w, raddr)?;
+            let name = format!("wm_r{r}_u{j}");
+            let read = store.bank(b, &name, w, sq.raddr)?;
+            let word = match &sq.prefetch {
+                Some(pf) => held_word(b, &name, read, pf.fresh)?,
+                None => read,
+            };
             let typed = b.slice(
                 &format!("wm_w{r}_{j}"),
                 word,
@@ -266,6 +279,20 @@ fn weight_bus(
         }
     }
     Ok(bus)
+}
+
+/// The read port's word on an edge where it is `fresh`, else the word of the edge before.
+fn held_word(
+    b: &mut ModuleBuilder,
+    name: &str,
+    read: SignalId,
+    fresh: SignalId,
+) -> Result<SignalId, BuildError> {
+    let ty = b.ty(read);
+    let hold = b.reg(&format!("{name}_hold"), ty, None)?;
+    let word = b.mux(&format!("{name}_cur"), ty, fresh, read, hold)?;
+    b.drive(hold, word, None)?;
+    Ok(word)
 }
 
 fn drive_control(

@@ -23,9 +23,9 @@ pub enum WeightMemory {
     Registers,
     /// LUT RAM with asynchronous reads (the IR memory).
     Lutram,
-    /// Block RAM (synchronous reads): not available yet.
+    /// Block RAM with synchronous reads (SB_RAM40_4K, DP16KD).
     Bram,
-    /// UltraRAM / SPRAM (synchronous reads): not available yet.
+    /// iCE40 UltraPlus SPRAM (SB_SPRAM256KA) with synchronous reads.
     Spram,
     /// No matrix memory: the matrix is offered again on the weight stream for every vector.
     Stream,
@@ -101,7 +101,6 @@ impl LinearParams {
         }
         range("in-features", self.in_features, MAX_FEATURES, "K_total")?;
         range("out-features", self.out_features, MAX_FEATURES, "N_total")?;
-        self.check_memory()?;
         let inner = self.inner_design(registry)?;
         let c = inner.common();
         if c.m != 1 {
@@ -153,17 +152,6 @@ impl LinearParams {
             params: self.clone(),
             inner,
         })
-    }
-
-    fn check_memory(&self) -> Result<(), ParamError> {
-        match self.weight_memory {
-            WeightMemory::Bram | WeightMemory::Spram => Err(ParamError::new(
-                "weight-memory",
-                self.weight_memory.name(),
-                "comes with the block-memory primitive (not in this version; use registers, lutram or stream)",
-            )),
-            _ => Ok(()),
-        }
     }
 
     /// Chunks of K per row: ⌈K_total / K⌉ for a tile of K terms.

@@ -26,6 +26,8 @@ fn linear_generates_for_every_core_and_memory() {
         for mem in [
             WeightMemory::Registers,
             WeightMemory::Lutram,
+            WeightMemory::Bram,
+            WeightMemory::Spram,
             WeightMemory::Stream,
         ] {
             let g = generate(&params(core, 8, 4, mem), &reg)
@@ -48,7 +50,11 @@ fn linear_refuses_bad_params() {
         ("out-features", Box::new(|p| p.out_features = 65537)),
         (
             "weight-memory",
-            Box::new(|p| p.weight_memory = WeightMemory::Bram),
+            Box::new(|p| {
+                p.weight_memory = WeightMemory::Spram;
+                p.in_features = 65536;
+                p.out_features = 4096;
+            }),
         ),
         ("weight-word-bits", Box::new(|p| p.weight_word_bits = 15)),
         ("core", Box::new(|p| p.core = "nope".into())),
@@ -64,11 +70,19 @@ fn linear_refuses_bad_params() {
 }
 
 #[test]
-fn linear_bram_names_the_block_memory_primitive() {
-    let mut p = params("ternary-gemv", 8, 4, WeightMemory::Spram);
-    p.weight_memory = WeightMemory::Spram;
-    let e = generate(&p, &Registry::builtin()).unwrap_err().to_string();
-    assert!(e.contains("comes with the block-memory primitive"), "{e}");
+fn linear_spram_states_its_blocks() {
+    let p = params("ternary-gemv", 8, 4, WeightMemory::Spram);
+    let g = generate(&p, &Registry::builtin()).unwrap();
+    assert_eq!(g.facts.spram_blocks, 32);
+    assert_eq!(g.facts.weight_banks, (16, 32));
+    let p = params("ternary-gemv", 8, 4, WeightMemory::Bram);
+    assert_eq!(
+        generate(&p, &Registry::builtin())
+            .unwrap()
+            .facts
+            .spram_blocks,
+        0
+    );
 }
 
 #[test]
