@@ -201,3 +201,60 @@ fn sim_linear_checks_the_engine_and_its_stated_cycles() {
         "`lutforge sim linear`",
     );
 }
+
+#[test]
+fn block_ram_is_the_default_and_spram_counts_its_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("b");
+    let r = gen_linear(
+        &out,
+        &[
+            "--in-features",
+            "40",
+            "--out-features",
+            "8",
+            "--k",
+            "8",
+            "--n",
+            "2",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("linear.json")).unwrap()).unwrap();
+    assert_eq!(meta["weight_memory"], "bram");
+    let v = std::fs::read_to_string(out.join("linear.v")).unwrap();
+    assert!(
+        v.contains("(* no_rw_check *)"),
+        "an inferred block RAM without collision logic"
+    );
+    let out = dir.path().join("s");
+    let r = gen_linear(
+        &out,
+        &[
+            "--in-features",
+            "40",
+            "--out-features",
+            "8",
+            "--k",
+            "8",
+            "--n",
+            "2",
+            "--weight-memory",
+            "spram",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("linear.json")).unwrap()).unwrap();
+    assert!(
+        meta["spram_blocks"].as_u64().unwrap() > 0,
+        "{}",
+        meta["spram_blocks"]
+    );
+    assert!(
+        std::fs::read_to_string(out.join("linear.v"))
+            .unwrap()
+            .contains("SB_SPRAM256KA")
+    );
+}

@@ -52,7 +52,7 @@ pub struct LinearArgs {
     /// linear: bits of a weight-stream word, WW (a multiple of the weight's bits, or of 8 for base3) [default: 32]
     #[arg(long, value_name = "WW")]
     pub weight_word_bits: Option<u32>,
-    /// linear: where the weights live [default: registers]
+    /// linear: where the weights live [default: bram]
     #[arg(long, value_enum)]
     pub weight_memory: Option<MemoryArg>,
 }
@@ -104,7 +104,7 @@ impl LinearArgs {
             x_lanes: count("--x-lanes", self.x_lanes.unwrap_or(tile.k as u64))?,
             y_lanes: count("--y-lanes", self.y_lanes.unwrap_or(tile.n as u64))?,
             weight_word_bits: self.weight_word_bits.unwrap_or(32),
-            weight_memory: match self.weight_memory.unwrap_or(MemoryArg::Registers) {
+            weight_memory: match self.weight_memory.unwrap_or(MemoryArg::Bram) {
                 MemoryArg::Registers => WeightMemory::Registers,
                 MemoryArg::Lutram => WeightMemory::Lutram,
                 MemoryArg::Bram => WeightMemory::Bram,
