@@ -6,10 +6,9 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
-use common::{have_tool, run};
-use lutforge_gen::{Header, render_verilog};
+use common::{assert_icarus_compiles, assert_lint_silent, have_tool, run, written};
+use lutforge_gen::Header;
 use lutforge_hdl::ir::{BuildError, Collision, Module, ModuleBuilder, SpramPorts, Ty};
 use lutforge_tools::Tool;
 
@@ -76,62 +75,19 @@ fn designs() -> Vec<Module> {
     ]
 }
 
-/// Writes `m` as NAME.v in a fresh folder (kept when LUTFORGE_KEEP_DIR names one).
-fn written(m: &Module) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = format!("{}.v", m.name);
-    let text = render_verilog(m, &header()).expect("renders");
-    std::fs::write(dir.path().join(&file), &text).expect("writes");
-    if let Ok(keep) = std::env::var("LUTFORGE_KEEP_DIR") {
-        std::fs::create_dir_all(&keep).expect("keep dir");
-        std::fs::write(Path::new(&keep).join(&file), &text).expect("keeps");
-    }
-    (dir, file)
-}
-
 #[test]
 fn verilator_lint_all_warnings_is_silent() {
-    if !have_tool(Tool::Verilator) {
-        return;
-    }
-    for m in designs() {
-        let (dir, file) = written(&m);
-        let (ok, out) = run(
-            dir.path(),
-            Tool::Verilator,
-            &["--lint-only", "-Wall", "--top-module", &m.name, &file],
-        );
-        assert!(
-            ok && out.trim().is_empty(),
-            "verilator on {}:\n{out}",
-            m.name
-        );
-    }
+    assert_lint_silent(&designs(), &header());
 }
 
 #[test]
 fn icarus_compiles_as_verilog_2005() {
-    if !have_tool(Tool::Iverilog) {
-        return;
-    }
-    for m in designs() {
-        let (dir, file) = written(&m);
-        let (ok, out) = run(
-            dir.path(),
-            Tool::Iverilog,
-            &["-g2005", "-Wall", "-s", &m.name, "-o", "sim.vvp", &file],
-        );
-        assert!(
-            ok && out.trim().is_empty(),
-            "iverilog on {}:\n{out}",
-            m.name
-        );
-    }
+    assert_icarus_compiles(&designs(), &header());
 }
 
 /// The cell counts of `m` after Yosys' `synth` command (`synth_ice40`, `synth_ecp5`).
 fn cells(m: &Module, synth: &str) -> BTreeMap<String, usize> {
-    let (dir, file) = written(m);
+    let (dir, file) = written(m, &header());
     let script = format!(
         "read_verilog {file}; {synth} -top {}; tee -q -o stat.txt stat",
         m.name
@@ -230,7 +186,7 @@ fn read_first_and_initial_contents_survive_ice40_synthesis() {
     };
     let init: Vec<u64> = (0..300).map(|i| (i * 37) & 0xffff).collect();
     let m = bram("bram_rf_init", 512, 16, Collision::ReadFirst, Some(&init)).unwrap();
-    let (dir, file) = written(&m);
+    let (dir, file) = written(&m, &header());
     let script = format!(
         "read_verilog {file}; synth_ice40 -top {}; write_verilog -noattr net.v",
         m.name

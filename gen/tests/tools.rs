@@ -5,11 +5,8 @@ mod common;
 
 use lutforge_tools::Tool;
 
-use std::path::Path;
-
-use common::{designs, have_tool, run};
+use common::{assert_icarus_compiles, assert_lint_silent, designs, have_tool, run, written};
 use lutforge_gen::{Header, render_verilog};
-use lutforge_hdl::ir::Module;
 
 fn header() -> Header {
     Header {
@@ -21,57 +18,14 @@ fn header() -> Header {
     }
 }
 
-/// Writes `m` as NAME.v in a fresh folder (kept when LUTFORGE_KEEP_DIR names one).
-fn written(m: &Module) -> (tempfile::TempDir, String) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let file = format!("{}.v", m.name);
-    let text = render_verilog(m, &header()).expect("renders");
-    std::fs::write(dir.path().join(&file), &text).expect("writes");
-    if let Ok(keep) = std::env::var("LUTFORGE_KEEP_DIR") {
-        std::fs::create_dir_all(&keep).expect("keep dir");
-        std::fs::write(Path::new(&keep).join(&file), &text).expect("keeps");
-    }
-    (dir, file)
-}
-
 #[test]
 fn verilator_lint_all_warnings_is_silent() {
-    if !have_tool(Tool::Verilator) {
-        return;
-    }
-    for m in designs::all() {
-        let (dir, file) = written(&m);
-        let (ok, out) = run(
-            dir.path(),
-            Tool::Verilator,
-            &["--lint-only", "-Wall", "--top-module", &m.name, &file],
-        );
-        assert!(
-            ok && out.trim().is_empty(),
-            "verilator on {}:\n{out}",
-            m.name
-        );
-    }
+    assert_lint_silent(&designs::all(), &header());
 }
 
 #[test]
 fn icarus_compiles_as_verilog_2005() {
-    if !have_tool(Tool::Iverilog) {
-        return;
-    }
-    for m in designs::all() {
-        let (dir, file) = written(&m);
-        let (ok, out) = run(
-            dir.path(),
-            Tool::Iverilog,
-            &["-g2005", "-Wall", "-s", &m.name, "-o", "sim.vvp", &file],
-        );
-        assert!(
-            ok && out.trim().is_empty(),
-            "iverilog on {}:\n{out}",
-            m.name
-        );
-    }
+    assert_icarus_compiles(&designs::all(), &header());
 }
 
 fn yosys_is_clean(synth: &str) {
@@ -79,7 +33,7 @@ fn yosys_is_clean(synth: &str) {
         return;
     }
     for m in designs::all() {
-        let (dir, file) = written(&m);
+        let (dir, file) = written(&m, &header());
         // -q leaves only Yosys's warnings and errors on the output.
         let script = format!(
             "read_verilog {file}; {synth} -top {}; tee -q -o stat.txt stat",
