@@ -32,6 +32,15 @@ pub enum Lit {
 }
 
 impl Lit {
+    /// The literal as the command line spells it.
+    pub fn text(self) -> String {
+        match self {
+            Lit::Int(v) => v.to_string(),
+            Lit::Bool(v) => v.to_string(),
+            Lit::Str(v) => v.to_string(),
+        }
+    }
+
     /// The literal as a JSON value.
     pub fn to_json(self) -> serde_json::Value {
         match self {
@@ -95,15 +104,7 @@ impl ParamDefault {
     /// The default as help text shows it, or `None` when there is none.
     pub fn text(&self) -> Option<String> {
         match self {
-            ParamDefault::Fixed(Lit::Int(v)) | ParamDefault::Quiet(Lit::Int(v)) => {
-                Some(v.to_string())
-            }
-            ParamDefault::Fixed(Lit::Bool(v)) | ParamDefault::Quiet(Lit::Bool(v)) => {
-                Some(v.to_string())
-            }
-            ParamDefault::Fixed(Lit::Str(v)) | ParamDefault::Quiet(Lit::Str(v)) => {
-                Some((*v).to_string())
-            }
+            ParamDefault::Fixed(l) | ParamDefault::Quiet(l) => Some(l.text()),
             ParamDefault::Derived { text, .. } => Some((*text).to_string()),
             ParamDefault::Unset => None,
         }
