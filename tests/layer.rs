@@ -216,8 +216,23 @@ fn out_writes_the_hardware_integers_and_the_dequantized_layer_on_every_core() {
         ("ternary-gemv", &["--w-packing", "base3"][..]),
         ("lut-gemm", &["--w-format", "ternary", "--group", "4"][..]),
         ("mac-gemv", &["--w-bits", "2"][..]),
+        ("ternary-gemv", &["--linear", "--weight-memory", "bram"][..]),
+        (
+            "mac-gemv",
+            &["--linear", "--w-bits", "2", "--x-lanes", "3"][..],
+        ),
+        (
+            "lut-gemm",
+            &[
+                "--linear",
+                "--w-format",
+                "ternary",
+                "--weight-memory",
+                "stream",
+            ][..],
+        ),
     ] {
-        let out = dir.path().join(datapath);
+        let out = dir.path().join(format!("{datapath}{}", extra.len()));
         let mut args = vec![
             "--datapath",
             datapath,
@@ -235,7 +250,12 @@ fn out_writes_the_hardware_integers_and_the_dequantized_layer_on_every_core() {
         args.extend_from_slice(extra);
         let r = layer(&args);
         assert_eq!(r.code, 0, "{datapath}: {}", r.stderr);
-        assert!(r.stdout.starts_with(datapath), "{}", r.stdout);
+        let first = if extra.contains(&"--linear") {
+            "linear"
+        } else {
+            datapath
+        };
+        assert!(r.stdout.starts_with(first), "{}", r.stdout);
         let (shape, acc) = read_i64_npy(&out.join("acc.npy"));
         assert_eq!(shape, [3, 6], "{datapath}: tokens × out_features");
         assert_eq!(acc, want, "{datapath}: the hardware's integers");
@@ -266,6 +286,17 @@ fn out_writes_the_hardware_integers_and_the_dequantized_layer_on_every_core() {
         "2",
     ]);
     assert_one_line_error(&r, "cannot carry");
+    let r = layer(&[
+        "--weights",
+        wf.to_str().unwrap(),
+        "--k",
+        "16",
+        "--n",
+        "2",
+        "--x-lanes",
+        "2",
+    ]);
+    assert_one_line_error(&r, "add --linear");
     let file = dir.path().join("a-file");
     std::fs::write(&file, "x").unwrap();
     let r = layer(&[

@@ -24,6 +24,7 @@ use lutforge_testbench::traffic::Schedule;
 use lutforge_testbench::vectors::Stream;
 use lutforge_testbench::verify::encoding_for;
 
+use crate::cmd::linear::EngineArgs;
 use crate::cores::{describe, header};
 use crate::params::{CoreFlags, design};
 
@@ -74,9 +75,14 @@ impl LayerInput {
 pub struct LayerArgs {
     #[command(flatten)]
     pub input: LayerInput,
-    /// The core the layer runs on; its flags set the tile (K must divide K_total, N must divide N_total; M tokens per beat)
+    /// The core the layer runs on; its flags set the tile (without --linear, K must divide K_total and N must divide N_total; M tokens per beat)
     #[arg(long, default_value = "ternary-gemv", value_name = "KIND")]
     pub datapath: String,
+    /// Run the layer through the `linear` engine (weights loaded into its memory, tiles of any size) instead of the bare core
+    #[arg(long)]
+    pub linear: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// Also stream the layer through the emitted Verilog in Verilator
     #[arg(long)]
     pub cosim: bool,
@@ -103,7 +109,7 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
     }
     let (w, x) = a.input.load()?;
     let (n_total, k_total, tokens) = (w.rows, w.cols, x.rows);
-    let mut values = flags.values(registry, &a.datapath)?;
+    let values = flags.values(registry, &a.datapath)?;
     let count = |values: &lutforge_hdl::datapath::core::ParamMap, key: &str| {
         values.get(key).and_then(|v| v.as_u64())
     };
@@ -115,6 +121,96 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
             "run-layer quantizes weights to ternary {{−1, 0, +1}}, which --w-format binary cannot carry; use ternary or int"
         );
     }
+    let wq = quantize_weights_absmean(&w);
+    let xq = quantize_activations_absmax(&x);
+    let layer = Quantized {
+        wq: &wq,
+        xq: &xq,
+        k_total,
+        n_total,
+        tokens,
+    };
+    if !a.linear
+        && let Some(flag) = a.engine.first_given()
+    {
+        bail!("{flag} sets the `linear` engine; add --linear");
+    }
+    let (acc, last) = if a.linear {
+        run_engine(a, registry, values, &layer)?
+    } else {
+        run_core(a, registry, values, &layer)?
+    };
+    let y = dequantize(&acc, tokens, n_total, &wq, &xq);
+    if let Some(dir) = &a.out {
+        write_results(dir, tokens, n_total, &acc, &y)?;
+    }
+    let reference = float_matmul(&x, &w);
+    let err = error_stats(&y, &reference);
+    println!(
+        "layer: {tokens} tokens × {k_total} inputs → {n_total} outputs; weight scale mean|W| = {:.6}",
+        wq.scale
+    );
+    println!(
+        "error against the float matmul: max |Δ| {:.5}, mean |Δ| {:.5}, relative ‖Δ‖/‖y‖ {:.4}",
+        err.max_abs, err.mean_abs, err.relative
+    );
+    // The same matmul with the ternary weights in float: what int8 activations alone cost.
+    let w_ternary = Matrix {
+        rows: n_total,
+        cols: k_total,
+        data: wq.q.iter().map(|&q| q as f32 * wq.scale).collect(),
+    };
+    let act = error_stats(&y, &float_matmul(&x, &w_ternary));
+    println!(
+        "error against the float matmul with the ternary weights (int8 activations only): max |Δ| {:.5}, relative {:.4}",
+        act.max_abs, act.relative
+    );
+    let fmax = match (&a.report, a.fmax) {
+        (Some(p), _) => Some(fmax_from_report(p)?),
+        (None, f) => f,
+    };
+    if let Some(f) = fmax {
+        if f.is_nan() || f <= 0.0 {
+            bail!("--fmax {f} is invalid: give a clock in MHz above 0");
+        }
+        let secs = last as f64 / (f * 1e6);
+        let ops = 2.0 * (tokens * n_total * k_total) as f64;
+        println!(
+            "at {f:.1} MHz: {:.3} µs for the layer, {:.0} tokens/s, {:.2} GOPS",
+            secs * 1e6,
+            tokens as f64 / secs,
+            ops / secs / 1e9
+        );
+    }
+    Ok(())
+}
+
+/// A quantized layer and its sizes.
+struct Quantized<'a> {
+    wq: &'a lutforge_testbench::layer::TernaryWeights,
+    xq: &'a lutforge_testbench::layer::Int8Activations,
+    k_total: usize,
+    n_total: usize,
+    tokens: usize,
+}
+
+/// The layer tiled into runs of beats through the bare core: acc[token][output] and the cycles taken.
+fn run_core(
+    a: &LayerArgs,
+    registry: &Registry,
+    mut values: lutforge_hdl::datapath::core::ParamMap,
+    layer: &Quantized,
+) -> Result<(Vec<i64>, u64)> {
+    let Quantized {
+        wq,
+        xq,
+        k_total,
+        n_total,
+        tokens,
+    } = *layer;
+    let count = |values: &lutforge_hdl::datapath::core::ParamMap, key: &str| {
+        values.get(key).and_then(|v| v.as_u64())
+    };
     let k = count(&values, "k").unwrap_or(64.min(k_total as u64)) as usize;
     let n = count(&values, "n").unwrap_or(1) as usize;
     let m = count(&values, "m").unwrap_or(1) as usize;
@@ -145,8 +241,6 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
     println!("{}", describe(design.as_ref(), &core));
     let enc = encoding_for(design.as_ref());
 
-    let wq = quantize_weights_absmean(&w);
-    let xq = quantize_activations_absmax(&x);
     let shape = Shape { m, n, k };
     let groups = tokens.div_ceil(m);
     let mut runs = Vec::with_capacity(groups * (n_total / n));
@@ -237,31 +331,6 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
             }
         }
     }
-    let y = dequantize(&acc, tokens, n_total, &wq, &xq);
-    if let Some(dir) = &a.out {
-        write_results(dir, tokens, n_total, &acc, &y)?;
-    }
-    let reference = float_matmul(&x, &w);
-    let err = error_stats(&y, &reference);
-    println!(
-        "layer: {tokens} tokens × {k_total} inputs → {n_total} outputs; weight scale mean|W| = {:.6}",
-        wq.scale
-    );
-    println!(
-        "error against the float matmul: max |Δ| {:.5}, mean |Δ| {:.5}, relative ‖Δ‖/‖y‖ {:.4}",
-        err.max_abs, err.mean_abs, err.relative
-    );
-    // The same matmul with the ternary weights in float: what int8 activations alone cost.
-    let w_ternary = Matrix {
-        rows: n_total,
-        cols: k_total,
-        data: wq.q.iter().map(|&q| q as f32 * wq.scale).collect(),
-    };
-    let act = error_stats(&y, &float_matmul(&x, &w_ternary));
-    println!(
-        "error against the float matmul with the ternary weights (int8 activations only): max |Δ| {:.5}, relative {:.4}",
-        act.max_abs, act.relative
-    );
     let last = outcome.observed.last().map_or(0, |o| o.cycle + 1);
     println!(
         "cycles: {last} for {} beats ({} runs of {beats}), latency {}",
@@ -269,24 +338,123 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
         runs.len(),
         core.latency
     );
-    let fmax = match (&a.report, a.fmax) {
-        (Some(p), _) => Some(fmax_from_report(p)?),
-        (None, f) => f,
-    };
-    if let Some(f) = fmax {
-        if f.is_nan() || f <= 0.0 {
-            bail!("--fmax {f} is invalid: give a clock in MHz above 0");
-        }
-        let secs = last as f64 / (f * 1e6);
-        let ops = 2.0 * (tokens * n_total * k_total) as f64;
-        println!(
-            "at {f:.1} MHz: {:.3} µs for the layer, {:.0} tokens/s, {:.2} GOPS",
-            secs * 1e6,
-            tokens as f64 / secs,
-            ops / secs / 1e9
+    Ok((acc, last))
+}
+
+/// The layer through the `linear` engine on the Rust simulator: the weights
+/// loaded once, the tokens as vectors back to back, every y-word checked
+/// against the golden GEMV; acc[token][output] as the engine gave it, and
+/// the cycles the tokens take at the measured rate.
+fn run_engine(
+    a: &LayerArgs,
+    registry: &Registry,
+    mut values: lutforge_hdl::datapath::core::ParamMap,
+    layer: &Quantized,
+) -> Result<(Vec<i64>, u64)> {
+    use lutforge_testbench::linear::{Layer, LinearRun, Packing, run_rust_sim};
+    use lutforge_testbench::traffic::TrafficKind;
+    use rand::SeedableRng;
+
+    if a.cosim {
+        bail!(
+            "--cosim runs the bare core in Verilator; the engine's Verilog bench is not built yet, so drop --cosim with --linear"
         );
     }
-    Ok(())
+    let Quantized {
+        wq,
+        xq,
+        k_total,
+        n_total,
+        tokens,
+    } = *layer;
+    values.remove("max_beats");
+    let p = a.engine.params(
+        registry,
+        a.datapath.clone(),
+        values,
+        k_total as u64,
+        n_total as u64,
+    )?;
+    let g = lutforge_hdl::datapath::linear::generate(&p, registry)?;
+    println!("{}", crate::cmd::linear::describe(&p, &g));
+    let f = &g.facts;
+    let w_bits = f
+        .core_params
+        .get("w_bits")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(2) as u32;
+    let packing = Packing::from_facts(f.weight_packing, w_bits);
+    let code = |w: i8| -> u64 {
+        match packing {
+            Packing::I2s => (i64::from(w) + 1) as u64,
+            Packing::Int(b) => (i64::from(w) as u64) & ((1u64 << b) - 1),
+            _ => match w {
+                1 => 0b01,
+                -1 => 0b11,
+                _ => 0b00,
+            },
+        }
+    };
+    let codes: Vec<Vec<u64>> = (0..n_total)
+        .map(|n| (0..k_total).map(|k| code(wq.q[n * k_total + k])).collect())
+        .collect();
+    let vectors: Vec<Vec<i64>> = (0..tokens)
+        .map(|t| {
+            (0..k_total)
+                .map(|k| i64::from(xq.q[t * k_total + k]))
+                .collect()
+        })
+        .collect();
+    let run = LinearRun {
+        packing,
+        first: Layer {
+            codes: codes.clone(),
+            vectors,
+        },
+        second: Layer {
+            codes,
+            vectors: Vec::new(),
+        },
+        ww: p.weight_word_bits as usize,
+        p: p.x_lanes,
+        q: p.y_lanes,
+        stream: p.weight_memory == lutforge_hdl::datapath::linear::WeightMemory::Stream,
+        traffic: TrafficKind::Full,
+    };
+    let report = run_rust_sim(
+        &g.module,
+        &run,
+        &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
+    );
+    if let Some(e) = report.errors.first() {
+        bail!(
+            "the engine disagrees with the golden GEMV on the Rust simulator ({} problems): {e}",
+            report.errors.len()
+        );
+    }
+    let mut acc = Vec::with_capacity(tokens * n_total);
+    for y in report.observed.iter().take(tokens) {
+        acc.extend_from_slice(&y[..n_total]);
+    }
+    println!(
+        "Rust simulator: {tokens} vectors, {} y-words, 0 mismatches against the golden GEMV",
+        report.words
+    );
+    let stated = f.cycles_per_vector;
+    let measured = if tokens >= 3 {
+        format!("{:.1}", report.cycles_per_vector)
+    } else {
+        "— (3 tokens or more measure it)".into()
+    };
+    println!(
+        "cycles per vector: {measured} measured, {stated} stated, bound {} (compute {}, weight memory {}, activation load {}, result drain {})",
+        f.bound.limit,
+        f.bound.compute,
+        f.bound.weight_memory,
+        f.bound.activation_load,
+        f.bound.result_drain
+    );
+    Ok((acc, stated * tokens as u64))
 }
 
 /// Writes acc.npy and y.npy into `dir`, both rendered before either is written.

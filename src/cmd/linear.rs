@@ -43,6 +43,13 @@ pub struct LinearArgs {
     /// linear: output features, N_total, 1..=65536 (not a multiple of the tile's N: padded inside)
     #[arg(long, value_name = "N_TOTAL")]
     pub out_features: Option<u64>,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+}
+
+/// The engine's own knobs, beside the layer's size and the inner core.
+#[derive(Debug, Clone, Default, Args)]
+pub struct EngineArgs {
     /// linear: activations per x-word, P, 1..=the tile's K [default: the tile's K]
     #[arg(long, value_name = "P")]
     pub x_lanes: Option<u64>,
@@ -57,13 +64,10 @@ pub struct LinearArgs {
     pub weight_memory: Option<MemoryArg>,
 }
 
-impl LinearArgs {
-    /// The first engine flag given, for refusing it on a plain core.
+impl EngineArgs {
+    /// The first flag given, for refusing it where no engine is built.
     pub fn first_given(&self) -> Option<&'static str> {
         [
-            ("--datapath", self.datapath.is_some()),
-            ("--in-features", self.in_features.is_some()),
-            ("--out-features", self.out_features.is_some()),
             ("--x-lanes", self.x_lanes.is_some()),
             ("--y-lanes", self.y_lanes.is_some()),
             ("--weight-word-bits", self.weight_word_bits.is_some()),
@@ -74,24 +78,21 @@ impl LinearArgs {
         .map(|(flag, _)| flag)
     }
 
-    /// The engine's parameters, with the inner core's from `flags`.
-    pub fn params(&self, registry: &Registry, flags: &CoreFlags) -> Result<LinearParams> {
-        let core = self
-            .datapath
-            .clone()
-            .unwrap_or_else(|| "ternary-gemv".into());
-        let mut core_params = flags.values(registry, &core)?;
+    /// The engine's parameters for a layer of `k_total` × `n_total` around `core` with `core_params`.
+    pub fn params(
+        &self,
+        registry: &Registry,
+        core: String,
+        mut core_params: lutforge_hdl::datapath::core::ParamMap,
+        k_total: u64,
+        n_total: u64,
+    ) -> Result<LinearParams> {
         let name = core_params
             .remove("name")
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_else(|| "linear".into());
         let design = crate::params::design(registry, &core, &core_params)?;
         let tile = design.common();
-        let (Some(k_total), Some(n_total)) = (self.in_features, self.out_features) else {
-            bail!(
-                "`lutforge gen linear` needs --in-features K_TOTAL and --out-features N_TOTAL (the layer's W is N_TOTAL × K_TOTAL)"
-            );
-        };
         let count = |flag: &str, v: u64| -> Result<usize> {
             usize::try_from(v).map_err(|_| anyhow::anyhow!("{flag} {v} is invalid: too large"))
         };
@@ -112,6 +113,37 @@ impl LinearArgs {
                 MemoryArg::Stream => WeightMemory::Stream,
             },
         })
+    }
+}
+
+impl LinearArgs {
+    /// The first engine flag given, for refusing it on a plain core.
+    pub fn first_given(&self) -> Option<&'static str> {
+        [
+            ("--datapath", self.datapath.is_some()),
+            ("--in-features", self.in_features.is_some()),
+            ("--out-features", self.out_features.is_some()),
+        ]
+        .into_iter()
+        .find(|(_, given)| *given)
+        .map(|(flag, _)| flag)
+        .or_else(|| self.engine.first_given())
+    }
+
+    /// The engine's parameters, with the inner core's from `flags`.
+    pub fn params(&self, registry: &Registry, flags: &CoreFlags) -> Result<LinearParams> {
+        let core = self
+            .datapath
+            .clone()
+            .unwrap_or_else(|| "ternary-gemv".into());
+        let core_params = flags.values(registry, &core)?;
+        let (Some(k_total), Some(n_total)) = (self.in_features, self.out_features) else {
+            bail!(
+                "`lutforge gen linear` needs --in-features K_TOTAL and --out-features N_TOTAL (the layer's W is N_TOTAL × K_TOTAL)"
+            );
+        };
+        self.engine
+            .params(registry, core, core_params, k_total, n_total)
     }
 }
 

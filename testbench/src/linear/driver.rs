@@ -46,6 +46,8 @@ pub struct RunReport {
     pub words: usize,
     /// Cycles between the first layer's consecutive vectors' last y-words, averaged from the second on.
     pub cycles_per_vector: f64,
+    /// The y-words the engine gave, per vector in order, concatenated (Q results a word).
+    pub observed: Vec<Vec<i64>>,
 }
 
 struct Ports {
@@ -221,6 +223,12 @@ fn drive(
             let (data, last) = read_y(&mut sim, &p, run.q);
             if y_ready {
                 check_word(rep, &exp, vec_out, word_out, &data, last == 1);
+                if word_out == 0 {
+                    rep.observed.push(Vec::new());
+                }
+                if let Some(v) = rep.observed.last_mut() {
+                    v.extend_from_slice(&data);
+                }
                 word_out += 1;
                 rep.words += 1;
                 if last == 1 || word_out > exp.get(vec_out).map_or(0, Vec::len) {
