@@ -1,11 +1,17 @@
 //! The linear engine's Verilog: it renders with the inner core as its own
-//! module and compiles with Icarus Verilog (skipped when iverilog is absent).
+//! module and compiles with Icarus Verilog (skipped when iverilog is absent),
+//! and it runs in Icarus and Verilator cycle-exact against the Rust
+//! simulator, every y-word checked against the golden GEMV.
 
 use std::process::Command;
 
 use lutforge_gen::Header;
 use lutforge_hdl::datapath::core::{ParamMap, Registry};
 use lutforge_hdl::datapath::linear::{self, LinearParams, WeightMemory};
+use lutforge_testbench::backend::verilog::Simulator;
+use lutforge_testbench::linear::cosim_engine;
+use lutforge_testbench::traffic::TrafficKind;
+use lutforge_tools::for_test;
 
 #[test]
 fn linear_verilog_compiles_with_icarus() {
@@ -51,6 +57,242 @@ fn linear_verilog_compiles_with_icarus() {
             out.status.success(),
             "{memory:?}: {}",
             String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// One engine configuration of the cycle-exact benches.
+struct Config {
+    core: &'static str,
+    extra: &'static [(&'static str, &'static str)],
+    k: usize,
+    n: usize,
+    k_total: usize,
+    n_total: usize,
+    p: usize,
+    q: usize,
+    ww: u32,
+    memory: WeightMemory,
+}
+
+fn base(memory: WeightMemory) -> Config {
+    Config {
+        core: "ternary-gemv",
+        extra: &[],
+        k: 8,
+        n: 4,
+        k_total: 21,
+        n_total: 10,
+        p: 3,
+        q: 3,
+        ww: 16,
+        memory,
+    }
+}
+
+fn engine(c: &Config) -> (linear::GeneratedLinear, String) {
+    let mut cp = ParamMap::new();
+    cp.insert("k".into(), c.k.into());
+    cp.insert("n".into(), c.n.into());
+    for (key, v) in c.extra {
+        let value = v.parse::<u64>().map_or_else(|_| (*v).into(), Into::into);
+        cp.insert((*key).into(), value);
+    }
+    let p = LinearParams {
+        name: "lin".into(),
+        in_features: c.k_total,
+        out_features: c.n_total,
+        core: c.core.into(),
+        core_params: cp,
+        x_lanes: c.p,
+        y_lanes: c.q,
+        weight_word_bits: c.ww,
+        weight_memory: c.memory,
+    };
+    let g = linear::generate(&p, &Registry::builtin()).expect("generates");
+    let header = Header {
+        command: "test".into(),
+        params: vec![],
+    };
+    let v = lutforge_gen::render_verilog(&g.module, &header).expect("renders");
+    (g, v)
+}
+
+/// Runs every config in `simulator` under `traffic`, cycle-exact against the Rust simulator; returns the y-words checked.
+fn cosim_configs(simulator: Simulator, configs: &[Config], traffic: &[TrafficKind]) -> usize {
+    let mut words = 0;
+    for (i, c) in configs.iter().enumerate() {
+        let (g, v) = engine(c);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let label = format!(
+            "{} {:?} k{} n{} K{} N{} p{} q{} ww{}",
+            c.core, c.memory, c.k, c.n, c.k_total, c.n_total, c.p, c.q, c.ww
+        );
+        let start = std::time::Instant::now();
+        let results = cosim_engine(simulator, &g, &v, 4, traffic, 100 + i as u64, dir.path())
+            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        for (r, t) in results.iter().zip(traffic) {
+            assert!(
+                r.errors.is_empty(),
+                "{label} {}: {} problems, first: {}",
+                t.name(),
+                r.errors.len(),
+                r.errors[0]
+            );
+            assert!(r.verilog.words > 0 && r.verilog.words == r.rust.words);
+            words += r.verilog.words;
+        }
+        eprintln!(
+            "{} {label}: {} runs cycle-exact in {:.1} s",
+            simulator.name(),
+            results.len(),
+            start.elapsed().as_secs_f64()
+        );
+    }
+    words
+}
+
+fn have(simulator: Simulator, test: &str) -> bool {
+    simulator
+        .tools()
+        .iter()
+        .all(|&t| for_test(t, test).is_some())
+}
+
+/// Every memory kind, every inner core, ragged tiles, P and Q from 1 to the tile, in Icarus, under every traffic pattern.
+#[test]
+fn linear_icarus_cycle_exact() {
+    if !have(Simulator::Icarus, "linear_icarus_cycle_exact") {
+        return;
+    }
+    let configs = [
+        base(WeightMemory::Registers),
+        Config {
+            p: 1,
+            q: 1,
+            ..base(WeightMemory::Lutram)
+        },
+        Config {
+            p: 8,
+            q: 4,
+            ..base(WeightMemory::Bram)
+        },
+        Config {
+            k_total: 19,
+            n_total: 7,
+            p: 2,
+            q: 1,
+            ..base(WeightMemory::Spram)
+        },
+        base(WeightMemory::Stream),
+        Config {
+            extra: &[("w_packing", "base3")],
+            k: 10,
+            k_total: 23,
+            ww: 24,
+            ..base(WeightMemory::Bram)
+        },
+        Config {
+            core: "mac-gemv",
+            extra: &[("w_format", "int"), ("w_bits", "4")],
+            ww: 12,
+            ..base(WeightMemory::Bram)
+        },
+        Config {
+            core: "lut-gemm",
+            ..base(WeightMemory::Lutram)
+        },
+        Config {
+            core: "lut-gemm",
+            q: 4,
+            ..base(WeightMemory::Bram)
+        },
+    ];
+    let words = cosim_configs(Simulator::Icarus, &configs, &TrafficKind::ALL);
+    assert!(words > 0);
+}
+
+/// The same bench in Verilator: the block memories, SPRAM's model, stream mode and the LUT core, with bubbles and back-pressure.
+#[test]
+fn linear_verilator_cycle_exact() {
+    if !have(Simulator::Verilator, "linear_verilator_cycle_exact") {
+        return;
+    }
+    let configs = [
+        Config {
+            p: 1,
+            q: 4,
+            ..base(WeightMemory::Spram)
+        },
+        Config {
+            core: "mac-gemv",
+            extra: &[("w_format", "int"), ("w_bits", "4")],
+            ww: 12,
+            ..base(WeightMemory::Stream)
+        },
+        Config {
+            core: "lut-gemm",
+            p: 8,
+            q: 1,
+            ..base(WeightMemory::Bram)
+        },
+        Config {
+            extra: &[("w_packing", "base3")],
+            k: 10,
+            k_total: 23,
+            ww: 24,
+            ..base(WeightMemory::Lutram)
+        },
+    ];
+    let words = cosim_configs(
+        Simulator::Verilator,
+        &configs,
+        &[TrafficKind::Both, TrafficKind::Full],
+    );
+    assert!(words > 0);
+}
+
+/// The bench catches a wrong engine: a y-element inverted, and `y_last` inverted.
+#[test]
+fn linear_bench_catches_a_wrong_engine() {
+    if !have(Simulator::Icarus, "linear_bench_catches_a_wrong_engine") {
+        return;
+    }
+    let (g, v) = engine(&base(WeightMemory::Bram));
+    let y = "assign y_data = {";
+    let last = "assign y_last = ";
+    assert!(
+        v.contains(y) && v.contains(last),
+        "the engine drives y_data and y_last by assigns"
+    );
+    for (from, to, want) in [
+        (y, "assign y_data = ~{", "want"),
+        (last, "assign y_last = ~", "extra y-word"),
+    ] {
+        let wrong = v.replacen(from, to, 1);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let r = cosim_engine(
+            Simulator::Icarus,
+            &g,
+            &wrong,
+            3,
+            &[TrafficKind::Both],
+            5,
+            dir.path(),
+        )
+        .expect("runs");
+        let errors = &r[0].errors;
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains(want) && e.starts_with("iverilog")),
+            "{to}: {errors:?}"
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("against the Rust simulator")),
+            "{to}: the traces differ: {errors:?}"
         );
     }
 }

@@ -71,7 +71,7 @@ pub enum BackendError {
     Design(String),
 }
 
-fn io_err(dir: &Path) -> impl Fn(std::io::Error) -> BackendError + '_ {
+pub(crate) fn io_err(dir: &Path) -> impl Fn(std::io::Error) -> BackendError + '_ {
     move |e| BackendError::Io {
         dir: dir.display().to_string(),
         message: e.to_string(),
@@ -84,9 +84,9 @@ const RUN_LIMIT: Duration = Duration::from_secs(900);
 
 /// A compiled bench: a program for one simulator, ready to run streams.
 #[derive(Debug)]
-struct Compiled {
-    simulator: Simulator,
-    work: PathBuf,
+pub(crate) struct Compiled {
+    pub(crate) simulator: Simulator,
+    pub(crate) work: PathBuf,
     run_tool: FoundTool,
     run_args: Vec<String>,
 }
@@ -94,7 +94,11 @@ struct Compiled {
 impl Compiled {
     /// Runs the bench in `dir` (which holds its input files); returns its
     /// output file and how long the simulator process ran.
-    fn run_in(&self, dir: &Path, what: &str) -> Result<(String, Duration), BackendError> {
+    pub(crate) fn run_in(
+        &self,
+        dir: &Path,
+        what: &str,
+    ) -> Result<(String, Duration), BackendError> {
         let args: Vec<&str> = self.run_args.iter().map(String::as_str).collect();
         let start = Instant::now();
         let out = run(&self.run_tool, &args, dir, RUN_LIMIT, what)?;
@@ -115,7 +119,7 @@ impl Compiled {
 }
 
 /// Compiles Verilog sources (already written into `work`) with top `top`.
-fn compile(
+pub(crate) fn compile(
     simulator: Simulator,
     work: &Path,
     sources: &[&str],

@@ -14,7 +14,7 @@ use lutforge_hdl::sim::{PortHandle, Sim};
 use super::golden::{decode, gemv};
 use super::packing::{Packing, field, weight_words};
 use super::stimulus::Layer;
-use crate::traffic::{TrafficKind, schedule};
+use crate::traffic::{Schedule, TrafficKind, schedule};
 
 /// What to run: two layers (the second loaded after the first's vectors) and the engine's shape.
 #[derive(Debug, Clone)]
@@ -48,7 +48,45 @@ pub struct RunReport {
     pub cycles_per_vector: f64,
     /// The y-words the engine gave, per vector in order, concatenated (Q results a word).
     pub observed: Vec<Vec<i64>>,
+    /// Every handshake, by cycle, for comparing back ends.
+    pub trace: Trace,
 }
+
+/// The cycles (counted from the first after reset) on which each stream's words were taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Trace {
+    /// The cycle of each weight word taken.
+    pub w: Vec<usize>,
+    /// The cycle of each x-word taken.
+    pub x: Vec<usize>,
+    /// Each y-word taken: its cycle, its Q results and `y_last`.
+    pub y: Vec<(usize, Vec<i64>, bool)>,
+}
+
+/// The three streams' handshake schedules of a run and the cycles it may take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedules {
+    /// Offers on the weight stream.
+    pub w: Schedule,
+    /// Offers on the activation stream.
+    pub x: Schedule,
+    /// `y_ready`.
+    pub y: Schedule,
+    /// The cycle limit: a run not done by then has failed.
+    pub limit: usize,
+}
+
+/// What the data inputs carry while their valid is 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Idle {
+    /// Random bits (and random `last`).
+    Random,
+    /// The complement of the word at the head of the queue, as a Verilog bench can give it.
+    Complement,
+}
+
+/// The value of the x-lanes past K_total in a vector's last word.
+pub const X_PAD: i64 = -1;
 
 struct Ports {
     rst: PortHandle,
@@ -87,7 +125,7 @@ fn values(packing: Packing, codes: &[Vec<u64>]) -> Vec<Vec<i64>> {
 }
 
 /// The expected y-words of every vector, in order.
-fn expected(run: &LinearRun) -> Vec<Vec<Vec<i128>>> {
+pub(super) fn expected(run: &LinearRun) -> Vec<Vec<Vec<i128>>> {
     let mut out = Vec::new();
     for layer in [&run.first, &run.second] {
         let w = values(run.packing, &layer.codes);
@@ -108,7 +146,7 @@ fn expected(run: &LinearRun) -> Vec<Vec<Vec<i128>>> {
 }
 
 /// The weight words in the order offered, with how many belong to the first layer's phase.
-fn weight_queue(run: &LinearRun) -> (Vec<(Vec<bool>, bool)>, usize) {
+pub(super) fn weight_queue(run: &LinearRun) -> (Vec<(Vec<bool>, bool)>, usize) {
     let one = |l: &Layer| -> Vec<(Vec<bool>, bool)> {
         let w = weight_words(run.packing, &l.codes, run.ww);
         let n = w.len();
@@ -134,7 +172,7 @@ fn weight_queue(run: &LinearRun) -> (Vec<(Vec<bool>, bool)>, usize) {
 }
 
 /// The x-words of every vector, in order: (elements, last).
-fn x_queue(run: &LinearRun) -> Vec<(Vec<i64>, bool)> {
+pub(super) fn x_queue(run: &LinearRun) -> Vec<(Vec<i64>, bool)> {
     let mut q = Vec::new();
     for layer in [&run.first, &run.second] {
         for x in &layer.vectors {
@@ -148,10 +186,44 @@ fn x_queue(run: &LinearRun) -> Vec<(Vec<i64>, bool)> {
     q
 }
 
+/// The x-words of the first layer's vectors.
+pub(super) fn x_first(run: &LinearRun) -> usize {
+    run.first
+        .vectors
+        .iter()
+        .map(|v| v.len().div_ceil(run.p))
+        .sum()
+}
+
+/// Draws the three schedules of `run` under its traffic pattern.
+pub fn schedules(run: &LinearRun, rng: &mut impl Rng) -> Schedules {
+    let words = weight_queue(run).0.len() + x_queue(run).len();
+    let results: usize = expected(run).iter().map(Vec::len).sum();
+    let limit = 2000 + 40 * (words + results) * 4;
+    Schedules {
+        w: schedule(run.traffic, limit, rng),
+        x: schedule(run.traffic, limit, rng),
+        y: schedule(run.traffic, limit, rng),
+        limit,
+    }
+}
+
 /// Runs `run` on `module` and checks it.
 pub fn run_rust_sim(module: &Module, run: &LinearRun, rng: &mut impl Rng) -> RunReport {
+    let sched = schedules(run, rng);
+    run_rust_sim_with(module, run, &sched, Idle::Random, rng)
+}
+
+/// Runs `run` on `module` under the schedules `sched`, idle data as `idle` says, and checks it.
+pub fn run_rust_sim_with(
+    module: &Module,
+    run: &LinearRun,
+    sched: &Schedules,
+    idle: Idle,
+    rng: &mut impl Rng,
+) -> RunReport {
     let mut rep = RunReport::default();
-    if let Err(e) = drive(module, run, rng, &mut rep) {
+    if let Err(e) = drive(module, run, sched, idle, rng, &mut rep) {
         rep.errors.push(e);
     }
     rep
@@ -160,6 +232,8 @@ pub fn run_rust_sim(module: &Module, run: &LinearRun, rng: &mut impl Rng) -> Run
 fn drive(
     module: &Module,
     run: &LinearRun,
+    sched: &Schedules,
+    idle: Idle,
     rng: &mut impl Rng,
     rep: &mut RunReport,
 ) -> Result<(), String> {
@@ -168,17 +242,9 @@ fn drive(
     let exp = expected(run);
     let (wq, w_first) = weight_queue(run);
     let xq = x_queue(run);
-    let x_first: usize = run
-        .first
-        .vectors
-        .iter()
-        .map(|v| v.len().div_ceil(run.p))
-        .sum();
+    let x_first = x_first(run);
     let unit = run.packing.unit_bits() as usize;
-    let limit = 2000 + 40 * (wq.len() + xq.len() + exp.iter().map(Vec::len).sum::<usize>()) * 4;
-    let sw = schedule(run.traffic, limit, rng);
-    let sx = schedule(run.traffic, limit, rng);
-    let sy = schedule(run.traffic, limit, rng);
+    let (limit, sw, sx, sy) = (sched.limit, &sched.w, &sched.x, &sched.y);
     sim.set(&p.rst, 0, 0, 1);
     for _ in 0..2 {
         sim.tick().map_err(|e| e.to_string())?;
@@ -195,8 +261,10 @@ fn drive(
         let w_on = sw.offer_at(cycle) && wi < wq.len() && w_gate;
         let x_gate = run.stream || xi < x_first || wi == wq.len();
         let x_on = sx.offer_at(cycle) && xi < xq.len() && x_gate;
-        offer_w(&mut sim, &p, w_on.then(|| &wq[wi]), unit, rng);
-        offer_x(&mut sim, &p, x_on.then(|| &xq[xi]), run.p, rng);
+        let w_head = wq.get(wi.min(wq.len().saturating_sub(1)));
+        let x_head = xq.get(xi.min(xq.len().saturating_sub(1)));
+        offer_w(&mut sim, &p, (w_on, w_head), unit, idle, rng);
+        offer_x(&mut sim, &p, (x_on, x_head), run.p, idle, rng);
         sim.set(&p.y[1], 0, 0, u64::from(sy.ready_at(cycle)));
         let y_ready = sim.get(&p.y[1], 0, 0) == 1;
         let w_take = w_on && sim.get(&p.w[1], 0, 0) == 1;
@@ -223,6 +291,7 @@ fn drive(
             let (data, last) = read_y(&mut sim, &p, run.q);
             if y_ready {
                 check_word(rep, &exp, vec_out, word_out, &data, last == 1);
+                rep.trace.y.push((cycle, data.clone(), last == 1));
                 if word_out == 0 {
                     rep.observed.push(Vec::new());
                 }
@@ -240,6 +309,12 @@ fn drive(
             } else {
                 held = Some((data, last));
             }
+        }
+        if w_take {
+            rep.trace.w.push(cycle);
+        }
+        if x_take {
+            rep.trace.x.push(cycle);
         }
         wi += usize::from(w_take);
         xi += usize::from(x_take);
@@ -269,7 +344,8 @@ fn drive(
     Ok(())
 }
 
-fn check_word(
+/// Checks y-word `w` of vector `v` and its `y_last` against `exp`, noting any problem in `rep`.
+pub(super) fn check_word(
     rep: &mut RunReport,
     exp: &[Vec<Vec<i128>>],
     v: usize,
@@ -299,23 +375,32 @@ fn read_y(sim: &mut Sim, p: &Ports, q: usize) -> (Vec<i64>, u64) {
     (data, sim.get(&p.y[2], 0, 0))
 }
 
+/// A stream's offer this cycle: whether the head word is offered, and the head word.
+type Offer<'a, T> = (bool, Option<&'a T>);
+
 fn offer_w(
     sim: &mut Sim,
     p: &Ports,
-    word: Option<&(Vec<bool>, bool)>,
+    (on, head): Offer<(Vec<bool>, bool)>,
     unit: usize,
+    idle: Idle,
     rng: &mut impl Rng,
 ) {
     let units = p.w[3].len();
-    sim.set(&p.w[0], 0, 0, u64::from(word.is_some()));
-    sim.set(
-        &p.w[2],
-        0,
-        0,
-        word.map_or(rng.random_range(0..2), |w| u64::from(w.1)),
-    );
+    sim.set(&p.w[0], 0, 0, u64::from(on));
+    let noise = rng.random_range(0..2);
+    let last = match (on, idle, head) {
+        (true, _, Some(w)) => u64::from(w.1),
+        (false, Idle::Complement, Some(w)) => u64::from(!w.1),
+        _ => noise,
+    };
+    sim.set(&p.w[2], 0, 0, last);
     for i in 0..units {
-        let bits = word.map_or_else(|| rng.random(), |w| field(&w.0, i * unit, unit));
+        let bits = match (on, idle, head) {
+            (true, _, Some(w)) => field(&w.0, i * unit, unit),
+            (false, Idle::Complement, Some(w)) => !field(&w.0, i * unit, unit),
+            _ => rng.random(),
+        };
         sim.set(&p.w[3], i, 0, bits);
     }
 }
@@ -323,20 +408,27 @@ fn offer_w(
 fn offer_x(
     sim: &mut Sim,
     p: &Ports,
-    word: Option<&(Vec<i64>, bool)>,
+    (on, head): Offer<(Vec<i64>, bool)>,
     lanes: usize,
+    idle: Idle,
     rng: &mut impl Rng,
 ) {
-    sim.set(&p.x[0], 0, 0, u64::from(word.is_some()));
-    sim.set(
-        &p.x[2],
-        0,
-        0,
-        word.map_or(rng.random_range(0..2), |w| u64::from(w.1)),
-    );
+    sim.set(&p.x[0], 0, 0, u64::from(on));
+    let noise = rng.random_range(0..2);
+    let last = match (on, idle, head) {
+        (true, _, Some(w)) => u64::from(w.1),
+        (false, Idle::Complement, Some(w)) => u64::from(!w.1),
+        _ => noise,
+    };
+    sim.set(&p.x[2], 0, 0, last);
     for i in 0..lanes {
         let noise: i64 = rng.random::<i8>().into();
-        let v = word.map_or(noise, |w| w.0.get(i).copied().unwrap_or(noise));
+        let v = match (on, idle, head) {
+            (true, Idle::Complement, Some(w)) => w.0.get(i).copied().unwrap_or(X_PAD),
+            (false, Idle::Complement, Some(w)) => !w.0.get(i).copied().unwrap_or(X_PAD),
+            (true, Idle::Random, Some(w)) => w.0.get(i).copied().unwrap_or(noise),
+            _ => noise,
+        };
         sim.set_value(&p.x[3], i, 0, v);
     }
 }
