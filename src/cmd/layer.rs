@@ -83,7 +83,7 @@ pub struct LayerArgs {
     pub linear: bool,
     #[command(flatten)]
     pub engine: EngineArgs,
-    /// Also stream the layer through the emitted Verilog in Verilator
+    /// Also run the layer through the emitted Verilog in Verilator (the bare core, or the engine with --linear), cycle-exact against the Rust simulator
     #[arg(long)]
     pub cosim: bool,
     /// Clock for the throughput estimate, MHz
@@ -351,14 +351,15 @@ fn run_engine(
     mut values: lutforge_hdl::datapath::core::ParamMap,
     layer: &Quantized,
 ) -> Result<(Vec<i64>, u64)> {
-    use lutforge_testbench::linear::{Layer, LinearRun, Packing, run_rust_sim};
+    use lutforge_testbench::linear::{
+        BenchRun, Idle, Layer, LinearRun, Packing, run_rust_sim_with, schedules,
+    };
     use lutforge_testbench::traffic::TrafficKind;
     use rand::SeedableRng;
 
     if a.cosim {
-        bail!(
-            "--cosim runs the bare core in Verilator; the engine's Verilog bench is not built yet, so drop --cosim with --linear"
-        );
+        lutforge_tools::find(lutforge_tools::Tool::Verilator)
+            .map_err(|e| anyhow::anyhow!("--cosim runs the engine in Verilator: {e}"))?;
     }
     let Quantized {
         wq,
@@ -421,11 +422,11 @@ fn run_engine(
         stream: p.weight_memory == lutforge_hdl::datapath::linear::WeightMemory::Stream,
         traffic: TrafficKind::Full,
     };
-    let report = run_rust_sim(
-        &g.module,
-        &run,
-        &mut rand_chacha::ChaCha8Rng::seed_from_u64(1),
-    );
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    let sched = schedules(&run, &mut rng);
+    let started = std::time::Instant::now();
+    let report = run_rust_sim_with(&g.module, &run, &sched, Idle::Complement, &mut rng);
+    let rust_secs = started.elapsed().as_secs_f64();
     if let Some(e) = report.errors.first() {
         bail!(
             "the engine disagrees with the golden GEMV on the Rust simulator ({} problems): {e}",
@@ -440,6 +441,9 @@ fn run_engine(
         "Rust simulator: {tokens} vectors, {} y-words, 0 mismatches against the golden GEMV",
         report.words
     );
+    if a.cosim {
+        engine_in_verilator(&g, &p, &BenchRun { run, sched }, &report, rust_secs)?;
+    }
     let stated = f.cycles_per_vector;
     let measured = if tokens >= 3 {
         format!("{:.1}", report.cycles_per_vector)
@@ -455,6 +459,57 @@ fn run_engine(
         f.bound.result_drain
     );
     Ok((acc, stated * tokens as u64))
+}
+
+/// The same run of the engine in Verilator: every y-word against the golden
+/// GEMV and every handshake's cycle against the Rust simulator's `rust`;
+/// prints the cycles both measured.
+fn engine_in_verilator(
+    g: &lutforge_hdl::datapath::linear::GeneratedLinear,
+    p: &lutforge_hdl::datapath::linear::LinearParams,
+    run: &lutforge_testbench::linear::BenchRun,
+    rust: &lutforge_testbench::linear::RunReport,
+    rust_secs: f64,
+) -> Result<()> {
+    use lutforge_testbench::linear::{LinearBench, verilog::trace_difference};
+
+    let work = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let header = lutforge_gen::Header {
+        command: crate::cmd::linear::command_line(p),
+        params: Vec::new(),
+    };
+    let verilog = lutforge_gen::render_verilog(&g.module, &header)?;
+    eprintln!("building the Verilator bench of the engine …");
+    let bench = LinearBench::build(
+        Simulator::Verilator,
+        &g.module,
+        &verilog,
+        std::slice::from_ref(run),
+        work.path(),
+    )?;
+    let v = bench.run(run, 0)?;
+    if let Some(e) = v.errors.first() {
+        bail!(
+            "the engine disagrees with the golden GEMV in Verilator ({} problems): {e}",
+            v.errors.len()
+        );
+    }
+    if let Some(d) = trace_difference(&rust.trace, &v.trace) {
+        bail!("Verilator and the Rust simulator disagree on the engine: {d}");
+    }
+    let integers = v.trace.y.iter().map(|y| y.1.len()).sum::<usize>();
+    let end = |t: &lutforge_testbench::linear::Trace| t.y.last().map_or(0, |y| y.0 + 1);
+    println!(
+        "Verilator: {} y-words ({integers} integers), 0 mismatches against the golden GEMV, cycle-exact with the Rust simulator",
+        v.words
+    );
+    println!(
+        "cycles to the last y-word: {} in the Rust simulator ({rust_secs:.3} s), {} in Verilator ({:.3} s run, build not counted)",
+        end(&rust.trace),
+        end(&v.trace),
+        v.run_time.as_secs_f64()
+    );
+    Ok(())
 }
 
 /// Writes acc.npy and y.npy into `dir`, both rendered before either is written.
