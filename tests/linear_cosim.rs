@@ -108,3 +108,50 @@ fn run_layer_linear_cosim_without_verilator_is_one_line() {
     assert!(r.stderr.contains("--cosim"), "{}", r.stderr);
     assert!(!out.exists(), "nothing written");
 }
+
+#[test]
+fn bench_sim_linear_checks_both_back_ends() {
+    if for_test(Tool::Verilator, "bench sim --linear").is_none() {
+        return;
+    }
+    let r = lutforge(&[
+        "bench",
+        "sim",
+        "--linear",
+        "--datapath",
+        "ternary-gemv",
+        "--k",
+        "16",
+        "--n",
+        "4",
+        "--in-features",
+        "45",
+        "--out-features",
+        "10",
+        "--weight-memory",
+        "lutram",
+        "--vectors",
+        "3",
+        "--lanes",
+        "4",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Vec<&str> = r
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("rust sim") || l.starts_with("verilator"))
+        .collect();
+    assert_eq!(rows.len(), 3, "{}", r.stdout);
+    let cycles = |row: &str, skip: usize| -> u64 {
+        row.split_whitespace()
+            .nth(skip)
+            .and_then(|c| c.parse().ok())
+            .unwrap_or_else(|| panic!("`{row}`"))
+    };
+    let one_lane = cycles(rows[0], 4);
+    assert!(one_lane > 0, "{}", r.stdout);
+    assert_eq!(cycles(rows[1], 4), 4 * one_lane, "4 lanes: {}", r.stdout);
+    assert_eq!(cycles(rows[2], 1), one_lane, "Verilator: {}", r.stdout);
+    let r = lutforge(&["bench", "sim", "--x-lanes", "2"]);
+    assert_one_line_error(&r, "add --linear");
+}

@@ -1,5 +1,6 @@
 //! `lutforge bench sim`: results per second of the Rust simulator and of
-//! Verilator on the same designs and vectors, both checked, with the ratio.
+//! Verilator on the same designs and vectors, both checked, with the ratio;
+//! with `--linear`, cycles per second on a layer engine ([`linear`]).
 
 use std::time::Instant;
 
@@ -21,6 +22,8 @@ use lutforge_testbench::verify::{encoding_for, spec_for};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+mod linear;
+
 use crate::cores::header;
 use crate::params::CoreFlags;
 use crate::table::Table;
@@ -35,7 +38,7 @@ pub struct BenchArgs {
 /// What to benchmark.
 #[derive(Debug, Subcommand)]
 pub enum BenchWhat {
-    /// Rust simulator vs Verilator: results per second on a core (mac-gemv by default) and a random 500-op circuit
+    /// Rust simulator vs Verilator: results per second on a core (mac-gemv by default) and a random 500-op circuit, or (--linear) cycles per second on a linear engine
     Sim(BenchSimArgs),
 }
 
@@ -60,6 +63,20 @@ pub struct BenchSimArgs {
     /// Seed of the stimulus and the random circuit
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Measure the `linear` engine around --datapath instead (a layer of --in-features × --out-features, --vectors vectors back to back): cycles per second of each back end
+    #[arg(long)]
+    pub linear: bool,
+    /// linear: input features, K_total
+    #[arg(long, default_value_t = 384, value_name = "K_TOTAL")]
+    pub in_features: u64,
+    /// linear: output features, N_total
+    #[arg(long, default_value_t = 384, value_name = "N_TOTAL")]
+    pub out_features: u64,
+    /// linear: vectors through the engine, back to back, in each lane and in Verilator
+    #[arg(long, default_value_t = 8)]
+    pub vectors: usize,
+    #[command(flatten)]
+    pub engine: crate::cmd::linear::EngineArgs,
 }
 
 /// One measured row.
@@ -91,8 +108,16 @@ fn bench_sim(a: &BenchSimArgs, registry: &Registry, flags: &CoreFlags) -> Result
     if !(2..=1_000_000).contains(&a.cycles) || !(1..=100_000).contains(&a.ops) {
         bail!("--cycles must be in 2..=1000000 and --ops in 1..=100000");
     }
+    if !a.linear
+        && let Some(flag) = a.engine.first_given()
+    {
+        bail!("{flag} sets the `linear` engine; add --linear");
+    }
     lutforge_tools::find(lutforge_tools::Tool::Verilator)?;
     let work = tempfile::tempdir().context("cannot create a temporary folder")?;
+    if a.linear {
+        return linear::bench_linear(a, registry, flags, work.path());
+    }
     let mut rows = bench_core(a, registry, flags, work.path())?;
     rows.extend(bench_random(a, work.path())?);
     let mut t = Table::new(&[

@@ -7,6 +7,7 @@
 pub mod cosim;
 pub mod driver;
 pub mod golden;
+pub mod lanes;
 pub mod packing;
 pub mod stimulus;
 pub mod verilog;
@@ -16,6 +17,7 @@ pub use driver::{
     Idle, LinearRun, RunReport, Schedules, Trace, run_rust_sim, run_rust_sim_with, schedules,
 };
 pub use golden::{decode, gemv};
+pub use lanes::{LanesReport, run_lanes};
 pub use packing::{Packing, weight_words};
 pub use stimulus::{Layer, random_layer};
 pub use verilog::{BenchRun, Cosim, LinearBench, VerilogReport, cosim};
