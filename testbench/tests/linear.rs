@@ -28,7 +28,11 @@ fn params(c: &Case) -> LinearParams {
     cp.insert("k".into(), c.k.into());
     cp.insert("n".into(), c.n.into());
     for (key, v) in c.extra {
-        let value = v.parse::<u64>().map_or_else(|_| (*v).into(), Into::into);
+        let value = match (v.parse::<u64>(), v.parse::<bool>()) {
+            (Ok(n), _) => n.into(),
+            (_, Ok(flag)) => flag.into(),
+            _ => (*v).into(),
+        };
         cp.insert((*key).into(), value);
     }
     LinearParams {
@@ -305,5 +309,114 @@ fn linear_refuses_bad_params() {
             }
             other => panic!("{param}: {other:?}"),
         }
+    }
+}
+
+/// lut-gemm with its tables in LUT RAM runs activation-stationary: W1, W4
+/// (bit-parallel and bit-serial) and ternary, every memory with a stored
+/// matrix, tiles that do not divide the layer, one tile, one chunk.
+fn stationary(extra: &'static [(&'static str, &'static str)], memory: WeightMemory) -> Case {
+    Case {
+        extra,
+        ..case("lut-gemm", memory)
+    }
+}
+
+const W1: &[(&str, &str)] = &[("table_storage", "lutram"), ("w_format", "binary")];
+const W4: &[(&str, &str)] = &[
+    ("table_storage", "lutram"),
+    ("w_format", "int"),
+    ("w_bits", "4"),
+];
+const W4_SERIAL: &[(&str, &str)] = &[
+    ("table_storage", "lutram"),
+    ("w_format", "int"),
+    ("w_bits", "4"),
+    ("bit_serial", "true"),
+];
+const TERNARY: &[(&str, &str)] = &[("table_storage", "lutram"), ("w_format", "ternary")];
+const W1_G2_PADK: &[(&str, &str)] = &[
+    ("table_storage", "lutram"),
+    ("w_format", "binary"),
+    ("group", "2"),
+];
+const W4_PADK: &[(&str, &str)] = &[
+    ("table_storage", "lutram"),
+    ("w_format", "int"),
+    ("w_bits", "4"),
+    ("pad_k", "true"),
+];
+
+fn stated_order(c: &Case) -> String {
+    let g = linear::generate(&params(c), &Registry::builtin()).expect("generates");
+    g.facts.loop_order.to_string()
+}
+
+#[test]
+fn linear_lut_gemm_activation_stationary_formats() {
+    for (extra, memory) in [
+        (W1, WeightMemory::Lutram),
+        (W1, WeightMemory::Bram),
+        (W4, WeightMemory::Lutram),
+        (W4, WeightMemory::Bram),
+        (W4_SERIAL, WeightMemory::Bram),
+        (TERNARY, WeightMemory::Registers),
+        (TERNARY, WeightMemory::Spram),
+    ] {
+        let c = stationary(extra, memory);
+        assert!(stated_order(&c).starts_with("activation-stationary"));
+        check(&c, 4);
+    }
+}
+
+#[test]
+fn linear_lut_gemm_activation_stationary_shapes() {
+    let cases = [
+        // One tile, several chunks; several tiles, one chunk; one of each.
+        Case {
+            n_total: 3,
+            q: 2,
+            ..stationary(W1, WeightMemory::Bram)
+        },
+        Case {
+            k_total: 7,
+            p: 7,
+            ..stationary(W4, WeightMemory::Lutram)
+        },
+        Case {
+            k_total: 8,
+            n_total: 4,
+            p: 8,
+            q: 4,
+            ..stationary(W1, WeightMemory::Bram)
+        },
+        // g = 2 (two-entry tables), and K of the tile not a multiple of g.
+        Case {
+            k: 6,
+            ..stationary(W1_G2_PADK, WeightMemory::Lutram)
+        },
+        Case {
+            k: 6,
+            k_total: 25,
+            n_total: 13,
+            p: 2,
+            q: 1,
+            ..stationary(W4_PADK, WeightMemory::Bram)
+        },
+    ];
+    for c in cases {
+        check(&c, 4);
+    }
+}
+
+#[test]
+fn linear_lut_gemm_stationary_refuses_stream() {
+    let c = stationary(W1, WeightMemory::Stream);
+    match linear::generate(&params(&c), &Registry::builtin()) {
+        Err(lutforge_hdl::datapath::CoreError::Param(e)) => {
+            assert_eq!(e.param, "weight-memory", "{e}");
+            assert!(!e.to_string().contains('\n'));
+        }
+        other => panic!("stream with lutram tables: {other:?}"),
     }
 }
