@@ -420,3 +420,227 @@ fn linear_lut_gemm_stationary_refuses_stream() {
         other => panic!("stream with lutram tables: {other:?}"),
     }
 }
+
+/// The engine with every port a scalar (vectors packed LSB first, `y_data`
+/// shown as 0 while `y_valid` is 0), for the cycle bench.
+fn flat(g: &GeneratedLinear) -> lutforge_hdl::ir::Module {
+    use lutforge_hdl::ir::{Dir, ModuleBuilder, Ty};
+    let inner = std::sync::Arc::new(g.module.clone());
+    let mut b = ModuleBuilder::new("lin_flat").expect("name");
+    b.clock().expect("clock");
+    let mut conns: Vec<(String, Vec<lutforge_hdl::ir::SignalId>)> = Vec::new();
+    for p in inner
+        .ports
+        .iter()
+        .filter(|p| p.dir == Dir::Input && p.name != "clk")
+    {
+        let n = p.signals.len();
+        let bits = p.elem.width * n as u32;
+        let port = b.input(&p.name, Ty::unsigned(bits)).expect("input");
+        let elems = if p.vector {
+            (0..n)
+                .map(|e| {
+                    let name = format!("{}_{e}", p.name);
+                    b.slice(
+                        &name,
+                        port,
+                        e as u32 * p.elem.width,
+                        p.elem.width,
+                        p.elem.signed,
+                    )
+                    .expect("slice")
+                })
+                .collect()
+        } else {
+            vec![port]
+        };
+        conns.push((p.name.clone(), elems));
+    }
+    let refs: Vec<(&str, &[lutforge_hdl::ir::SignalId])> = conns
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_slice()))
+        .collect();
+    let outs = b.instance("u", inner.clone(), &refs).expect("instance");
+    let y_valid = outs.scalar("y_valid").expect("y_valid");
+    for p in inner.ports.iter().filter(|p| p.dir == Dir::Output) {
+        let sigs = outs.vector(&p.name).expect("output").to_vec();
+        let sig = if p.vector {
+            // y_data means nothing while y_valid is 0 (and is X in Verilog before the first result).
+            let word = b
+                .concat(&format!("{}_flat", p.name), &sigs, false)
+                .expect("concat");
+            let ty = b.ty(word);
+            let zero = b
+                .constant(&format!("{}_none", p.name), ty, 0)
+                .expect("zero");
+            b.mux(&format!("{}_shown", p.name), ty, y_valid, word, zero)
+                .expect("mux")
+        } else {
+            sigs[0]
+        };
+        b.output(&p.name, sig).expect("output");
+    }
+    b.finish().expect("finishes")
+}
+
+/// One stream of the reactive driver: words offered with random bubbles, held until taken.
+struct Offer {
+    words: Vec<(u64, bool)>,
+    next: usize,
+    holding: bool,
+}
+
+impl Offer {
+    fn step(&mut self, rng: &mut ChaCha8Rng, allowed: bool) -> (u64, u64, u64) {
+        use rand::Rng;
+        if !self.holding && allowed && self.next < self.words.len() && rng.random_bool(0.7) {
+            self.holding = true;
+        }
+        let (data, last) = self.words.get(self.next).copied().unwrap_or((0, false));
+        if self.holding {
+            (1, u64::from(last), data)
+        } else {
+            (0, 0, rng.random_range(0..1 << 10))
+        }
+    }
+    fn taken(&mut self) {
+        self.holding = false;
+        self.next += 1;
+    }
+}
+
+#[test]
+fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
+    use lutforge_hdl::sim::Sim;
+    use lutforge_testbench::backend::rust_sim::run_cycles;
+    use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
+    use lutforge_testbench::linear::{gemv, weight_words};
+    use rand::Rng;
+    let c = stationary(W4, WeightMemory::Bram);
+    let g = linear::generate(&params(&c), &Registry::builtin()).expect("generates");
+    let m = flat(&g);
+    let pk = packing(&g);
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let layer = random_layer(pk, c.k_total, c.n_total, 8, 3, &mut rng);
+    let pack = |bits: &[bool]| bits.iter().rev().fold(0u64, |a, &b| a << 1 | u64::from(b));
+    let ws = weight_words(pk, &layer.codes, c.ww as usize);
+    let nw = ws.len();
+    let mut w = Offer {
+        words: ws
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (pack(b), i + 1 == nw))
+            .collect(),
+        next: 0,
+        holding: false,
+    };
+    let mut xq = Vec::new();
+    for v in &layer.vectors {
+        let words: Vec<&[i64]> = v.chunks(c.p).collect();
+        for (i, word) in words.iter().enumerate() {
+            let bits = word
+                .iter()
+                .enumerate()
+                .fold(0u64, |a, (e, &x)| a | ((x as u64) & 0xff) << (8 * e));
+            xq.push((bits, i + 1 == words.len()));
+        }
+    }
+    let mut x = Offer {
+        words: xq,
+        next: 0,
+        holding: false,
+    };
+    let names: Vec<String> = m
+        .ports
+        .iter()
+        .filter(|p| p.dir == lutforge_hdl::ir::Dir::Input && p.name != "clk")
+        .map(|p| p.name.clone())
+        .collect();
+    let mut sim = Sim::new(&m, 1).expect("sim");
+    let ins: Vec<_> = names.iter().map(|n| sim.input(n).expect("input")).collect();
+    let out = |sim: &Sim, n: &str| sim.output(n).expect("output");
+    let (w_ready, x_ready) = (out(&sim, "w_ready"), out(&sim, "x_ready"));
+    let (y_valid, y_data) = (out(&sim, "y_valid"), out(&sim, "y_data"));
+    let acc = g.facts.acc_bits;
+    let mut inputs = Vec::new();
+    let mut ys: Vec<i64> = Vec::new();
+    let cycles = 900;
+    for cycle in 0..cycles {
+        let rst = u64::from(cycle < 2);
+        let (wv, wl, wd) = w.step(&mut rng, rst == 0);
+        let (xv, xl, xd) = x.step(&mut rng, rst == 0 && w.next == nw);
+        let yr = u64::from(rng.random_bool(0.6));
+        let row: Vec<u64> = names
+            .iter()
+            .map(|n| match n.as_str() {
+                "rst" => rst,
+                "w_valid" => wv,
+                "w_last" => wl,
+                "w_data" => wd & 0xffff,
+                "x_valid" => xv,
+                "x_last" => xl,
+                "x_data" => xd & 0xff_ffff,
+                "y_ready" => yr,
+                other => panic!("input {other}"),
+            })
+            .collect();
+        for (h, &v) in ins.iter().zip(&row) {
+            sim.set(h, 0, 0, v);
+        }
+        sim.eval();
+        if wv == 1 && sim.get(&w_ready, 0, 0) == 1 {
+            w.taken();
+        }
+        if xv == 1 && sim.get(&x_ready, 0, 0) == 1 {
+            x.taken();
+        }
+        if yr == 1 && sim.get(&y_valid, 0, 0) == 1 {
+            let word = sim.get(&y_data, 0, 0);
+            for e in 0..c.q as u32 {
+                let v = (word >> (e * acc)) & ((1 << acc) - 1);
+                ys.push(((v << (64 - acc)) as i64) >> (64 - acc));
+            }
+        }
+        inputs.push(row);
+        sim.tick().expect("ticks");
+    }
+    let values: Vec<Vec<i64>> = layer
+        .codes
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|&k| lutforge_testbench::linear::decode(pk, k))
+                .collect()
+        })
+        .collect();
+    let mut want = Vec::new();
+    for v in &layer.vectors {
+        let mut y: Vec<i64> = gemv(&values, v).into_iter().map(|y| y as i64).collect();
+        y.resize(c.n_total.div_ceil(c.q) * c.q, 0);
+        want.extend(y);
+    }
+    assert_eq!(
+        ys, want,
+        "the Rust simulator's y-words against the golden GEMV"
+    );
+    let expected = run_cycles(&m, &inputs).expect("simulates");
+    if !Simulator::Icarus
+        .tools()
+        .iter()
+        .all(|&t| lutforge_tools::for_test(t, "linear engine co-simulation").is_some())
+    {
+        return;
+    }
+    let header = lutforge_gen::Header::default();
+    let circuit = CycleCircuit {
+        module: &m,
+        verilog: lutforge_gen::render_verilog(&m, &header).expect("renders"),
+        inputs,
+    };
+    let work = tempfile::tempdir().expect("temp dir");
+    let got =
+        run_cycle_bench(Simulator::Icarus, &[circuit], cycles, work.path()).expect("icarus runs");
+    for (cy, (grow, wrow)) in got.outputs[0].iter().zip(&expected[1..]).enumerate() {
+        assert_eq!(grow, wrow, "icarus cycle {}", cy + 1);
+    }
+}
