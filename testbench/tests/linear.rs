@@ -644,3 +644,83 @@ fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
         assert_eq!(grow, wrow, "icarus cycle {}", cy + 1);
     }
 }
+
+/// Edges from the one that takes the last x-word of a vector to the one
+/// that offers its first y-word, on an idle engine with its weights loaded.
+fn measured_latency(g: &GeneratedLinear, c: &Case) -> u64 {
+    use lutforge_hdl::sim::Sim;
+    let m = flat(g);
+    let mut sim = Sim::new(&m, 1).expect("sim");
+    let port = |sim: &Sim, n: &str| sim.input(n).expect("input");
+    let (rst, w_valid, w_last) = (
+        port(&sim, "rst"),
+        port(&sim, "w_valid"),
+        port(&sim, "w_last"),
+    );
+    let (x_valid, x_last, y_ready) = (
+        port(&sim, "x_valid"),
+        port(&sim, "x_last"),
+        port(&sim, "y_ready"),
+    );
+    let w_ready = sim.output("w_ready").expect("w_ready");
+    let x_ready = sim.output("x_ready").expect("x_ready");
+    let y_valid = sim.output("y_valid").expect("y_valid");
+    sim.set(&rst, 0, 0, 1);
+    sim.tick().expect("ticks");
+    sim.set(&rst, 0, 0, 0);
+    sim.set(&y_ready, 0, 0, 1);
+    let words = g.facts.weight_words;
+    let mut taken = 0;
+    while taken < words {
+        sim.set(&w_valid, 0, 0, 1);
+        sim.set(&w_last, 0, 0, u64::from(taken + 1 == words));
+        sim.eval();
+        taken += sim.get(&w_ready, 0, 0);
+        sim.tick().expect("ticks");
+    }
+    sim.set(&w_valid, 0, 0, 0);
+    for _ in 0..4 {
+        sim.tick().expect("ticks");
+    }
+    let x_words = c.k_total.div_ceil(c.p);
+    let mut sent = 0;
+    let mut edge = 0u64;
+    let mut last_x = None;
+    loop {
+        let offer = sent < x_words;
+        sim.set(&x_valid, 0, 0, u64::from(offer));
+        sim.set(&x_last, 0, 0, u64::from(sent + 1 == x_words));
+        sim.eval();
+        if let Some(at) = last_x
+            && sim.get(&y_valid, 0, 0) == 1
+        {
+            return edge - at;
+        }
+        if offer && sim.get(&x_ready, 0, 0) == 1 {
+            sent += 1;
+            if sent == x_words {
+                last_x = Some(edge + 1);
+            }
+        }
+        sim.tick().expect("ticks");
+        edge += 1;
+        assert!(edge < 10_000, "no result");
+    }
+}
+
+#[test]
+fn linear_lut_gemm_stated_latency_is_measured() {
+    for c in [
+        case("lut-gemm", WeightMemory::Bram),
+        stationary(W1, WeightMemory::Bram),
+        stationary(W4_SERIAL, WeightMemory::Lutram),
+    ] {
+        let g = linear::generate(&params(&c), &Registry::builtin()).expect("generates");
+        assert_eq!(
+            measured_latency(&g, &c),
+            g.facts.latency,
+            "{}",
+            g.facts.loop_order
+        );
+    }
+}
