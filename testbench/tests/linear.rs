@@ -426,7 +426,7 @@ fn linear_lut_gemm_stationary_refuses_stream() {
 fn flat(g: &GeneratedLinear) -> lutforge_hdl::ir::Module {
     use lutforge_hdl::ir::{Dir, ModuleBuilder, Ty};
     let inner = std::sync::Arc::new(g.module.clone());
-    let mut b = ModuleBuilder::new("lin_flat").expect("name");
+    let mut b = ModuleBuilder::new(&format!("{}_flat", inner.name)).expect("name");
     b.clock().expect("clock");
     let mut conns: Vec<(String, Vec<lutforge_hdl::ir::SignalId>)> = Vec::new();
     for p in inner
@@ -509,19 +509,21 @@ impl Offer {
     }
 }
 
-#[test]
-fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
+/// A reactive run of `c` on the Rust simulator with bubbles and
+/// back-pressure, its y-words checked against the golden GEMV: the flat
+/// engine and the inputs it was given, cycle by cycle.
+fn reactive_run(c: &Case, seed: u64, cycles: usize) -> (lutforge_hdl::ir::Module, Vec<Vec<u64>>) {
     use lutforge_hdl::sim::Sim;
-    use lutforge_testbench::backend::rust_sim::run_cycles;
-    use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
     use lutforge_testbench::linear::{gemv, weight_words};
     use rand::Rng;
-    let c = stationary(W4, WeightMemory::Bram);
-    let g = linear::generate(&params(&c), &Registry::builtin()).expect("generates");
+    let mut p = params(c);
+    p.name = format!("lin{seed}");
+    let g = linear::generate(&p, &Registry::builtin()).expect("generates");
     let m = flat(&g);
     let pk = packing(&g);
-    let mut rng = ChaCha8Rng::seed_from_u64(11);
-    let layer = random_layer(pk, c.k_total, c.n_total, 8, 3, &mut rng);
+    let act = g.facts.core_params["act_bits"].as_u64().unwrap() as u32;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let layer = random_layer(pk, c.k_total, c.n_total, act, 3, &mut rng);
     let pack = |bits: &[bool]| bits.iter().rev().fold(0u64, |a, &b| a << 1 | u64::from(b));
     let ws = weight_words(pk, &layer.codes, c.ww as usize);
     let nw = ws.len();
@@ -534,14 +536,14 @@ fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
         next: 0,
         holding: false,
     };
+    let amask = (1u64 << act) - 1;
     let mut xq = Vec::new();
     for v in &layer.vectors {
         let words: Vec<&[i64]> = v.chunks(c.p).collect();
         for (i, word) in words.iter().enumerate() {
-            let bits = word
-                .iter()
-                .enumerate()
-                .fold(0u64, |a, (e, &x)| a | ((x as u64) & 0xff) << (8 * e));
+            let bits = word.iter().enumerate().fold(0u64, |a, (e, &x)| {
+                a | ((x as u64) & amask) << (act as usize * e)
+            });
             xq.push((bits, i + 1 == words.len()));
         }
     }
@@ -562,9 +564,9 @@ fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
     let (w_ready, x_ready) = (out(&sim, "w_ready"), out(&sim, "x_ready"));
     let (y_valid, y_data) = (out(&sim, "y_valid"), out(&sim, "y_data"));
     let acc = g.facts.acc_bits;
+    let (wmask, xmask) = ((1u64 << c.ww) - 1, (1u64 << (act as usize * c.p)) - 1);
     let mut inputs = Vec::new();
     let mut ys: Vec<i64> = Vec::new();
-    let cycles = 900;
     for cycle in 0..cycles {
         let rst = u64::from(cycle < 2);
         let (wv, wl, wd) = w.step(&mut rng, rst == 0);
@@ -576,10 +578,10 @@ fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
                 "rst" => rst,
                 "w_valid" => wv,
                 "w_last" => wl,
-                "w_data" => wd & 0xffff,
+                "w_data" => wd & wmask,
                 "x_valid" => xv,
                 "x_last" => xl,
-                "x_data" => xd & 0xff_ffff,
+                "x_data" => xd & xmask,
                 "y_ready" => yr,
                 other => panic!("input {other}"),
             })
@@ -623,7 +625,36 @@ fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
         ys, want,
         "the Rust simulator's y-words against the golden GEMV"
     );
-    let expected = run_cycles(&m, &inputs).expect("simulates");
+    (m, inputs)
+}
+
+#[test]
+fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
+    use lutforge_testbench::backend::rust_sim::run_cycles;
+    use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
+    let cycles = 900;
+    let cases = [
+        stationary(W4, WeightMemory::Bram),
+        stationary(W1, WeightMemory::Lutram),
+        Case {
+            k: 6,
+            k_total: 25,
+            n_total: 13,
+            p: 2,
+            q: 1,
+            ..stationary(W4_PADK, WeightMemory::Registers)
+        },
+        stationary(W4_SERIAL, WeightMemory::Bram),
+    ];
+    let runs: Vec<_> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| reactive_run(c, 11 + i as u64, cycles))
+        .collect();
+    let expected: Vec<_> = runs
+        .iter()
+        .map(|(m, i)| run_cycles(m, i).expect("simulates"))
+        .collect();
     if !Simulator::Icarus
         .tools()
         .iter()
@@ -632,16 +663,21 @@ fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
         return;
     }
     let header = lutforge_gen::Header::default();
-    let circuit = CycleCircuit {
-        module: &m,
-        verilog: lutforge_gen::render_verilog(&m, &header).expect("renders"),
-        inputs,
-    };
+    let circuits: Vec<CycleCircuit> = runs
+        .iter()
+        .map(|(m, i)| CycleCircuit {
+            module: m,
+            verilog: lutforge_gen::render_verilog(m, &header).expect("renders"),
+            inputs: i.clone(),
+        })
+        .collect();
     let work = tempfile::tempdir().expect("temp dir");
     let got =
-        run_cycle_bench(Simulator::Icarus, &[circuit], cycles, work.path()).expect("icarus runs");
-    for (cy, (grow, wrow)) in got.outputs[0].iter().zip(&expected[1..]).enumerate() {
-        assert_eq!(grow, wrow, "icarus cycle {}", cy + 1);
+        run_cycle_bench(Simulator::Icarus, &circuits, cycles, work.path()).expect("icarus runs");
+    for (k, (g, want)) in got.outputs.iter().zip(&expected).enumerate() {
+        for (cy, (grow, wrow)) in g.iter().zip(&want[1..]).enumerate() {
+            assert_eq!(grow, wrow, "icarus circuit {k} cycle {}", cy + 1);
+        }
     }
 }
 
