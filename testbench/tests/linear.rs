@@ -760,3 +760,23 @@ fn linear_lut_gemm_stated_latency_is_measured() {
         );
     }
 }
+
+#[test]
+fn linear_lut_gemm_stationary_lint_is_silent() {
+    use lutforge_tools::checks::verilator_lint;
+    if lutforge_tools::for_test(lutforge_tools::Tool::Verilator, "linear engine lint").is_none() {
+        return;
+    }
+    for c in [
+        stationary(W1, WeightMemory::Bram),
+        stationary(W4_SERIAL, WeightMemory::Lutram),
+    ] {
+        let g = linear::generate(&params(&c), &Registry::builtin()).expect("generates");
+        let v = lutforge_gen::render_verilog(&g.module, &lutforge_gen::Header::default())
+            .expect("renders");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("lin.v"), v).expect("writes");
+        let out = verilator_lint(dir.path(), "lin.v", "lin").expect("verilator runs");
+        assert!(out.is_empty(), "{}", out.join("\n"));
+    }
+}
