@@ -3,7 +3,7 @@
 //! (docs/results.md, "lut-gemm through the engine"):
 //!
 //! ```sh
-//! cargo run --release -p lutforge-fpga --example linear_area -- TARGET W1|W4 K_TOTAL N_TOTAL OUT_DIR
+//! cargo run -p lutforge-fpga --example linear_area -- TARGET W1|W4 K_TOTAL N_TOTAL OUT_DIR
 //! ```
 //!
 //! Synthesizes, each in the characterisation harness less the empty harness
@@ -125,21 +125,29 @@ fn area(family: Family, c: &BTreeMap<String, i64>) -> i64 {
     }
 }
 
+/// Stops with one line on stderr.
+fn fail(message: String) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(2)
+}
+
 fn main() {
     let a: Vec<String> = std::env::args().skip(1).collect();
     let [target, w, k_total, n_total, out] = a.as_slice() else {
         eprintln!("usage: linear_area TARGET W1|W4 K_TOTAL N_TOTAL OUT_DIR");
         std::process::exit(2);
     };
-    let target = Target::by_name(target).unwrap_or_else(|e| {
-        eprintln!("{e}");
-        std::process::exit(2)
-    });
-    let w4 = w.eq_ignore_ascii_case("w4");
-    let (k_total, n_total): (usize, usize) = (
-        k_total.parse().expect("K_TOTAL"),
-        n_total.parse().expect("N_TOTAL"),
-    );
+    let target = Target::by_name(target).unwrap_or_else(|e| fail(e));
+    let w4 = match w.to_ascii_uppercase().as_str() {
+        "W1" => false,
+        "W4" => true,
+        _ => fail(format!("weights `{w}`: give W1 (binary) or W4 (int4)")),
+    };
+    let features = |v: &str, what: &str| {
+        v.parse::<usize>()
+            .unwrap_or_else(|_| fail(format!("{what} `{v}` is not a whole number")))
+    };
+    let (k_total, n_total) = (features(k_total, "K_TOTAL"), features(n_total, "N_TOTAL"));
     let out = Path::new(out);
     let reg = Registry::builtin();
     let mut cp = core_params(w4, 1);
@@ -155,7 +163,7 @@ fn main() {
         weight_word_bits: 32,
         weight_memory: WeightMemory::Bram,
     };
-    let g = linear::generate(&p, &reg).expect("engine generates");
+    let g = linear::generate(&p, &reg).unwrap_or_else(|e| fail(e.to_string()));
     let macs = (k_total * n_total) as f64 / g.facts.cycles_per_vector as f64;
     let chunks = g.facts.chunks as u64;
     let mut named = core_params(w4, chunks);
