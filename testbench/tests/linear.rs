@@ -28,7 +28,11 @@ fn params(c: &Case) -> LinearParams {
     cp.insert("k".into(), c.k.into());
     cp.insert("n".into(), c.n.into());
     for (key, v) in c.extra {
-        let value = v.parse::<u64>().map_or_else(|_| (*v).into(), Into::into);
+        let value = match (v.parse::<u64>(), v.parse::<bool>()) {
+            (Ok(n), _) => n.into(),
+            (_, Ok(flag)) => flag.into(),
+            _ => (*v).into(),
+        };
         cp.insert((*key).into(), value);
     }
     LinearParams {
@@ -305,5 +309,474 @@ fn linear_refuses_bad_params() {
             }
             other => panic!("{param}: {other:?}"),
         }
+    }
+}
+
+/// lut-gemm with its tables in LUT RAM runs activation-stationary: W1, W4
+/// (bit-parallel and bit-serial) and ternary, every memory with a stored
+/// matrix, tiles that do not divide the layer, one tile, one chunk.
+fn stationary(extra: &'static [(&'static str, &'static str)], memory: WeightMemory) -> Case {
+    Case {
+        extra,
+        ..case("lut-gemm", memory)
+    }
+}
+
+const W1: &[(&str, &str)] = &[("table_storage", "lutram"), ("w_format", "binary")];
+const W4: &[(&str, &str)] = &[
+    ("table_storage", "lutram"),
+    ("w_format", "int"),
+    ("w_bits", "4"),
+];
+const W4_SERIAL: &[(&str, &str)] = &[
+    ("table_storage", "lutram"),
+    ("w_format", "int"),
+    ("w_bits", "4"),
+    ("bit_serial", "true"),
+];
+const TERNARY: &[(&str, &str)] = &[("table_storage", "lutram"), ("w_format", "ternary")];
+const W1_G2_PADK: &[(&str, &str)] = &[
+    ("table_storage", "lutram"),
+    ("w_format", "binary"),
+    ("group", "2"),
+];
+const W4_PADK: &[(&str, &str)] = &[
+    ("table_storage", "lutram"),
+    ("w_format", "int"),
+    ("w_bits", "4"),
+    ("pad_k", "true"),
+];
+
+fn stated_order(c: &Case) -> String {
+    let g = linear::generate(&params(c), &Registry::builtin()).expect("generates");
+    g.facts.loop_order.to_string()
+}
+
+#[test]
+fn linear_lut_gemm_activation_stationary_formats() {
+    for (extra, memory) in [
+        (W1, WeightMemory::Lutram),
+        (W1, WeightMemory::Bram),
+        (W4, WeightMemory::Lutram),
+        (W4, WeightMemory::Bram),
+        (W4_SERIAL, WeightMemory::Bram),
+        (TERNARY, WeightMemory::Registers),
+        (TERNARY, WeightMemory::Spram),
+    ] {
+        let c = stationary(extra, memory);
+        assert!(stated_order(&c).starts_with("activation-stationary"));
+        check(&c, 4);
+    }
+}
+
+#[test]
+fn linear_lut_gemm_activation_stationary_shapes() {
+    let cases = [
+        // One tile, several chunks; several tiles, one chunk; one of each.
+        Case {
+            n_total: 3,
+            q: 2,
+            ..stationary(W1, WeightMemory::Bram)
+        },
+        Case {
+            k_total: 7,
+            p: 7,
+            ..stationary(W4, WeightMemory::Lutram)
+        },
+        Case {
+            k_total: 8,
+            n_total: 4,
+            p: 8,
+            q: 4,
+            ..stationary(W1, WeightMemory::Bram)
+        },
+        // g = 2 (two-entry tables), and K of the tile not a multiple of g.
+        Case {
+            k: 6,
+            ..stationary(W1_G2_PADK, WeightMemory::Lutram)
+        },
+        Case {
+            k: 6,
+            k_total: 25,
+            n_total: 13,
+            p: 2,
+            q: 1,
+            ..stationary(W4_PADK, WeightMemory::Bram)
+        },
+    ];
+    for c in cases {
+        check(&c, 4);
+    }
+}
+
+#[test]
+fn linear_lut_gemm_stationary_refuses_stream() {
+    let c = stationary(W1, WeightMemory::Stream);
+    match linear::generate(&params(&c), &Registry::builtin()) {
+        Err(lutforge_hdl::datapath::CoreError::Param(e)) => {
+            assert_eq!(e.param, "weight-memory", "{e}");
+            assert!(!e.to_string().contains('\n'));
+        }
+        other => panic!("stream with lutram tables: {other:?}"),
+    }
+}
+
+/// The engine with every port a scalar (vectors packed LSB first, `y_data`
+/// shown as 0 while `y_valid` is 0), for the cycle bench.
+fn flat(g: &GeneratedLinear) -> lutforge_hdl::ir::Module {
+    use lutforge_hdl::ir::{Dir, ModuleBuilder, Ty};
+    let inner = std::sync::Arc::new(g.module.clone());
+    let mut b = ModuleBuilder::new(&format!("{}_flat", inner.name)).expect("name");
+    b.clock().expect("clock");
+    let mut conns: Vec<(String, Vec<lutforge_hdl::ir::SignalId>)> = Vec::new();
+    for p in inner
+        .ports
+        .iter()
+        .filter(|p| p.dir == Dir::Input && p.name != "clk")
+    {
+        let n = p.signals.len();
+        let bits = p.elem.width * n as u32;
+        let port = b.input(&p.name, Ty::unsigned(bits)).expect("input");
+        let elems = if p.vector {
+            (0..n)
+                .map(|e| {
+                    let name = format!("{}_{e}", p.name);
+                    b.slice(
+                        &name,
+                        port,
+                        e as u32 * p.elem.width,
+                        p.elem.width,
+                        p.elem.signed,
+                    )
+                    .expect("slice")
+                })
+                .collect()
+        } else {
+            vec![port]
+        };
+        conns.push((p.name.clone(), elems));
+    }
+    let refs: Vec<(&str, &[lutforge_hdl::ir::SignalId])> = conns
+        .iter()
+        .map(|(n, s)| (n.as_str(), s.as_slice()))
+        .collect();
+    let outs = b.instance("u", inner.clone(), &refs).expect("instance");
+    let y_valid = outs.scalar("y_valid").expect("y_valid");
+    for p in inner.ports.iter().filter(|p| p.dir == Dir::Output) {
+        let sigs = outs.vector(&p.name).expect("output").to_vec();
+        let sig = if p.vector {
+            // y_data means nothing while y_valid is 0 (and is X in Verilog before the first result).
+            let word = b
+                .concat(&format!("{}_flat", p.name), &sigs, false)
+                .expect("concat");
+            let ty = b.ty(word);
+            let zero = b
+                .constant(&format!("{}_none", p.name), ty, 0)
+                .expect("zero");
+            b.mux(&format!("{}_shown", p.name), ty, y_valid, word, zero)
+                .expect("mux")
+        } else {
+            sigs[0]
+        };
+        b.output(&p.name, sig).expect("output");
+    }
+    b.finish().expect("finishes")
+}
+
+/// One stream of the reactive driver: words offered with random bubbles, held until taken.
+struct Offer {
+    words: Vec<(u64, bool)>,
+    next: usize,
+    holding: bool,
+}
+
+impl Offer {
+    fn step(&mut self, rng: &mut ChaCha8Rng, allowed: bool) -> (u64, u64, u64) {
+        use rand::Rng;
+        if !self.holding && allowed && self.next < self.words.len() && rng.random_bool(0.7) {
+            self.holding = true;
+        }
+        let (data, last) = self.words.get(self.next).copied().unwrap_or((0, false));
+        if self.holding {
+            (1, u64::from(last), data)
+        } else {
+            (0, 0, rng.random_range(0..1 << 10))
+        }
+    }
+    fn taken(&mut self) {
+        self.holding = false;
+        self.next += 1;
+    }
+}
+
+/// A reactive run of `c` on the Rust simulator with bubbles and
+/// back-pressure, its y-words checked against the golden GEMV: the flat
+/// engine and the inputs it was given, cycle by cycle.
+fn reactive_run(c: &Case, seed: u64, cycles: usize) -> (lutforge_hdl::ir::Module, Vec<Vec<u64>>) {
+    use lutforge_hdl::sim::Sim;
+    use lutforge_testbench::linear::{gemv, weight_words};
+    use rand::Rng;
+    let mut p = params(c);
+    p.name = format!("lin{seed}");
+    let g = linear::generate(&p, &Registry::builtin()).expect("generates");
+    let m = flat(&g);
+    let pk = packing(&g);
+    let act = g.facts.core_params["act_bits"].as_u64().unwrap() as u32;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let layer = random_layer(pk, c.k_total, c.n_total, act, 3, &mut rng);
+    let pack = |bits: &[bool]| bits.iter().rev().fold(0u64, |a, &b| a << 1 | u64::from(b));
+    let ws = weight_words(pk, &layer.codes, c.ww as usize);
+    let nw = ws.len();
+    let mut w = Offer {
+        words: ws
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (pack(b), i + 1 == nw))
+            .collect(),
+        next: 0,
+        holding: false,
+    };
+    let amask = (1u64 << act) - 1;
+    let mut xq = Vec::new();
+    for v in &layer.vectors {
+        let words: Vec<&[i64]> = v.chunks(c.p).collect();
+        for (i, word) in words.iter().enumerate() {
+            let bits = word.iter().enumerate().fold(0u64, |a, (e, &x)| {
+                a | ((x as u64) & amask) << (act as usize * e)
+            });
+            xq.push((bits, i + 1 == words.len()));
+        }
+    }
+    let mut x = Offer {
+        words: xq,
+        next: 0,
+        holding: false,
+    };
+    let names: Vec<String> = m
+        .ports
+        .iter()
+        .filter(|p| p.dir == lutforge_hdl::ir::Dir::Input && p.name != "clk")
+        .map(|p| p.name.clone())
+        .collect();
+    let mut sim = Sim::new(&m, 1).expect("sim");
+    let ins: Vec<_> = names.iter().map(|n| sim.input(n).expect("input")).collect();
+    let out = |sim: &Sim, n: &str| sim.output(n).expect("output");
+    let (w_ready, x_ready) = (out(&sim, "w_ready"), out(&sim, "x_ready"));
+    let (y_valid, y_data) = (out(&sim, "y_valid"), out(&sim, "y_data"));
+    let acc = g.facts.acc_bits;
+    let (wmask, xmask) = ((1u64 << c.ww) - 1, (1u64 << (act as usize * c.p)) - 1);
+    let mut inputs = Vec::new();
+    let mut ys: Vec<i64> = Vec::new();
+    for cycle in 0..cycles {
+        let rst = u64::from(cycle < 2);
+        let (wv, wl, wd) = w.step(&mut rng, rst == 0);
+        let (xv, xl, xd) = x.step(&mut rng, rst == 0 && w.next == nw);
+        let yr = u64::from(rng.random_bool(0.6));
+        let row: Vec<u64> = names
+            .iter()
+            .map(|n| match n.as_str() {
+                "rst" => rst,
+                "w_valid" => wv,
+                "w_last" => wl,
+                "w_data" => wd & wmask,
+                "x_valid" => xv,
+                "x_last" => xl,
+                "x_data" => xd & xmask,
+                "y_ready" => yr,
+                other => panic!("input {other}"),
+            })
+            .collect();
+        for (h, &v) in ins.iter().zip(&row) {
+            sim.set(h, 0, 0, v);
+        }
+        sim.eval();
+        if wv == 1 && sim.get(&w_ready, 0, 0) == 1 {
+            w.taken();
+        }
+        if xv == 1 && sim.get(&x_ready, 0, 0) == 1 {
+            x.taken();
+        }
+        if yr == 1 && sim.get(&y_valid, 0, 0) == 1 {
+            let word = sim.get(&y_data, 0, 0);
+            for e in 0..c.q as u32 {
+                let v = (word >> (e * acc)) & ((1 << acc) - 1);
+                ys.push(((v << (64 - acc)) as i64) >> (64 - acc));
+            }
+        }
+        inputs.push(row);
+        sim.tick().expect("ticks");
+    }
+    let values: Vec<Vec<i64>> = layer
+        .codes
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|&k| lutforge_testbench::linear::decode(pk, k))
+                .collect()
+        })
+        .collect();
+    let mut want = Vec::new();
+    for v in &layer.vectors {
+        let mut y: Vec<i64> = gemv(&values, v).into_iter().map(|y| y as i64).collect();
+        y.resize(c.n_total.div_ceil(c.q) * c.q, 0);
+        want.extend(y);
+    }
+    assert_eq!(
+        ys, want,
+        "the Rust simulator's y-words against the golden GEMV"
+    );
+    (m, inputs)
+}
+
+#[test]
+fn linear_lut_gemm_stationary_in_icarus_equals_the_rust_simulator() {
+    use lutforge_testbench::backend::rust_sim::run_cycles;
+    use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
+    let cycles = 900;
+    let cases = [
+        stationary(W4, WeightMemory::Bram),
+        stationary(W1, WeightMemory::Lutram),
+        Case {
+            k: 6,
+            k_total: 25,
+            n_total: 13,
+            p: 2,
+            q: 1,
+            ..stationary(W4_PADK, WeightMemory::Registers)
+        },
+        stationary(W4_SERIAL, WeightMemory::Bram),
+    ];
+    let runs: Vec<_> = cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| reactive_run(c, 11 + i as u64, cycles))
+        .collect();
+    let expected: Vec<_> = runs
+        .iter()
+        .map(|(m, i)| run_cycles(m, i).expect("simulates"))
+        .collect();
+    if !Simulator::Icarus
+        .tools()
+        .iter()
+        .all(|&t| lutforge_tools::for_test(t, "linear engine co-simulation").is_some())
+    {
+        return;
+    }
+    let header = lutforge_gen::Header::default();
+    let circuits: Vec<CycleCircuit> = runs
+        .iter()
+        .map(|(m, i)| CycleCircuit {
+            module: m,
+            verilog: lutforge_gen::render_verilog(m, &header).expect("renders"),
+            inputs: i.clone(),
+        })
+        .collect();
+    let work = tempfile::tempdir().expect("temp dir");
+    let got =
+        run_cycle_bench(Simulator::Icarus, &circuits, cycles, work.path()).expect("icarus runs");
+    for (k, (g, want)) in got.outputs.iter().zip(&expected).enumerate() {
+        for (cy, (grow, wrow)) in g.iter().zip(&want[1..]).enumerate() {
+            assert_eq!(grow, wrow, "icarus circuit {k} cycle {}", cy + 1);
+        }
+    }
+}
+
+/// Edges from the one that takes the last x-word of a vector to the one
+/// that offers its first y-word, on an idle engine with its weights loaded.
+fn measured_latency(g: &GeneratedLinear, c: &Case) -> u64 {
+    use lutforge_hdl::sim::Sim;
+    let m = flat(g);
+    let mut sim = Sim::new(&m, 1).expect("sim");
+    let port = |sim: &Sim, n: &str| sim.input(n).expect("input");
+    let (rst, w_valid, w_last) = (
+        port(&sim, "rst"),
+        port(&sim, "w_valid"),
+        port(&sim, "w_last"),
+    );
+    let (x_valid, x_last, y_ready) = (
+        port(&sim, "x_valid"),
+        port(&sim, "x_last"),
+        port(&sim, "y_ready"),
+    );
+    let w_ready = sim.output("w_ready").expect("w_ready");
+    let x_ready = sim.output("x_ready").expect("x_ready");
+    let y_valid = sim.output("y_valid").expect("y_valid");
+    sim.set(&rst, 0, 0, 1);
+    sim.tick().expect("ticks");
+    sim.set(&rst, 0, 0, 0);
+    sim.set(&y_ready, 0, 0, 1);
+    let words = g.facts.weight_words;
+    let mut taken = 0;
+    while taken < words {
+        sim.set(&w_valid, 0, 0, 1);
+        sim.set(&w_last, 0, 0, u64::from(taken + 1 == words));
+        sim.eval();
+        taken += sim.get(&w_ready, 0, 0);
+        sim.tick().expect("ticks");
+    }
+    sim.set(&w_valid, 0, 0, 0);
+    for _ in 0..4 {
+        sim.tick().expect("ticks");
+    }
+    let x_words = c.k_total.div_ceil(c.p);
+    let mut sent = 0;
+    let mut edge = 0u64;
+    let mut last_x = None;
+    loop {
+        let offer = sent < x_words;
+        sim.set(&x_valid, 0, 0, u64::from(offer));
+        sim.set(&x_last, 0, 0, u64::from(sent + 1 == x_words));
+        sim.eval();
+        if let Some(at) = last_x
+            && sim.get(&y_valid, 0, 0) == 1
+        {
+            return edge - at;
+        }
+        if offer && sim.get(&x_ready, 0, 0) == 1 {
+            sent += 1;
+            if sent == x_words {
+                last_x = Some(edge + 1);
+            }
+        }
+        sim.tick().expect("ticks");
+        edge += 1;
+        assert!(edge < 10_000, "no result");
+    }
+}
+
+#[test]
+fn linear_lut_gemm_stated_latency_is_measured() {
+    for c in [
+        case("lut-gemm", WeightMemory::Bram),
+        stationary(W1, WeightMemory::Bram),
+        stationary(W4_SERIAL, WeightMemory::Lutram),
+    ] {
+        let g = linear::generate(&params(&c), &Registry::builtin()).expect("generates");
+        assert_eq!(
+            measured_latency(&g, &c),
+            g.facts.latency,
+            "{}",
+            g.facts.loop_order
+        );
+    }
+}
+
+#[test]
+fn linear_lut_gemm_stationary_lint_is_silent() {
+    use lutforge_tools::checks::verilator_lint;
+    if lutforge_tools::for_test(lutforge_tools::Tool::Verilator, "linear engine lint").is_none() {
+        return;
+    }
+    for c in [
+        stationary(W1, WeightMemory::Bram),
+        stationary(W4_SERIAL, WeightMemory::Lutram),
+    ] {
+        let g = linear::generate(&params(&c), &Registry::builtin()).expect("generates");
+        let v = lutforge_gen::render_verilog(&g.module, &lutforge_gen::Header::default())
+            .expect("renders");
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("lin.v"), v).expect("writes");
+        let out = verilator_lint(dir.path(), "lin.v", "lin").expect("verilator runs");
+        assert!(out.is_empty(), "{}", out.join("\n"));
     }
 }

@@ -53,7 +53,7 @@ pub struct LinearFacts {
     pub tiles: usize,
     /// Chunks per row C.
     pub chunks: usize,
-    /// The loop order (tile-outer, chunk-inner, for every core in this version).
+    /// The loop order (tile-outer, chunk-inner; activation-stationary for lut-gemm with LUT-RAM tables).
     pub loop_order: &'static str,
     /// Activations double-buffered (the next vector loads while one computes).
     pub double_buffered: bool,

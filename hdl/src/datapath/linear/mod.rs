@@ -9,10 +9,17 @@
 //! (the double-buffered activations), [`sequencer`] (the beats),
 //! [`drain`] (results out) and [`facts`] (the metadata's facts).
 //!
+//! A `lut-gemm` core with its tables in LUT RAM (`table_storage = lutram`)
+//! runs activation-stationary instead, as T-MAC does on CPUs
+//! ([`stationary`]): chunk-outer and tile-inner, the tables of a chunk
+//! written once by the engine and looked up by every tile, the partial sums
+//! of all N_total outputs kept in an accumulator memory ([`accum`]).
+//!
 //! K_total and N_total need not be multiples of the tile: the last chunk is
 //! padded with zero activations (and zero weights) and the rows past
 //! N_total of the last tile are computed and dropped.
 
+pub mod accum;
 pub mod actbuf;
 pub mod drain;
 pub mod facts;
@@ -21,6 +28,7 @@ pub mod loader;
 pub mod logic;
 pub mod params;
 pub mod sequencer;
+pub mod stationary;
 pub mod store;
 
 use std::sync::Arc;
@@ -28,8 +36,9 @@ use std::sync::Arc;
 use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
 
 use super::contract::{CORE_ACT, CORE_IN, CORE_LAST, CORE_OUT, CORE_W, CORE_Y, LINEAR};
-use super::core::Registry;
-use super::{CoreError, GeneratedCore};
+use super::core::{CoreParams, Registry};
+use super::lut::{LutGemmParams, TableLoad, TableStorage, caller_ports};
+use super::{CoreError, GeneratedCore, ParamError};
 
 pub use facts::{Bound, LinearFacts};
 pub use layout::Geometry;
@@ -78,15 +87,90 @@ fn inputs(b: &mut ModuleBuilder, g: &Geometry) -> Result<Inputs, BuildError> {
     })
 }
 
+/// The loop order the engine runs its core in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoopOrder {
+    /// Tile-outer, chunk-inner: the core accumulates a tile's chunks as one run.
+    TileOuter,
+    /// Chunk-outer, tile-inner, a lut-gemm core's tables written once a
+    /// chunk (`entries` write edges) and the partial sums in the accumulator.
+    Stationary {
+        /// Entries of one table, 2^(g−1).
+        entries: u32,
+    },
+}
+
+impl LoopOrder {
+    /// What the metadata says.
+    pub fn describe(self) -> &'static str {
+        match self {
+            LoopOrder::TileOuter => "tile-outer, chunk-inner",
+            LoopOrder::Stationary { .. } => {
+                "activation-stationary: chunk-outer, tile-inner; each chunk's tables written once into LUT RAM (2^(g-1) cycles) and looked up by every tile; partial sums of all outputs in an accumulator LUT RAM"
+            }
+        }
+    }
+}
+
+/// The loop order for `c`, and the lut-gemm parameters when it is activation-stationary.
+fn loop_order(c: &params::Checked) -> Result<(LoopOrder, Option<LutGemmParams>), CoreError> {
+    if c.inner.core() != LutGemmParams::NAME {
+        return Ok((LoopOrder::TileOuter, None));
+    }
+    let lp: LutGemmParams = serde_json::from_value(serde_json::Value::Object(c.inner.params()))
+        .map_err(|e| {
+            ParamError::new(
+                "parameters",
+                LutGemmParams::NAME,
+                format!("do not read: {e}"),
+            )
+        })?;
+    if lp.table_storage != TableStorage::Lutram {
+        return Ok((LoopOrder::TileOuter, None));
+    }
+    if c.params.weight_memory == WeightMemory::Stream {
+        return Err(ParamError::new(
+            "weight-memory",
+            "stream",
+            "lut-gemm with --table-storage lutram runs activation-stationary (every tile of a chunk in turn), which needs the matrix stored: use bram, spram, lutram or registers",
+        )
+        .into());
+    }
+    let entries = lp.table_entries();
+    Ok((LoopOrder::Stationary { entries }, Some(lp)))
+}
+
 /// Generates the engine for `p`, building its inner core through `registry`.
 pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear, CoreError> {
     let checked = p.check(registry)?;
     let g = Geometry::of(&checked);
     let store = store::store_for(p.weight_memory, g.depth_used)?;
-    let core = checked.inner.generate()?;
-    let module = build(p, &g, store.as_ref(), &core)?;
+    let (order, lut) = loop_order(&checked)?;
+    let core = match &lut {
+        Some(lp) => {
+            accum::check(&g)?;
+            super::lut::generate_with(lp, TableLoad::Caller)?
+        }
+        None => checked.inner.generate()?,
+    };
+    let module = build(p, &g, store.as_ref(), &core, order)?;
     let per_beat = facts::cycles_per_beat(&core);
-    let bound = facts::bound(&g, p.weight_memory, per_beat);
+    let (bound, latency) = match order {
+        LoopOrder::TileOuter => (
+            facts::bound(&g, p.weight_memory, per_beat),
+            facts::latency(&g, per_beat, core.latency),
+        ),
+        LoopOrder::Stationary { entries } => (
+            stationary::bound(&g, u64::from(entries), per_beat),
+            stationary::latency(&g, u64::from(entries), per_beat, core.latency),
+        ),
+    };
+    let mut core_metadata = checked.inner.metadata();
+    if let (Some(lut), LoopOrder::Stationary { entries }) = (core_metadata.get_mut("lut"), order) {
+        lut["cycles_per_beat"] = per_beat.into();
+        lut["table_write_cycles"] = 0.into();
+        lut["table_load"] = format!("by the engine, {entries} cycles once per chunk").into();
+    }
     let facts = LinearFacts {
         acc_bits: core.acc_bits,
         weight_packing: packing_name(&checked),
@@ -99,16 +183,16 @@ pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear
         spram_blocks: facts::spram_blocks(&g, p.weight_memory),
         cycles_per_vector: bound.cycles(),
         bound,
-        latency: facts::latency(&g, per_beat, core.latency),
+        latency,
         tiles: g.tiles,
         chunks: g.chunks,
-        loop_order: "tile-outer, chunk-inner (lut-gemm's activation-stationary order is a later step)",
+        loop_order: order.describe(),
         double_buffered: true,
         core: checked.inner.core(),
         core_params: checked.inner.params(),
         core_latency: core.latency,
         core_cycles_per_beat: per_beat,
-        core_metadata: checked.inner.metadata(),
+        core_metadata,
     };
     Ok(GeneratedLinear {
         module,
@@ -181,11 +265,34 @@ fn x_gate(
     logic::all(b, "x_gate", &[loaded, idle, starting])
 }
 
+/// What the core's side of the engine gives the rest: its events and the drain.
+struct Middle {
+    ev: sequencer::SeqEvents,
+    dr: drain::Drain,
+    regs: Vec<[SignalId; 2]>,
+    out_valid: SignalId,
+    out_y: Vec<SignalId>,
+}
+
+/// The parts every loop order shares around the core.
+struct Around<'a> {
+    g: &'a Geometry,
+    store: &'a dyn store::WeightStore,
+    ld: &'a loader::Loader,
+    xb: &'a actbuf::ActBuffer,
+    rst: SignalId,
+    weights_ok: SignalId,
+    y_ready: SignalId,
+    core: &'a GeneratedCore,
+    module: &'a str,
+}
+
 fn build(
     p: &LinearParams,
     g: &Geometry,
     store: &dyn store::WeightStore,
     core: &GeneratedCore,
+    order: LoopOrder,
 ) -> Result<crate::ir::Module, CoreError> {
     let mut b = ModuleBuilder::new(&p.name)?;
     let io = inputs(&mut b, g)?;
@@ -207,32 +314,37 @@ fn build(
     )?;
     let gate = x_gate(&mut b, &ctl, &ld)?;
     let xb = actbuf::build(&mut b, g, io.rst, io.x_valid, gate, &io.x_data)?;
-    let sq = sequencer::build(
-        &mut b,
+    let around = Around {
         g,
-        io.rst,
-        xb.valid,
-        ctl.weights_ok,
-        (store.depth(), store.read_latency()),
-    )?;
-    let act = xb.chunk(&mut b, g, sq.chunk.value)?;
-    let w = weight_bus(&mut b, g, store, &ld, &sq)?;
-    let (dr, regs) = drain::build(&mut b, g, io.rst, Ty::signed(core.acc_bits), io.y_ready)?;
-    let inner = Arc::new(core.module.clone());
-    let outs = b.instance(
-        "core",
-        inner,
-        &[
-            (LINEAR.reset, &[io.rst]),
-            (CORE_IN.valid, &[sq.valid]),
-            (CORE_LAST, &[sq.chunk.last]),
-            (CORE_ACT, &act),
-            (CORE_W, &w),
-            (CORE_OUT.ready, &[dr.core_ready]),
-        ],
-    )?;
+        store,
+        ld: &ld,
+        xb: &xb,
+        rst: io.rst,
+        weights_ok: ctl.weights_ok,
+        y_ready: io.y_ready,
+        core,
+        module: &p.name,
+    };
+    let mid = match order {
+        LoopOrder::TileOuter => tile_outer(&mut b, &around)?,
+        LoopOrder::Stationary { entries } => activation_stationary(&mut b, &around, entries)?,
+    };
+    xb.finish(&mut b, mid.ev.vector_used)?;
+    mid.dr
+        .finish(&mut b, g, mid.out_valid, &mid.out_y, &mid.regs)?;
+    drive_control(&mut b, &ctl, &ld, xb.first, mid.dr.done, mid.ev.tile_used)?;
+    outputs(&mut b, &ld, &xb, &mid.dr)?;
+    b.order_ports(&LINEAR.port_order());
+    Ok(b.finish()?)
+}
+
+/// The core's outputs the engine reads, or which one it lacks.
+fn core_outputs(
+    outs: &crate::ir::InstanceOutputs,
+    module: &str,
+) -> Result<(SignalId, SignalId, Vec<SignalId>), BuildError> {
     let missing = |port: &str| BuildError::Invalid {
-        module: p.name.clone(),
+        module: module.into(),
         message: format!("the inner core has no output `{port}`"),
     };
     let in_ready = outs
@@ -242,30 +354,115 @@ fn build(
         .scalar(CORE_OUT.valid)
         .ok_or_else(|| missing(CORE_OUT.valid))?;
     let out_y = outs.vector(CORE_Y).ok_or_else(|| missing(CORE_Y))?.to_vec();
-    let ev = sq.finish(&mut b, in_ready)?;
-    xb.finish(&mut b, ev.vector_used)?;
-    dr.finish(&mut b, g, out_valid, &out_y, &regs)?;
-    drive_control(&mut b, &ctl, &ld, xb.first, dr.done, ev.tile_used)?;
-    outputs(&mut b, &ld, &xb, &dr)?;
-    b.order_ports(&LINEAR.port_order());
-    Ok(b.finish()?)
+    Ok((in_ready, out_valid, out_y))
 }
 
-/// The core's `in_w`: every bank's word of the current beat, row-major, as the core's element type.
+/// Tile-outer, chunk-inner: the sequencer's beats, the core accumulating each tile's run.
+fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
+    let g = a.g;
+    let sq = sequencer::build(
+        b,
+        g,
+        a.rst,
+        a.xb.valid,
+        a.weights_ok,
+        (a.store.depth(), a.store.read_latency()),
+    )?;
+    let act = a.xb.chunk(b, g, sq.chunk.value)?;
+    let fresh = sq.prefetch.map(|pf| pf.fresh);
+    let w = weight_bus(b, g, a.store, a.ld, sq.raddr, fresh)?;
+    let (dr, regs) = drain::build(b, g, a.rst, Ty::signed(a.core.acc_bits), a.y_ready)?;
+    let inner = Arc::new(a.core.module.clone());
+    let outs = b.instance(
+        "core",
+        inner,
+        &[
+            (LINEAR.reset, &[a.rst]),
+            (CORE_IN.valid, &[sq.valid]),
+            (CORE_LAST, &[sq.chunk.last]),
+            (CORE_ACT, &act),
+            (CORE_W, &w),
+            (CORE_OUT.ready, &[dr.core_ready]),
+        ],
+    )?;
+    let (in_ready, out_valid, out_y) = core_outputs(&outs, a.module)?;
+    let ev = sq.finish(b, in_ready)?;
+    Ok(Middle {
+        ev,
+        dr,
+        regs,
+        out_valid,
+        out_y,
+    })
+}
+
+/// Activation-stationary: the tables written once a chunk, every tile looked
+/// up against them, each beat a run of its own summed in the accumulator.
+fn activation_stationary(
+    b: &mut ModuleBuilder,
+    a: &Around,
+    entries: u32,
+) -> Result<Middle, CoreError> {
+    let g = a.g;
+    let st = stationary::build(
+        b,
+        g,
+        a.rst,
+        (a.xb.valid, a.weights_ok),
+        (a.store.depth(), a.store.read_latency()),
+        entries as usize,
+    )?;
+    let act = a.xb.chunk(b, g, st.chunk.value)?;
+    let fresh = st.prefetch.map(|pf| pf.fresh);
+    let w = weight_bus(b, g, a.store, a.ld, st.raddr, fresh)?;
+    let acc = Ty::signed(a.core.acc_bits);
+    let (dr, regs) = drain::build(b, g, a.rst, acc, a.y_ready)?;
+    let ac = accum::build(b, g, a.rst, dr.core_ready)?;
+    let each = logic::bit(b, "st_in_last", true)?;
+    let inner = Arc::new(a.core.module.clone());
+    let outs = b.instance(
+        "core",
+        inner,
+        &[
+            (LINEAR.reset, &[a.rst]),
+            (CORE_IN.valid, &[st.valid]),
+            (CORE_LAST, &[each]),
+            (CORE_ACT, &act),
+            (CORE_W, &w),
+            (CORE_OUT.ready, &[ac.core_ready]),
+            (caller_ports::WRITE, &[st.table_we]),
+            (caller_ports::ENTRY, &[st.entry.value]),
+        ],
+    )?;
+    let (in_ready, out_valid, out_y) = core_outputs(&outs, a.module)?;
+    let ev = st.finish(b, in_ready)?;
+    let (out_valid, out_y) = ac.finish(b, acc, out_valid, &out_y)?;
+    Ok(Middle {
+        ev,
+        dr,
+        regs,
+        out_valid,
+        out_y,
+    })
+}
+
+/// The core's `in_w`: every bank's word at `raddr`, row-major, as the core's
+/// element type (held while `fresh` is 0, for a synchronous read).
 fn weight_bus(
     b: &mut ModuleBuilder,
     g: &Geometry,
     store: &dyn store::WeightStore,
     ld: &loader::Loader,
-    sq: &sequencer::Sequencer,
+    raddr: SignalId,
+    fresh: Option<SignalId>,
 ) -> Result<Vec<SignalId>, BuildError> {
     let mut bus = Vec::with_capacity(g.n * g.seg_units);
     for (r, row) in ld.writes.iter().enumerate() {
         for (j, &w) in row.iter().enumerate() {
             let name = format!("wm_r{r}_u{j}");
-            let read = store.bank(b, &name, w, sq.raddr)?;
-            let word = match &sq.prefetch {
-                Some(pf) => held_word(b, &name, read, pf.fresh)?,
+            let read = store.bank(b, &name, w, raddr)?;
+            let word = match fresh {
+                Some(fresh) => held_word(b, &name, read, fresh)?,
                 None => read,
             };
             let typed = b.slice(

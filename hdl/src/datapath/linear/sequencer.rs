@@ -116,7 +116,12 @@ fn following(b: &mut ModuleBuilder, addr: &Wrap, aty: Ty) -> Result<SignalId, Bu
 }
 
 impl Prefetch {
-    fn new(b: &mut ModuleBuilder, rst: SignalId, loaded: SignalId) -> Result<Prefetch, BuildError> {
+    /// Declares the flags; `loaded` is 1 while the store holds the weights.
+    pub(super) fn new(
+        b: &mut ModuleBuilder,
+        rst: SignalId,
+        loaded: SignalId,
+    ) -> Result<Prefetch, BuildError> {
         let primed = logic::flag(b, "sq_pf_primed", rst, false)?;
         let fresh = logic::flag(b, "sq_pf_fresh", rst, false)?;
         Ok(Prefetch {
@@ -127,7 +132,7 @@ impl Prefetch {
     }
 
     /// Drives the flags: primed an edge after `loaded`, fresh after a take or an unprimed edge.
-    fn finish(&self, b: &mut ModuleBuilder, take: SignalId) -> Result<(), BuildError> {
+    pub(super) fn finish(&self, b: &mut ModuleBuilder, take: SignalId) -> Result<(), BuildError> {
         b.drive(self.primed, self.loaded, None)?;
         let unprimed = logic::not(b, "sq_pf_unprimed", self.primed)?;
         let fresh = logic::or(b, "sq_pf_fresh_next", take, unprimed)?;

@@ -109,3 +109,39 @@ fn linear_load_cycles_count_pieces() {
     brute += cuts.len() as u64 + 1;
     assert_eq!(g.load_cycles(), brute);
 }
+
+#[test]
+fn linear_lut_gemm_lutram_runs_activation_stationary() {
+    let reg = Registry::builtin();
+    let mut p = params("lut-gemm", 8, 4, WeightMemory::Bram);
+    let tile_outer = generate(&p, &reg).unwrap().facts;
+    assert!(tile_outer.loop_order.starts_with("tile-outer"));
+    p.core_params
+        .insert("table_storage".into(), "lutram".into());
+    let f = generate(&p, &reg).unwrap().facts;
+    assert!(f.loop_order.starts_with("activation-stationary"));
+    // 5 chunks of 8 table writes and 3 tiles; the core takes a beat a cycle.
+    assert_eq!(f.core_cycles_per_beat, 1);
+    assert_eq!(f.bound.compute, 5 * (8 + 3));
+    assert_eq!(f.cycles_per_vector, 55);
+    assert_eq!(f.core_metadata["lut"]["cycles_per_beat"], 1);
+    p.weight_memory = WeightMemory::Stream;
+    match generate(&p, &reg) {
+        Err(CoreError::Param(e)) => assert_eq!(e.param, "weight-memory"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn linear_stationary_accumulator_refuses_too_many_tiles() {
+    let reg = Registry::builtin();
+    let mut p = params("lut-gemm", 8, 1, WeightMemory::Bram);
+    p.core_params
+        .insert("table_storage".into(), "lutram".into());
+    p.out_features = 1025;
+    p.y_lanes = 1;
+    match generate(&p, &reg) {
+        Err(CoreError::Param(e)) => assert_eq!(e.param, "out-features", "{e}"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -37,6 +37,14 @@
 //! new activations, so the table is rewritten every beat: LUT RAM buys
 //! smaller lookups at that cost in throughput.
 //!
+//! A LUT-RAM core built with [`TableLoad::Caller`] ([`generate_with`], for
+//! the `linear` engine's activation-stationary order) leaves the writing to
+//! its caller: two extra inputs, [`caller_ports::WRITE`] and
+//! [`caller_ports::ENTRY`], write entry r of every table from `in_act` on
+//! an edge, and every beat is looked up against the tables as they stand
+//! (a beat every cycle bit-parallel, every B cycles bit-serial), so one
+//! written table serves any number of beats.
+//!
 //! Base-3 ternary tables ([`TernaryTable::Base3`], ternary weights, g = 2
 //! or 3, [`base3`]) replace the two ternary bit-planes by one lookup per
 //! group: the table holds the ⌈3^g/2⌉ signed sums Σ w_i·a_i whose
@@ -102,6 +110,29 @@ impl TableStorage {
             TableStorage::Lutram => "lutram",
         }
     }
+}
+
+/// Who writes a LUT-RAM core's tables.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TableLoad {
+    /// The core, from every beat's activations, before it looks the beat up
+    /// (the streaming contract; the only mode with register tables).
+    #[default]
+    PerBeat,
+    /// The caller, through [`caller_ports`]: the core looks every beat up
+    /// against the tables as written and ignores the beat's `in_act`.
+    Caller,
+}
+
+/// The extra inputs of a core built with [`TableLoad::Caller`].
+pub mod caller_ports {
+    /// One bit: write entry [`ENTRY`] of every table from `in_act` on an
+    /// edge where it and `in_ready` are 1. The caller raises it only after
+    /// the last beat that reads the old tables was taken (on such an edge
+    /// that beat's lookups are past the tables) and offers no beat meanwhile.
+    pub const WRITE: &str = "tbl_we";
+    /// g−1 bits: the entry number r written.
+    pub const ENTRY: &str = "tbl_r";
 }
 
 /// How ternary weights index the tables.
@@ -285,14 +316,19 @@ impl LutGemmParams {
         }
     }
 
-    /// How long the core holds a beat: in LUT RAM the table is written
-    /// first, one entry a cycle; then one cycle per issued plane group.
-    pub fn beat_hold(&self) -> BeatHold {
-        let issues = if self.is_serial() {
+    /// Cycles a beat's planes take: B bit-serial, else 1.
+    pub fn issue_cycles(&self) -> u32 {
+        if self.is_serial() {
             self.plane_format().planes()
         } else {
             1
-        };
+        }
+    }
+
+    /// How long the core holds a beat: in LUT RAM the table is written
+    /// first, one entry a cycle; then one cycle per issued plane group.
+    pub fn beat_hold(&self) -> BeatHold {
+        let issues = self.issue_cycles();
         match self.table_storage {
             TableStorage::Registers => BeatHold {
                 period: issues,
@@ -444,12 +480,28 @@ struct LutCore<'a> {
     shell: StreamShell,
     /// The enable of the registers that take the beat's tables and indices.
     load: SignalId,
+    /// Who writes the tables.
+    mode: TableLoad,
 }
 
 /// Builds the `lut-gemm` core, block by block as the module doc draws it.
 pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
+    generate_with(p, TableLoad::PerBeat)
+}
+
+/// Builds the `lut-gemm` core with its tables written as `mode` says
+/// ([`TableLoad::Caller`] needs `table_storage = lutram` and plane tables).
+pub fn generate_with(p: &LutGemmParams, mode: TableLoad) -> Result<GeneratedCore, CoreError> {
     p.validate()?;
-    let mut core = LutCore::new(p)?;
+    if mode == TableLoad::Caller && (p.table_storage != TableStorage::Lutram || p.is_base3()) {
+        return Err(ParamError {
+            param: "table-storage",
+            value: p.table_storage.as_str().into(),
+            reason: "tables written by the caller live in LUT RAM with bit-plane indices; use --table-storage lutram --ternary-table planes".into(),
+        }
+        .into());
+    }
+    let mut core = LutCore::new(p, mode)?;
     let (tables, plane_now) = core.tables()?;
     let folded = core.fold_indices()?;
     let issued = core.issue_planes(folded, plane_now)?;
@@ -467,7 +519,7 @@ pub fn generate(p: &LutGemmParams) -> Result<GeneratedCore, CoreError> {
 impl<'a> LutCore<'a> {
     /// Ports and stream shell: the contract's ports, the beat hold of
     /// [`LutGemmParams::beat_hold`] and the load enable of the beat's registers.
-    fn new(p: &'a LutGemmParams) -> Result<Self, CoreError> {
+    fn new(p: &'a LutGemmParams, mode: TableLoad) -> Result<Self, CoreError> {
         let c = &p.common;
         let mut b = ModuleBuilder::new(&c.name)?;
         let bus = if p.w_packing == WeightPacking::Codes {
@@ -475,7 +527,14 @@ impl<'a> LutCore<'a> {
         } else {
             p.w_packing.bus(c.n, c.k)
         };
-        let shell = StreamShell::with_hold(&mut b, c, bus, p.beat_hold())?;
+        let hold = match mode {
+            TableLoad::PerBeat => p.beat_hold(),
+            TableLoad::Caller => BeatHold {
+                period: p.issue_cycles(),
+                first_issue: 0,
+            },
+        };
+        let shell = StreamShell::with_hold(&mut b, c, bus, hold)?;
         // A core that takes a beat every cycle loads every cycle the pipeline
         // moves; one that holds its beats loads the beat it takes.
         let load = if shell.serial.is_some() {
@@ -506,7 +565,13 @@ impl<'a> LutCore<'a> {
             entry_ty,
             entry_range,
         };
-        Ok(LutCore { s, b, shell, load })
+        Ok(LutCore {
+            s,
+            b,
+            shell,
+            load,
+            mode,
+        })
     }
 
     /// Tables: per row and group (index m·groups + j), the table storage,
@@ -519,6 +584,10 @@ impl<'a> LutCore<'a> {
         } else {
             None
         };
+        if self.mode == TableLoad::Caller {
+            let plane_now = self.shell.serial.filter(|_| self.s.p.is_serial());
+            return Ok((self.caller_tables(pad)?, plane_now.map(|q| q.phase)));
+        }
         match (self.s.p.table_storage, self.shell.serial) {
             (TableStorage::Registers, seq) => {
                 let plane_now = seq.filter(|_| self.s.p.is_serial()).map(|q| q.phase);
@@ -580,12 +649,25 @@ impl<'a> LutCore<'a> {
         let held = self.hold_activations()?;
         let plane_now = self.ram_plane_now(seq)?;
         let (we, r, sum_we) = self.write_controls(seq)?;
+        let tables = self.ram_table_set(pad, &held, [we, r, sum_we])?;
+        Ok((tables, plane_now))
+    }
+
+    /// One LUT-RAM table per row and group: a writer instance fed by
+    /// `source` (index m·K + k) and a memory written through `[we, r]`,
+    /// with the all-plus entry kept aside (loaded on `sum_we`) when Σa is needed.
+    fn ram_table_set(
+        &mut self,
+        pad: Option<SignalId>,
+        source: &[SignalId],
+        [we, r, sum_we]: [SignalId; 3],
+    ) -> Result<Vec<Table>, CoreError> {
         let (s, b) = (&self.s, &mut self.b);
         let writer_mod = writer::writer_module(&s.p.table_module_name(), s.p.group, s.act_ty)?;
         let mut tables = Vec::with_capacity(s.c.m * s.groups);
         for m in 0..s.c.m {
             for j in 0..s.groups {
-                let acts = s.group_acts(pad, m, j, &held)?;
+                let acts = s.group_acts(pad, m, j, source)?;
                 let outs = b.instance(
                     &format!("table_m{m}_g{j}"),
                     writer_mod.clone(),
@@ -608,7 +690,35 @@ impl<'a> LutCore<'a> {
                 tables.push(Table::Ram { mem, all_plus });
             }
         }
-        Ok((tables, plane_now))
+        Ok(tables)
+    }
+
+    /// LUT-RAM tables written by the caller: the write port's inputs and
+    /// the tables, their writers fed by `in_act`.
+    fn caller_tables(&mut self, pad: Option<SignalId>) -> Result<Vec<Table>, CoreError> {
+        let ready = self.in_ready()?;
+        let (s, b) = (&self.s, &mut self.b);
+        let write = b.input(caller_ports::WRITE, Ty::BIT)?;
+        let r = b.input(caller_ports::ENTRY, Ty::unsigned(s.p.group - 1))?;
+        let we = b.and("table_we", Ty::BIT, write, ready)?;
+        let last_entry = b.reduce("table_waddr_all_plus", ReduceOp::And, r)?;
+        let sum_we = b.and("table_we_all_plus", Ty::BIT, we, last_entry)?;
+        let act = self.shell.act.clone();
+        self.ram_table_set(pad, &act, [we, r, sum_we])
+    }
+
+    /// The core's `in_ready`: the pipeline moves and no beat is held past this cycle.
+    fn in_ready(&mut self) -> Result<SignalId, BuildError> {
+        let Some(seq) = self.shell.serial else {
+            return Ok(self.shell.en);
+        };
+        let b = &mut self.b;
+        let ph_ty = b.ty(seq.phase);
+        let last = b.constant("tbl_hold_last_value", ph_ty, i128::from(seq.period - 1))?;
+        let on_last = b.compare("tbl_hold_last", CmpOp::Eq, seq.phase, last)?;
+        let not_held = b.not("tbl_not_held", Ty::BIT, seq.held)?;
+        let free = b.or("tbl_free", Ty::BIT, not_held, on_last)?;
+        b.and("tbl_ready", Ty::BIT, self.shell.en, free)
     }
 
     /// The beat's activations, held while the writer steps through the entries.
