@@ -4,6 +4,7 @@
 //! round-to-nearest-even to binary32, and the float32/bf16 → MX quantizer.
 
 pub mod accum;
+pub mod cases;
 pub mod error;
 pub mod exact;
 pub mod format;
