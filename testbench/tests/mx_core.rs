@@ -80,7 +80,12 @@ fn every_format_pair_matches_the_golden_model() {
 fn blocks_per_beat_rows_windows_and_fp32() {
     let cfgs = [
         // Two blocks per beat, two activation rows, MXINT8 × MXFP4.
-        params(&[("m", 2.into()), ("k", 16.into()), ("block", 8.into()), ("n", 2.into())]),
+        params(&[
+            ("m", 2.into()),
+            ("k", 16.into()),
+            ("block", 8.into()),
+            ("n", 2.into()),
+        ]),
         // The OCP block and one-code windows (no shifter).
         params(&[
             ("act_format", "mxfp6-e2m3".into()),
@@ -101,7 +106,11 @@ fn blocks_per_beat_rows_windows_and_fp32() {
             ("w_scale_max", 254.into()),
         ]),
         // fp32 output, normal range.
-        params(&[("k", 8.into()), ("block", 8.into()), ("out_format", "fp32".into())]),
+        params(&[
+            ("k", 8.into()),
+            ("block", 8.into()),
+            ("out_format", "fp32".into()),
+        ]),
         // fp32 output with subnormal results (scales near 0).
         params(&[
             ("act_format", "mxfp4-e2m1".into()),
@@ -140,16 +149,28 @@ fn bad_parameters_are_refused_in_one_line() {
         let e = core.design(&values).unwrap_err().to_string();
         assert!(e.contains(needle) && !e.contains('\n'), "{e}");
     };
-    refuse(params(&[("k", 12.into()), ("block", 8.into())]), "multiple of the block");
+    refuse(
+        params(&[("k", 12.into()), ("block", 8.into())]),
+        "multiple of the block",
+    );
     refuse(params(&[("act_format", "mxfp9".into())]), "do not read");
     refuse(
-        params(&[("act_format", "mxfp8-e5m2".into()), ("w_format", "mxfp8-e5m2".into())]),
+        params(&[
+            ("act_format", "mxfp8-e5m2".into()),
+            ("w_format", "mxfp8-e5m2".into()),
+        ]),
         "70 bits",
     );
     refuse(
         params(&[("act_scale_min", 0.into()), ("act_scale_max", 200.into())]),
         "narrow the windows",
     );
-    refuse(params(&[("w_scale_max", 255.into()), ("w_scale_min", 0.into())]), "NaN");
-    refuse(params(&[("block", 12.into()), ("k", 24.into())]), "block size");
+    refuse(
+        params(&[("w_scale_max", 255.into()), ("w_scale_min", 0.into())]),
+        "NaN",
+    );
+    refuse(
+        params(&[("block", 12.into()), ("k", 24.into())]),
+        "block size",
+    );
 }

@@ -17,7 +17,8 @@ fn cosim(values: ParamMap) {
     let reg = Registry::builtin();
     let design = reg.get("mx-dot").unwrap().design(&values).unwrap();
     let core = design.generate().unwrap();
-    let verilog = lutforge_gen::render_verilog(&core.module, &lutforge_gen::Header::default()).unwrap();
+    let verilog =
+        lutforge_gen::render_verilog(&core.module, &lutforge_gen::Header::default()).unwrap();
     let plan = plan_for(design.as_ref(), 2, 3, 11);
     let cs = cases(&plan).unwrap();
     let runs = cosim_every_simulator(&core.module, &verilog, &cs, "mx-dot").unwrap();
@@ -45,4 +46,36 @@ fn a_spread_of_pairs_in_icarus_and_verilator() {
         ("max_beats", 2.into()),
         ("out_format", "fp32".into()),
     ]));
+}
+
+#[test]
+fn lint_and_yosys_gates_are_clean() {
+    use lutforge_tools::checks::{verilator_lint, yosys_synth};
+    use lutforge_tools::{Tool, for_test};
+    let values = params(&[
+        ("act_format", "mxint8".into()),
+        ("w_format", "mxfp8-e4m3".into()),
+        ("k", 16.into()),
+        ("block", 8.into()),
+        ("n", 2.into()),
+        ("out_format", "fp32".into()),
+    ]);
+    let reg = Registry::builtin();
+    let design = reg.get("mx-dot").unwrap().design(&values).unwrap();
+    let core = design.generate().unwrap();
+    let verilog =
+        lutforge_gen::render_verilog(&core.module, &lutforge_gen::Header::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("mx_dot.v"), verilog).unwrap();
+    if for_test(Tool::Verilator, "mx-dot lint").is_some() {
+        let lines = verilator_lint(dir.path(), "mx_dot.v", "mx_dot").expect("lint runs");
+        assert!(lines.is_empty(), "{lines:#?}");
+    }
+    if for_test(Tool::Yosys, "mx-dot synth").is_some() {
+        for synth in ["synth_ice40", "synth_ecp5"] {
+            let check = yosys_synth(dir.path(), "mx_dot.v", "mx_dot", synth).expect("yosys runs");
+            assert!(check.warnings.is_empty(), "{synth}: {:?}", check.warnings);
+            assert_eq!(check.latches, 0, "{synth}: latches");
+        }
+    }
 }

@@ -342,11 +342,7 @@ fn write_stream_files(
                         l.act_bits
                     )
                 );
-                let _ = writeln!(
-                    w,
-                    "{}",
-                    pack(b.w.iter().take(l.w_elems).copied(), l.w_bits)
-                );
+                let _ = writeln!(w, "{}", pack(b.w.iter().take(l.w_elems).copied(), l.w_bits));
                 let _ = writeln!(last, "{}", b.last as u8);
             }
             None => {
@@ -370,10 +366,7 @@ fn write_stream_files(
         s.schedule.len(),
         s.max_cycles()
     );
-    for (port, text, bus) in [
-        (SIDE_ACT, act_side, l.act_side),
-        (SIDE_W, w_side, l.w_side),
-    ] {
+    for (port, text, bus) in [(SIDE_ACT, act_side, l.act_side), (SIDE_W, w_side, l.w_side)] {
         if bus.elems > 0 {
             std::fs::write(dir.join(format!("{port}.memh")), text).map_err(io_err(dir))?;
         }
@@ -420,7 +413,9 @@ fn parse_stream_output(
                 let hex =
                     rest.ok_or_else(|| bad(format!("result line without value: `{line}`")))?;
                 let (hex, flags) = match hex.split_once(' ') {
-                    Some((y, f)) if l.flag_elems > 0 => (y, unpack(f, l.flag_elems, 1).map_err(bad)?),
+                    Some((y, f)) if l.flag_elems > 0 => {
+                        (y, unpack(f, l.flag_elems, 1).map_err(bad)?)
+                    }
                     _ => (hex, Vec::new()),
                 };
                 if flags.len() != l.flag_elems {

@@ -127,7 +127,12 @@ impl MxBeat {
                 .chain(&self.act_scale)
                 .map(|&c| i64::from(c))
                 .collect(),
-            w: self.w.iter().chain(&self.w_scale).map(|&c| u64::from(c)).collect(),
+            w: self
+                .w
+                .iter()
+                .chain(&self.w_scale)
+                .map(|&c| u64::from(c))
+                .collect(),
             last,
         }
     }
@@ -201,7 +206,9 @@ pub fn cases(core: &MxCore, streams: usize, runs: usize, seed: u64) -> Result<Ve
             for _ in 0..count {
                 let stream_runs = match stimulus {
                     StimulusKind::Exhaustive => exhaustive_runs(core, &mut rng),
-                    _ => (0..runs).map(|_| random_run(core, stimulus, &mut rng)).collect(),
+                    _ => (0..runs)
+                        .map(|_| random_run(core, stimulus, &mut rng))
+                        .collect(),
                 };
                 let mut golden_runs = Vec::with_capacity(stream_runs.len());
                 let mut expected = Vec::with_capacity(stream_runs.len());
@@ -243,7 +250,11 @@ fn random_run(core: &MxCore, kind: StimulusKind, rng: &mut impl Rng) -> Vec<MxBe
         if cancel && i % 2 == 1 {
             let prev = out[i - 1].clone();
             b = MxBeat {
-                w: prev.w.iter().map(|&c| negate(core.accum.b_fmt, c)).collect(),
+                w: prev
+                    .w
+                    .iter()
+                    .map(|&c| negate(core.accum.b_fmt, c))
+                    .collect(),
                 ..prev
             };
         }
@@ -279,7 +290,11 @@ fn random_beat(core: &MxCore, kind: StimulusKind, rng: &mut impl Rng) -> MxBeat 
 /// zero, now and then NaN/Inf); mostly zero; or (subnormal) the smallest.
 fn element_code(fmt: MxFormat, kind: StimulusKind, subnormal: bool, rng: &mut impl Rng) -> u8 {
     let count = fmt.code_count() as u32;
-    let sign = if rng.random_bool(0.5) { 1u8 << (fmt.bits() - 1) } else { 0 };
+    let sign = if rng.random_bool(0.5) {
+        1u8 << (fmt.bits() - 1)
+    } else {
+        0
+    };
     if subnormal {
         return if fmt == MxFormat::Int8 {
             (if sign != 0 { 0xFF } else { 1 }) as u8
@@ -361,14 +376,20 @@ fn scale_code(w: ScaleWindow, kind: StimulusKind, rng: &mut impl Rng) -> u8 {
 fn exhaustive_runs(core: &MxCore, rng: &mut impl Rng) -> Vec<Vec<MxBeat>> {
     let spec = &core.accum;
     let (ca, cb) = (spec.a_fmt.code_count(), spec.b_fmt.code_count());
-    let pairs: Vec<(u8, u8)> = (0..ca * cb).map(|i| ((i / cb) as u8, (i % cb) as u8)).collect();
+    let pairs: Vec<(u8, u8)> = (0..ca * cb)
+        .map(|i| ((i / cb) as u8, (i % cb) as u8))
+        .collect();
     let g = core.groups();
     pairs
         .chunks(core.k)
         .map(|chunk| {
             let elem = |i: usize, pick: fn(&(u8, u8)) -> u8| chunk.get(i).map_or(0, pick);
-            let act = (0..core.m * core.k).map(|i| elem(i % core.k, |p| p.0)).collect();
-            let w = (0..core.n * core.k).map(|i| elem(i % core.k, |p| p.1)).collect();
+            let act = (0..core.m * core.k)
+                .map(|i| elem(i % core.k, |p| p.0))
+                .collect();
+            let w = (0..core.n * core.k)
+                .map(|i| elem(i % core.k, |p| p.1))
+                .collect();
             vec![MxBeat {
                 act,
                 act_scale: (0..core.m * g)

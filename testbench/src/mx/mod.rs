@@ -10,6 +10,7 @@ pub mod exact;
 pub mod format;
 pub mod fp32;
 pub mod golden;
+pub mod layer;
 pub mod quant;
 pub mod scale;
 pub mod tensor;

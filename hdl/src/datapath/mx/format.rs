@@ -145,7 +145,10 @@ mod tests {
     #[test]
     fn the_table_of_the_spec() {
         use ElementFormat::*;
-        let m: Vec<u64> = ElementFormat::ALL.iter().map(|f| f.max_magnitude()).collect();
+        let m: Vec<u64> = ElementFormat::ALL
+            .iter()
+            .map(|f| f.max_magnitude())
+            .collect();
         assert_eq!(m, [128, 7 << 15, 7 << 29, 448, 60, 12]);
         let lsb: Vec<i32> = ElementFormat::ALL.iter().map(|f| f.lsb()).collect();
         assert_eq!(lsb, [-6, -9, -16, -4, -3, -1]);

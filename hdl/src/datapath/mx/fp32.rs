@@ -53,7 +53,10 @@ pub fn to_fp32(
             Ty::signed(16),
             i128::from(wm_i - 1 + l + 126),
         )?;
-        (norm, Some(b.sub(&format!("{p}_e_base"), Ty::signed(16), top, lz)?))
+        (
+            norm,
+            Some(b.sub(&format!("{p}_e_base"), Ty::signed(16), top, lz)?),
+        )
     };
     // Bits below the 24 kept: t (the kept LSB's position in `norm`).
     let t = if e_base.is_some() {

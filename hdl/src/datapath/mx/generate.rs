@@ -120,7 +120,9 @@ pub fn generate(p: &MxDotParams) -> Result<GeneratedCore, CoreError> {
                 bad.push(b.or(&format!("bad_{tag}"), Ty::BIT, fa.bad, fw.bad)?);
                 let offset = add_offsets(&mut b, &tag, fa.offset, fw.offset, shift_span)?;
                 let dot = dots[(m * s.n + n) * groups + g];
-                terms.push(shift_block(&mut b, &tag, dot, offset, acc_bits, shift_span)?);
+                terms.push(shift_block(
+                    &mut b, &tag, dot, offset, acc_bits, shift_span,
+                )?);
             }
             let sum = adder_tree(
                 &mut b,
@@ -217,8 +219,16 @@ fn block_facts(
 ) -> Result<Vec<BlockFacts>, BuildError> {
     let span = u32::from(max - min);
     let off_bits = bitlen(span);
-    let lo = b.constant(&format!("{prefix}_scale_min"), Ty::unsigned(8), i128::from(min))?;
-    let hi = b.constant(&format!("{prefix}_scale_max"), Ty::unsigned(8), i128::from(max))?;
+    let lo = b.constant(
+        &format!("{prefix}_scale_min"),
+        Ty::unsigned(8),
+        i128::from(min),
+    )?;
+    let hi = b.constant(
+        &format!("{prefix}_scale_max"),
+        Ty::unsigned(8),
+        i128::from(max),
+    )?;
     scales
         .iter()
         .enumerate()
@@ -279,12 +289,9 @@ fn add_offsets(
     Ok(match (a, w) {
         (None, None) => None,
         (Some(x), None) | (None, Some(x)) => Some(x),
-        (Some(x), Some(y)) => Some(b.add(
-            &format!("shift_{tag}"),
-            Ty::unsigned(bitlen(span)),
-            x,
-            y,
-        )?),
+        (Some(x), Some(y)) => {
+            Some(b.add(&format!("shift_{tag}"), Ty::unsigned(bitlen(span)), x, y)?)
+        }
     })
 }
 

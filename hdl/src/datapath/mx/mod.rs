@@ -109,7 +109,13 @@ fn int(min: u64, max: u64) -> ParamKind {
     ParamKind::Int { min, max }
 }
 
-fn spec(key: &'static str, help: &'static str, kind: ParamKind, default: ParamDefault, axis: Option<Axis>) -> ParamSpec {
+fn spec(
+    key: &'static str,
+    help: &'static str,
+    kind: ParamKind,
+    default: ParamDefault,
+    axis: Option<Axis>,
+) -> ParamSpec {
     ParamSpec {
         key,
         help,
@@ -127,7 +133,16 @@ impl CoreParams for MxDotParams {
     fn specs() -> Vec<ParamSpec> {
         use ParamDefault::{Derived, Fixed};
         let window = |key, help, rule| {
-            spec(key, help, int(0, 254), Derived { text: WINDOW_RULE, rule }, None)
+            spec(
+                key,
+                help,
+                int(0, 254),
+                Derived {
+                    text: WINDOW_RULE,
+                    rule,
+                },
+                None,
+            )
         };
         vec![
             spec(
@@ -140,19 +155,85 @@ impl CoreParams for MxDotParams {
                 },
                 None,
             ),
-            spec("m", "Activation rows per beat, M", int(1, limits::M.1 as u64), Fixed(Lit::Int(1)), Some(Axis::Tagged("m"))),
-            spec("n", "Weight rows, N (one result per row and activation row)", int(1, limits::N.1 as u64), Fixed(Lit::Int(4)), Some(Axis::Tagged("n"))),
-            spec("k", "Elements per row per beat, K (a multiple of --block)", int(8, limits::K.1 as u64), Fixed(Lit::Int(32)), Some(Axis::Tagged("k"))),
-            spec("act_format", "Activation element format", ParamKind::Choice(FORMATS), Fixed(Lit::Str("mxint8")), Some(Axis::Named)),
-            spec("w_format", "Weight element format", ParamKind::Choice(FORMATS), Fixed(Lit::Str("mxfp4-e2m1")), Some(Axis::Named)),
-            spec("block", "Elements per E8M0 scale: 32 (OCP), 8 or 16 (non-OCP)", int(8, 32), Fixed(Lit::Int(params::DEFAULT_BLOCK as u64)), Some(Axis::Tagged("blk"))),
-            spec("max_beats", "Longest run of beats a result accumulates; sets the accumulator width", int(limits::MAX_BEATS.0, limits::MAX_BEATS.1), Fixed(Lit::Int(128)), Some(Axis::Tagged("b"))),
-            window("act_scale_min", "Lowest activation scale code (E8M0) accepted; below flags the result", act_min as fn(&str, &ParamMap) -> serde_json::Value),
-            window("act_scale_max", "Highest activation scale code accepted (≤ 254); above flags the result", act_max),
+            spec(
+                "m",
+                "Activation rows per beat, M",
+                int(1, limits::M.1 as u64),
+                Fixed(Lit::Int(1)),
+                Some(Axis::Tagged("m")),
+            ),
+            spec(
+                "n",
+                "Weight rows, N (one result per row and activation row)",
+                int(1, limits::N.1 as u64),
+                Fixed(Lit::Int(4)),
+                Some(Axis::Tagged("n")),
+            ),
+            spec(
+                "k",
+                "Elements per row per beat, K (a multiple of --block)",
+                int(8, limits::K.1 as u64),
+                Fixed(Lit::Int(32)),
+                Some(Axis::Tagged("k")),
+            ),
+            spec(
+                "act_format",
+                "Activation element format",
+                ParamKind::Choice(FORMATS),
+                Fixed(Lit::Str("mxint8")),
+                Some(Axis::Named),
+            ),
+            spec(
+                "w_format",
+                "Weight element format",
+                ParamKind::Choice(FORMATS),
+                Fixed(Lit::Str("mxfp4-e2m1")),
+                Some(Axis::Named),
+            ),
+            spec(
+                "block",
+                "Elements per E8M0 scale: 32 (OCP), 8 or 16 (non-OCP)",
+                int(8, 32),
+                Fixed(Lit::Int(params::DEFAULT_BLOCK as u64)),
+                Some(Axis::Tagged("blk")),
+            ),
+            spec(
+                "max_beats",
+                "Longest run of beats a result accumulates; sets the accumulator width",
+                int(limits::MAX_BEATS.0, limits::MAX_BEATS.1),
+                Fixed(Lit::Int(128)),
+                Some(Axis::Tagged("b")),
+            ),
+            window(
+                "act_scale_min",
+                "Lowest activation scale code (E8M0) accepted; below flags the result",
+                act_min as fn(&str, &ParamMap) -> serde_json::Value,
+            ),
+            window(
+                "act_scale_max",
+                "Highest activation scale code accepted (≤ 254); above flags the result",
+                act_max,
+            ),
             window("w_scale_min", "Lowest weight scale code accepted", w_min),
-            window("w_scale_max", "Highest weight scale code accepted (≤ 254)", w_max),
-            spec("out_format", "What out_y carries", ParamKind::Choice(OUT_FORMATS), Fixed(Lit::Str("fixed")), Some(Axis::Named)),
-            spec("stage_levels", "Adder-tree levels per register stage", int(1, 8), Fixed(Lit::Int(2)), Some(Axis::Tagged("s"))),
+            window(
+                "w_scale_max",
+                "Highest weight scale code accepted (≤ 254)",
+                w_max,
+            ),
+            spec(
+                "out_format",
+                "What out_y carries",
+                ParamKind::Choice(OUT_FORMATS),
+                Fixed(Lit::Str("fixed")),
+                Some(Axis::Named),
+            ),
+            spec(
+                "stage_levels",
+                "Adder-tree levels per register stage",
+                int(1, 8),
+                Fixed(Lit::Int(2)),
+                Some(Axis::Tagged("s")),
+            ),
         ]
     }
     fn check(&self) -> Result<(), ParamError> {
@@ -169,7 +250,11 @@ impl CoreParams for MxDotParams {
         let acc = self.accumulator();
         vec![
             format!("{} × {}", s.act_format.name(), s.w_format.name()),
-            format!("block {}{}", s.block, if s.block == 32 { "" } else { " (non-OCP)" }),
+            format!(
+                "block {}{}",
+                s.block,
+                if s.block == 32 { "" } else { " (non-OCP)" }
+            ),
             format!(
                 "scales act {}..={} w {}..={}",
                 s.act_scale_min, s.act_scale_max, s.w_scale_min, s.w_scale_max

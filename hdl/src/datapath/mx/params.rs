@@ -143,8 +143,8 @@ impl Accumulator {
         let bits = base
             .map(|x| 128 - x.leading_zeros() + span_act + span_w + 1)
             .filter(|&b| b <= 127);
-        let lsb_exp = act.lsb() + w.lsb() + i32::from(act_window.0) + i32::from(w_window.0)
-            - 2 * SCALE_BIAS;
+        let lsb_exp =
+            act.lsb() + w.lsb() + i32::from(act_window.0) + i32::from(w_window.0) - 2 * SCALE_BIAS;
         Accumulator {
             bits,
             lsb_exp,
@@ -338,7 +338,10 @@ mod tests {
 
     #[test]
     fn default_windows_fit_and_keep_sixteen_codes_when_they_can() {
-        assert_eq!(default_windows(Int8, Int8, 32, 128), ((117, 132), (117, 132)));
+        assert_eq!(
+            default_windows(Int8, Int8, 32, 128),
+            ((117, 132), (117, 132))
+        );
         for a in ElementFormat::ALL {
             for w in ElementFormat::ALL {
                 let (wa, ww) = default_windows(a, w, 32, 128);
