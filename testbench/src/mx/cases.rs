@@ -236,7 +236,7 @@ pub fn cases(core: &MxCore, streams: usize, runs: usize, seed: u64) -> Result<Ve
 
 /// A run of 1 up to the tested run length of beats of `kind`.
 fn random_run(core: &MxCore, kind: StimulusKind, rng: &mut impl Rng) -> Vec<MxBeat> {
-    let most = core.max_beats.min(MAX_TESTED_BEATS).max(1);
+    let most = core.max_beats.clamp(1, MAX_TESTED_BEATS);
     let beats = if rng.random_bool(0.3) {
         most
     } else {
