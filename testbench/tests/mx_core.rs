@@ -44,7 +44,10 @@ fn verify(values: ParamMap, streams: usize, runs: usize) -> usize {
         .flat_map(|c| c.expected.iter().flatten())
         .flat_map(|r| r[mn..].iter().map(|f| *f != 0.into()))
         .collect();
-    assert!(flags.iter().any(|&f| f) && flags.iter().any(|&f| !f), "{values:?}");
+    assert!(
+        flags.iter().any(|&f| f) && flags.iter().any(|&f| !f),
+        "{values:?}"
+    );
     for case in all {
         let outcomes = run_streams(&core.module, &case.streams).expect("simulates");
         let report = check_core_case(&core, &case, &outcomes);
