@@ -186,3 +186,87 @@ fn bad_parameters_are_refused_in_one_line() {
         "block size",
     );
 }
+
+/// fp32 rounding corners made by hand: ties to even, a carry into the
+/// exponent, a sticky bit, a negative tie and an exact zero, each checked
+/// against the golden model and against binary64 → binary32 rounding
+/// (exact here: every accumulator fits 53 bits).
+#[test]
+fn fp32_rounding_corners_by_hand() {
+    use lutforge_testbench::backend::rust_sim::run_streams;
+    use lutforge_testbench::check::check_stream;
+    use lutforge_testbench::golden::Run;
+    use lutforge_testbench::mx::cases::{MxBeat, MxCore, run_result};
+    use lutforge_testbench::traffic::{TrafficKind, schedule};
+    use lutforge_testbench::vectors::Stream;
+    use num_bigint::BigInt;
+    use rand::SeedableRng;
+
+    let values = params(&[
+        ("act_format", "mxint8".into()),
+        ("w_format", "mxint8".into()),
+        ("k", 8.into()),
+        ("block", 8.into()),
+        ("n", 1.into()),
+        ("max_beats", 4.into()),
+        ("out_format", "fp32".into()),
+    ]);
+    let reg = Registry::builtin();
+    let design = reg.get("mx-dot").unwrap().design(&values).unwrap();
+    let core = design.generate().unwrap();
+    let mx = MxCore::of(design.as_ref()).unwrap().unwrap();
+    let (min_a, min_b) = (mx.accum.a_window.min, mx.accum.b_window.min);
+    assert_eq!((min_a, min_b, mx.accum.lsb_exp()), (117, 117, -32));
+    // One beat whose block dot is a·b, shifted by s (0..=30).
+    let beat = |a: i8, b: i8, s: u8| MxBeat {
+        act: [vec![a as u8], vec![0; 7]].concat(),
+        act_scale: vec![min_a + s.min(15)],
+        w: [vec![b as u8], vec![0; 7]].concat(),
+        w_scale: vec![min_b + s.saturating_sub(15)],
+    };
+    let runs: Vec<(Vec<MxBeat>, i64)> = vec![
+        (vec![beat(1, 1, 0), beat(32, 32, 14)], (1 << 24) + 1),
+        (vec![beat(3, 1, 0), beat(32, 32, 14)], (1 << 24) + 3),
+        (vec![beat(-128, -128, 11), beat(-1, 1, 0)], (1 << 25) - 1),
+        (vec![beat(-1, 1, 0), beat(-32, 32, 14)], -(1 << 24) - 1),
+        (
+            vec![beat(-128, -128, 26), beat(1, 1, 16), beat(1, 1, 0)],
+            (1 << 40) + (1 << 16) + 1,
+        ),
+        (vec![beat(0, 5, 3)], 0),
+    ];
+    let mut expected = Vec::new();
+    let mut golden_runs = Vec::new();
+    for (beats, acc) in &runs {
+        let want = ((*acc as f64) * 2f64.powi(-32)) as f32;
+        let golden = run_result(&mx, beats).unwrap();
+        assert_eq!(golden[0], (want.to_bits() as i32).into(), "acc {acc}");
+        assert_eq!(golden[1], 0.into());
+        expected.push(golden);
+        let n = beats.len();
+        golden_runs.push(Run {
+            beats: beats
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b.to_beat(i + 1 == n))
+                .collect(),
+        });
+    }
+    // By hand: the ties go to even, 2^25 − 1 carries into the exponent.
+    let bits = |x: f32| BigInt::from(x.to_bits() as i32);
+    assert_eq!(expected[0][0], bits(2f32.powi(-8)));
+    assert_eq!(expected[1][0], bits(2f32.powi(-8) + 4.0 * 2f32.powi(-32)));
+    assert_eq!(expected[2][0], bits(2f32.powi(-7)));
+    assert_eq!(expected[3][0], bits(-(2f32.powi(-8))));
+    assert_eq!(expected[5][0], bits(0.0));
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let sched = schedule(TrafficKind::Both, 64, &mut rng);
+    let stream = Stream::new(&golden_runs, sched);
+    let out = run_streams(&core.module, std::slice::from_ref(&stream)).unwrap();
+    let report = check_stream(&expected, &out[0].observed);
+    assert!(
+        report.passed() && out[0].protocol_errors.is_empty(),
+        "{}",
+        report.summary()
+    );
+}
