@@ -270,3 +270,71 @@ fn fp32_rounding_corners_by_hand() {
         report.summary()
     );
 }
+
+/// A small layer quantized to MX, tiled, run through the core: every result
+/// equals the golden model, none is flagged, and the values are near the
+/// float matmul.
+#[test]
+fn a_small_layer_in_mx() {
+    use lutforge_testbench::backend::rust_sim::run_streams;
+    use lutforge_testbench::check::check_stream;
+    use lutforge_testbench::golden::Run;
+    use lutforge_testbench::layer::{Matrix, error_stats, float_matmul, random_activations};
+    use lutforge_testbench::mx::cases::MxCore;
+    use lutforge_testbench::mx::layer::{result_value, tile_layer};
+    use lutforge_testbench::traffic::Schedule;
+    use lutforge_testbench::vectors::Stream;
+
+    let values = params(&[
+        ("act_format", "mxint8".into()),
+        ("w_format", "mxfp6-e2m3".into()),
+        ("k", 32.into()),
+        ("n", 4.into()),
+        ("max_beats", 2.into()),
+    ]);
+    let reg = Registry::builtin();
+    let design = reg.get("mx-dot").unwrap().design(&values).unwrap();
+    let core = design.generate().unwrap();
+    let mx = MxCore::of(design.as_ref()).unwrap().unwrap();
+    let x = random_activations(3, 64, 5);
+    let w = Matrix {
+        rows: 8,
+        cols: 64,
+        data: random_activations(8, 64, 9)
+            .data
+            .iter()
+            .map(|v| v * 0.05)
+            .collect(),
+    };
+    let layer = tile_layer(&mx, &w, &x).unwrap();
+    assert_eq!(layer.runs.len(), 3 * 2, "3 tokens × 2 tiles of 4 rows");
+    let runs: Vec<Run> = layer
+        .runs
+        .iter()
+        .map(|r| Run {
+            beats: r
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b.to_beat(i + 1 == r.len()))
+                .collect(),
+        })
+        .collect();
+    let sched = Schedule {
+        offer: vec![true],
+        ready: vec![true],
+    };
+    let stream = Stream::new(&runs, sched);
+    let out = run_streams(&core.module, std::slice::from_ref(&stream)).unwrap();
+    let report = check_stream(&layer.expected, &out[0].observed);
+    assert!(report.passed(), "{}", report.summary());
+    let mut y = vec![0.0; 3 * 8];
+    for (r, o) in out[0].observed.iter().enumerate() {
+        let (t, tile) = (r / 2, r % 2);
+        for e in 0..4 {
+            assert_eq!(o.y[4 + e], 0, "no result is flagged");
+            y[t * 8 + tile * 4 + e] = result_value(&mx, o.y[e], false);
+        }
+    }
+    let err = error_stats(&y, &float_matmul(&x, &w));
+    assert!(err.relative < 0.1, "{err:?}");
+}
