@@ -183,6 +183,7 @@ fn a_test_defined_core_generates_simulates_and_is_listed() {
             "mac-gemv",
             "ternary-gemv",
             "lut-gemm",
+            "mx-dot",
             "binary-tree",
             "broken-tree"
         ]

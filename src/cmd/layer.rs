@@ -108,6 +108,9 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
         );
     }
     let (w, x) = a.input.load()?;
+    if a.datapath == lutforge_hdl::datapath::mx::NAME {
+        return crate::cmd::layer_mx::run(a, registry, flags, &w, &x);
+    }
     let (n_total, k_total, tokens) = (w.rows, w.cols, x.rows);
     let values = flags.values(registry, &a.datapath)?;
     let count = |values: &lutforge_hdl::datapath::core::ParamMap, key: &str| {

@@ -7,6 +7,7 @@ pub mod flow;
 pub mod gen_core;
 pub mod host;
 pub mod layer;
+pub mod layer_mx;
 pub mod linear;
 pub mod sim;
 pub mod sweep;

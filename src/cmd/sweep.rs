@@ -190,7 +190,7 @@ fn points(a: &SweepArgs, registry: &Registry, given: &Axes) -> Result<Vec<Point>
                     labels.partition(|(axis, _)| matches!(axis, Axis::Tagged(_)));
                 for (axis, v) in tags.into_iter().chain(named) {
                     name.push('_');
-                    name.push_str(&axis.label(v).to_lowercase());
+                    name.push_str(&axis.label(v).to_lowercase().replace('-', "_"));
                 }
                 let mut given = choice.clone();
                 given.insert("name".into(), name.clone().into());

@@ -67,6 +67,9 @@ impl StimulusKind {
 /// Why stimulus could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StimulusError {
+    /// The MX golden model refused the core's description or a run.
+    #[error("MX stimulus: {0}")]
+    Mx(String),
     /// Weights could not be packed into the core's encoding.
     #[error("packing weights: {0}")]
     Packing(String),

@@ -44,7 +44,32 @@ pub struct CoreLayout {
     pub y_elems: usize,
     /// Bits per result (ACC).
     pub acc_bits: u32,
+    /// The per-beat bus beside `in_act` (MX: `in_act_scale`), carried in
+    /// [`Beat::act`] after the `act_elems` activations; empty when absent.
+    pub act_side: SideBus,
+    /// The per-beat bus beside `in_w` (MX: `in_w_scale`), carried in
+    /// [`Beat::w`] after the `w_elems` weights; empty when absent.
+    pub w_side: SideBus,
+    /// Bits of the per-result flag port (MX: `out_flag`), one per result,
+    /// observed after the `y_elems` results; 0 when absent.
+    pub flag_elems: usize,
 }
+
+/// A bus of `elems` elements of `bits` bits each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SideBus {
+    /// Elements (0: no such port).
+    pub elems: usize,
+    /// Bits per element.
+    pub bits: u32,
+}
+
+/// The bus beside `in_act` a core may have.
+pub const SIDE_ACT: &str = lutforge_hdl::datapath::mx::ACT_SCALE_PORT;
+/// The bus beside `in_w` a core may have.
+pub const SIDE_W: &str = lutforge_hdl::datapath::mx::W_SCALE_PORT;
+/// The per-result flag port a core may have.
+pub const SIDE_FLAG: &str = lutforge_hdl::datapath::mx::FLAG_PORT;
 
 impl CoreLayout {
     /// Reads the layout off a module's ports, checking it has the contract's ports.
@@ -55,7 +80,16 @@ impl CoreLayout {
                 .ok_or_else(|| format!("module `{}` has no port `{name}`", m.name))
         };
         let (act, w, y) = (port(CORE_ACT)?, port(CORE_W)?, port(CORE_Y)?);
+        let side = |name: &str| {
+            m.port(name).map_or(SideBus::default(), |p| SideBus {
+                elems: p.signals.len(),
+                bits: p.elem.width,
+            })
+        };
         Ok(CoreLayout {
+            act_side: side(SIDE_ACT),
+            w_side: side(SIDE_W),
+            flag_elems: side(SIDE_FLAG).elems,
             act_elems: act.signals.len(),
             act_bits: act.elem.width,
             w_elems: w.signals.len(),

@@ -32,6 +32,9 @@ pub struct Plan {
     pub seed: u64,
     /// How the core's `in_w` carries the weights (plain codes of `spec`'s format unless packed).
     pub encoding: WeightEncoding,
+    /// For an MX core (metadata key `mx`): its MX facts; its cases come
+    /// from [`crate::mx::cases`] instead of the mpGEMM stimulus.
+    pub mx: Option<crate::mx::cases::MxCore>,
 }
 
 /// Longest run the test benches generate; a core's `max_beats` above this is
@@ -54,6 +57,7 @@ impl Plan {
             runs,
             seed,
             encoding,
+            mx: None,
         }
     }
 
@@ -83,6 +87,10 @@ pub struct Case {
 
 /// Builds the cases of a plan, deterministically from its seed.
 pub fn cases(plan: &Plan) -> Result<Vec<Case>, StimulusError> {
+    if let Some(mx) = &plan.mx {
+        return crate::mx::cases::cases(mx, plan.streams, plan.runs, plan.seed)
+            .map_err(|e| StimulusError::Mx(e.to_string()));
+    }
     let mut spec = plan.spec;
     spec.max_beats = spec.max_beats.min(MAX_TESTED_BEATS);
     let mut out = Vec::new();
@@ -135,8 +143,12 @@ pub fn plan_for(
     runs: usize,
     seed: u64,
 ) -> Plan {
-    Plan::full(spec_for(design.common()), streams, runs, seed)
-        .packed(golden_packing(design.weight_packing()))
+    let plan = Plan::full(spec_for(design.common()), streams, runs, seed)
+        .packed(golden_packing(design.weight_packing()));
+    Plan {
+        mx: crate::mx::cases::MxCore::of(design).and_then(Result::ok),
+        ..plan
+    }
 }
 
 /// The golden model's codec for a core's `in_w` packing: the one mapping

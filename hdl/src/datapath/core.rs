@@ -356,6 +356,7 @@ impl Registry {
             .register::<super::mac::MacGemvParams>()
             .register::<super::ternary::TernaryGemvParams>()
             .register::<super::lut::LutGemmParams>()
+            .register::<super::mx::MxDotParams>()
     }
 
     /// This registry with the core whose parameters are `P` added (replacing one of the same name).

@@ -7,6 +7,7 @@ pub mod core;
 pub mod linear;
 pub mod lut;
 pub mod mac;
+pub mod mx;
 pub mod params;
 pub mod stream;
 pub mod ternary;

@@ -90,6 +90,24 @@ pub struct BeatSequencer {
     pub issue_last: SignalId,
 }
 
+/// Per-result flags beside `out_y` and the result each output register
+/// loads, for [`StreamShell::finish_flagged`].
+pub struct FlaggedResults<'a> {
+    /// The output port of the flags (one bit per result).
+    pub port: &'static str,
+    /// This beat's flag bit of each result, index m·N + n.
+    pub flags: &'a [SignalId],
+    /// The value result `i`'s register loads, from the accumulator's next
+    /// value and the run's flag including this beat.
+    #[allow(clippy::type_complexity)]
+    pub result: &'a mut dyn FnMut(
+        &mut ModuleBuilder,
+        usize,
+        SignalId,
+        SignalId,
+    ) -> Result<SignalId, BuildError>,
+}
+
 /// Timing facts of the finished core, for its metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ShellTiming {
@@ -184,6 +202,22 @@ impl StreamShell {
         stages: u32,
         acc_bits: u32,
     ) -> Result<ShellTiming, BuildError> {
+        self.finish_flagged(b, sums, stages, acc_bits, None)
+    }
+
+    /// [`Self::finish`] for a core whose results carry a flag: each beat
+    /// brings one flag bit per result (`side.flags[i]`), OR-ed over the run
+    /// and offered with the result on the output port `side.port`; the
+    /// result register loads `side.result(b, i, acc_next, flag_next)`
+    /// instead of the accumulator (its width sets `out_y`'s).
+    pub fn finish_flagged(
+        self,
+        b: &mut ModuleBuilder,
+        sums: &[Ranged],
+        stages: u32,
+        acc_bits: u32,
+        mut side: Option<FlaggedResults<'_>>,
+    ) -> Result<ShellTiming, BuildError> {
         // A held beat is the core's first stage already.
         let (mut valid, mut last, first_stage, extra) = match self.serial {
             None => (self.accept, self.last, 1, 0),
@@ -218,12 +252,31 @@ impl StreamShell {
         let acc_ty = Ty::signed(acc_bits);
         let zero = b.constant("acc_zero", acc_ty, 0)?;
         let mut ys = Vec::with_capacity(sums.len());
+        let mut flags_out = Vec::new();
         for (i, s) in sums.iter().enumerate() {
             let acc = b.reg(&format!("acc_{i}"), acc_ty, None)?;
             let base = b.mux(&format!("acc_base_{i}"), acc_ty, first, zero, acc)?;
             let next = b.add(&format!("acc_next_{i}"), acc_ty, base, s.sig)?;
             b.drive(acc, next, Some(load_acc))?;
-            ys.push(b.register(&format!("y_{i}"), next, Some(load_out), None)?);
+            let y_in = match side.as_mut() {
+                None => next,
+                Some(side) => {
+                    let flag = b.reg(&format!("flag_acc_{i}"), Ty::BIT, None)?;
+                    let not_first = b.not(&format!("flag_keep_{i}"), Ty::BIT, first)?;
+                    let kept = b.and(&format!("flag_base_{i}"), Ty::BIT, not_first, flag)?;
+                    let flag_next =
+                        b.or(&format!("flag_next_{i}"), Ty::BIT, kept, side.flags[i])?;
+                    b.drive(flag, flag_next, Some(load_acc))?;
+                    flags_out.push(b.register(
+                        &format!("flag_{i}"),
+                        flag_next,
+                        Some(load_out),
+                        None,
+                    )?);
+                    (side.result)(b, i, next, flag_next)?
+                }
+            };
+            ys.push(b.register(&format!("y_{i}"), y_in, Some(load_out), None)?);
         }
         // out_valid: set by a finished run, cleared when the consumer takes it.
         let not_ready = b.not("out_not_ready", Ty::BIT, self.out_ready)?;
@@ -232,6 +285,9 @@ impl StreamShell {
         b.drive(self.out_valid, next_valid, None)?;
         b.output(CORE_OUT.valid, self.out_valid)?;
         b.output_vec(CORE_Y, &ys)?;
+        if let Some(side) = side {
+            b.output_vec(side.port, &flags_out)?;
+        }
         b.order_ports(&CORE.port_order());
         Ok(ShellTiming {
             latency: stages + extra,

@@ -8,7 +8,9 @@ use lutforge_hdl::sim::{PortHandle, Sim, SimError};
 
 use crate::check::Observed;
 use crate::golden::Beat;
-use crate::vectors::{CoreLayout, DRAIN_CYCLES, Outcome, RESET_CYCLES, Stream, act_bits};
+use crate::vectors::{
+    CoreLayout, DRAIN_CYCLES, Outcome, RESET_CYCLES, SIDE_ACT, SIDE_FLAG, SIDE_W, Stream, act_bits,
+};
 
 struct Ports {
     rst: PortHandle,
@@ -20,6 +22,9 @@ struct Ports {
     in_ready: PortHandle,
     out_valid: PortHandle,
     out_y: PortHandle,
+    act_side: Option<PortHandle>,
+    w_side: Option<PortHandle>,
+    flag: Option<PortHandle>,
 }
 
 #[derive(Default)]
@@ -61,6 +66,15 @@ pub fn run_streams_traced(
         in_ready: sim.output(CORE_IN.ready)?,
         out_valid: sim.output(CORE_OUT.valid)?,
         out_y: sim.output(CORE_Y)?,
+        act_side: (layout.act_side.elems > 0)
+            .then(|| sim.input(SIDE_ACT))
+            .transpose()?,
+        w_side: (layout.w_side.elems > 0)
+            .then(|| sim.input(SIDE_W))
+            .transpose()?,
+        flag: (layout.flag_elems > 0)
+            .then(|| sim.output(SIDE_FLAG))
+            .transpose()?,
     };
     for lane in 0..streams.len() {
         sim.set(&p.rst, 0, lane, 1);
@@ -94,9 +108,13 @@ pub fn run_streams_traced(
             let valid = out_valid[lane] == 1;
             let ready = s.schedule.ready_at(c);
             let y: Option<Vec<u64>> = (valid || st.held.is_some()).then(|| {
-                (0..layout.y_elems)
+                let mut y: Vec<u64> = (0..layout.y_elems)
                     .map(|e| sim.get(&p.out_y, e, lane))
-                    .collect()
+                    .collect();
+                if let Some(f) = &p.flag {
+                    y.extend((0..layout.flag_elems).map(|e| sim.get(f, e, lane)));
+                }
+                y
             });
             if let Some(prev) = &st.held {
                 if !valid {
@@ -120,7 +138,17 @@ pub fn run_streams_traced(
             st.held = None;
             if valid && ready {
                 let bits = y.unwrap_or_default();
-                let values = bits.iter().map(|&b| y_ty.decode(b) as i64).collect();
+                let values = bits
+                    .iter()
+                    .enumerate()
+                    .map(|(e, &b)| {
+                        if e < layout.y_elems {
+                            y_ty.decode(b) as i64
+                        } else {
+                            b as i64
+                        }
+                    })
+                    .collect();
                 st.outcome.observed.push(Observed {
                     cycle: c as u64,
                     y: values,
@@ -202,6 +230,18 @@ fn drive(
             &|b, flip| act_bits(b, e, layout.act_bits) ^ flip,
             0,
         );
+    }
+    if let Some(port) = &p.act_side {
+        let (base, m) = (layout.act_elems, mask(layout.act_side.bits));
+        for e in 0..layout.act_side.elems {
+            set(port, e, &|b, flip| (b.act[base + e] as u64 & m) ^ flip, 0);
+        }
+    }
+    if let Some(port) = &p.w_side {
+        let (base, m) = (layout.w_elems, mask(layout.w_side.bits));
+        for e in 0..layout.w_side.elems {
+            set(port, e, &|b, flip| (b.w[base + e] & m) ^ flip, 0);
+        }
     }
     let wm = mask(layout.w_bits);
     for e in 0..layout.w_elems {

@@ -12,7 +12,9 @@ use serde::Serialize;
 
 use super::hex::{pack, unpack};
 use crate::check::Observed;
-use crate::vectors::{CoreLayout, DRAIN_CYCLES, Outcome, RESET_CYCLES, Stream, act_bits};
+use crate::vectors::{
+    CoreLayout, DRAIN_CYCLES, Outcome, RESET_CYCLES, SIDE_ACT, SIDE_FLAG, SIDE_W, Stream, act_bits,
+};
 
 /// A Verilog simulator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -176,10 +178,20 @@ pub(crate) fn compile(
     }
 }
 
+/// A per-beat input bus beside the contract's, read from `PORT.memh`.
+#[derive(Serialize)]
+struct SideIn {
+    port: &'static str,
+    width: u64,
+}
+
 #[derive(Serialize)]
 struct StreamBenchContext<'a> {
     top: &'a str,
     ports: Vec<&'static str>,
+    side_in: Vec<SideIn>,
+    flag_width: usize,
+    flag_port: &'static str,
     act_width: u64,
     w_width: u64,
     y_width: u64,
@@ -221,9 +233,26 @@ impl StreamBench {
             .max()
             .unwrap_or(1)
             .max(1);
+        let mut ports = lutforge_hdl::datapath::contract::CORE.port_order();
+        let mut side_in = Vec::new();
+        for (port, bus) in [(SIDE_ACT, layout.act_side), (SIDE_W, layout.w_side)] {
+            if bus.elems > 0 {
+                ports.push(port);
+                side_in.push(SideIn {
+                    port,
+                    width: bus.elems as u64 * u64::from(bus.bits),
+                });
+            }
+        }
+        if layout.flag_elems > 0 {
+            ports.push(SIDE_FLAG);
+        }
         let ctx = StreamBenchContext {
             top: &top.name,
-            ports: lutforge_hdl::datapath::contract::CORE.port_order(),
+            ports,
+            side_in,
+            flag_width: layout.flag_elems,
+            flag_port: SIDE_FLAG,
             act_width: layout.act_elems as u64 * layout.act_bits as u64,
             w_width: layout.w_elems as u64 * layout.w_bits as u64,
             y_width: layout.y_elems as u64 * layout.acc_bits as u64,
@@ -284,7 +313,29 @@ fn write_stream_files(
     let mut act = String::new();
     let mut w = String::new();
     let mut last = String::new();
+    let mut act_side = String::new();
+    let mut w_side = String::new();
     for i in 0..max_beats {
+        let beat = s.beats.get(i);
+        let side_word = |elems: Vec<u64>, bits: u32| match beat {
+            Some(_) => pack(elems, bits),
+            None => "0".to_string(),
+        };
+        if l.act_side.elems > 0 {
+            let elems = beat.map_or(Vec::new(), |b| {
+                b.act[l.act_elems..l.act_elems + l.act_side.elems]
+                    .iter()
+                    .map(|&v| v as u64)
+                    .collect()
+            });
+            let _ = writeln!(act_side, "{}", side_word(elems, l.act_side.bits));
+        }
+        if l.w_side.elems > 0 {
+            let elems = beat.map_or(Vec::new(), |b| {
+                b.w[l.w_elems..l.w_elems + l.w_side.elems].to_vec()
+            });
+            let _ = writeln!(w_side, "{}", side_word(elems, l.w_side.bits));
+        }
         match s.beats.get(i) {
             Some(b) => {
                 let _ = writeln!(
@@ -295,7 +346,7 @@ fn write_stream_files(
                         l.act_bits
                     )
                 );
-                let _ = writeln!(w, "{}", pack(b.w.iter().copied(), l.w_bits));
+                let _ = writeln!(w, "{}", pack(b.w.iter().take(l.w_elems).copied(), l.w_bits));
                 let _ = writeln!(last, "{}", b.last as u8);
             }
             None => {
@@ -319,6 +370,11 @@ fn write_stream_files(
         s.schedule.len(),
         s.max_cycles()
     );
+    for (port, text, bus) in [(SIDE_ACT, act_side, l.act_side), (SIDE_W, w_side, l.w_side)] {
+        if bus.elems > 0 {
+            std::fs::write(dir.join(format!("{port}.memh")), text).map_err(io_err(dir))?;
+        }
+    }
     for (name, text) in [
         ("act.memh", act),
         ("w.memh", w),
@@ -360,10 +416,23 @@ fn parse_stream_output(
             "R" => {
                 let hex =
                     rest.ok_or_else(|| bad(format!("result line without value: `{line}`")))?;
+                let (hex, flags) = match hex.split_once(' ') {
+                    Some((y, f)) if l.flag_elems > 0 => {
+                        (y, unpack(f, l.flag_elems, 1).map_err(bad)?)
+                    }
+                    _ => (hex, Vec::new()),
+                };
+                if flags.len() != l.flag_elems {
+                    return Err(bad(format!("result line without flags: `{line}`")));
+                }
                 let bits = unpack(hex, l.y_elems, l.acc_bits).map_err(bad)?;
                 o.observed.push(Observed {
                     cycle: c,
-                    y: bits.iter().map(|&b| y_ty.decode(b) as i64).collect(),
+                    y: bits
+                        .iter()
+                        .map(|&b| y_ty.decode(b) as i64)
+                        .chain(flags.iter().map(|&f| f as i64))
+                        .collect(),
                 });
             }
             "P" => o

@@ -4,11 +4,13 @@
 //! round-to-nearest-even to binary32, and the float32/bf16 → MX quantizer.
 
 pub mod accum;
+pub mod cases;
 pub mod error;
 pub mod exact;
 pub mod format;
 pub mod fp32;
 pub mod golden;
+pub mod layer;
 pub mod quant;
 pub mod scale;
 pub mod tensor;
