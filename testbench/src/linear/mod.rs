@@ -8,7 +8,7 @@ pub mod golden;
 pub mod packing;
 pub mod stimulus;
 
-pub use driver::{LinearRun, RunReport, run_rust_sim};
+pub use driver::{LinearRun, RunReport, run_rust_sim, run_rust_sim_preloaded};
 pub use golden::{decode, gemv};
-pub use packing::{Packing, weight_words};
+pub use packing::{Packing, row_units, weight_words};
 pub use stimulus::{Layer, random_layer};

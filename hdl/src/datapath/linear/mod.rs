@@ -19,6 +19,7 @@ pub mod facts;
 pub mod layout;
 pub mod loader;
 pub mod logic;
+pub mod packed;
 pub mod params;
 pub mod sequencer;
 pub mod store;
@@ -33,6 +34,7 @@ use super::{CoreError, GeneratedCore};
 
 pub use facts::{Bound, LinearFacts};
 pub use layout::Geometry;
+pub use packed::{InitialWeights, Plan};
 pub use params::{LinearParams, WeightMemory};
 
 /// A generated engine: its top module (the inner core is an instance of its own module) and its facts.
@@ -80,13 +82,26 @@ fn inputs(b: &mut ModuleBuilder, g: &Geometry) -> Result<Inputs, BuildError> {
 
 /// Generates the engine for `p`, building its inner core through `registry`.
 pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear, CoreError> {
+    generate_with(p, registry, None)
+}
+
+/// Generates the engine for `p` holding `init` from configuration when given (see [`facts::check_initial`]).
+pub fn generate_with(
+    p: &LinearParams,
+    registry: &Registry,
+    init: Option<&InitialWeights>,
+) -> Result<GeneratedLinear, CoreError> {
     let checked = p.check(registry)?;
     let g = Geometry::of(&checked);
+    let plan = Plan::of(p.weight_memory, &g)?;
+    if let Some(w) = init {
+        facts::check_initial(&g, p.weight_memory, w)?;
+    }
     let store = store::store_for(p.weight_memory, g.depth_used)?;
     let core = checked.inner.generate()?;
-    let module = build(p, &g, store.as_ref(), &core)?;
+    let module = build(p, &g, (store.as_ref(), plan.as_ref(), init), &core)?;
     let per_beat = facts::cycles_per_beat(&core);
-    let bound = facts::bound(&g, p.weight_memory, per_beat);
+    let bound = facts::bound(&g, plan.as_ref(), p.weight_memory, per_beat);
     let facts = LinearFacts {
         acc_bits: core.acc_bits,
         weight_packing: packing_name(&checked),
@@ -95,11 +110,14 @@ pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear
         x_lanes: g.p,
         y_lanes: g.q,
         weight_memory: p.weight_memory.name(),
-        weight_banks: (store.depth(), g.n * g.seg_units),
-        spram_blocks: facts::spram_blocks(&g, p.weight_memory),
+        weight_banks: facts::banks(&g, plan.as_ref(), store.depth()),
+        spram_blocks: facts::spram_blocks(plan.as_ref()),
+        weight_reads_per_beat: plan.as_ref().map_or(1, |pl| pl.reads),
+        weight_bits_per_cycle: facts::bits_per_cycle(&g, plan.as_ref()),
+        initial_weights: init.is_some(),
         cycles_per_vector: bound.cycles(),
         bound,
-        latency: facts::latency(&g, per_beat, core.latency),
+        latency: facts::latency(&g, per_beat.max(plan.as_ref().map_or(1, |pl| pl.reads as u64)), core.latency),
         tiles: g.tiles,
         chunks: g.chunks,
         loop_order: "tile-outer, chunk-inner (lut-gemm's activation-stationary order is a later step)",
@@ -135,7 +153,12 @@ struct Control {
     take_ok: SignalId,
 }
 
-fn control(b: &mut ModuleBuilder, rst: SignalId, stream: bool) -> Result<Control, BuildError> {
+fn control(
+    b: &mut ModuleBuilder,
+    rst: SignalId,
+    stream: bool,
+    preloaded: bool,
+) -> Result<Control, BuildError> {
     let in_flight = b.reg("vectors_in_flight", Ty::unsigned(4), Some((rst, 0)))?;
     let busy = logic::eq_const(b, "no_vector", in_flight, 0)?;
     let busy = logic::not(b, "vector_busy", busy)?;
@@ -154,7 +177,7 @@ fn control(b: &mut ModuleBuilder, rst: SignalId, stream: bool) -> Result<Control
             take_ok: permit,
         });
     }
-    let loaded = logic::flag(b, "weights_loaded", rst, false)?;
+    let loaded = logic::flag(b, "weights_loaded", rst, preloaded)?;
     let permit = logic::bit(b, "load_permit", true)?;
     let take_ok = logic::not(b, "load_take_ok", busy)?;
     Ok(Control {
@@ -181,24 +204,31 @@ fn x_gate(
     logic::all(b, "x_gate", &[loaded, idle, starting])
 }
 
+type Memory<'a> = (
+    &'a dyn store::WeightStore,
+    Option<&'a Plan>,
+    Option<&'a InitialWeights>,
+);
+
 fn build(
     p: &LinearParams,
     g: &Geometry,
-    store: &dyn store::WeightStore,
+    (store, plan, init): Memory,
     core: &GeneratedCore,
 ) -> Result<crate::ir::Module, CoreError> {
     let mut b = ModuleBuilder::new(&p.name)?;
     let io = inputs(&mut b, g)?;
     let stream = p.weight_memory == WeightMemory::Stream;
-    let ctl = control(&mut b, io.rst, stream)?;
+    let ctl = control(&mut b, io.rst, stream, init.is_some())?;
     let aty = store::addr_ty(store.depth());
+    let pk = plan.map(|_| packed::declare(&mut b, io.rst)).transpose()?;
     let ld = loader::build(
         &mut b,
         g,
         loader::LoaderInputs {
             rst: io.rst,
             valid: io.w_valid,
-            permit: ctl.permit,
+            permit: pk.map_or(ctl.permit, |d| d.permit),
             take_ok: ctl.take_ok,
             staging: stream,
         },
@@ -207,16 +237,31 @@ fn build(
     )?;
     let gate = x_gate(&mut b, &ctl, &ld)?;
     let xb = actbuf::build(&mut b, g, io.rst, io.x_valid, gate, &io.x_data)?;
+    let mem = match (plan, pk) {
+        (Some(pl), Some(d)) => Some(packed::build(
+            &mut b,
+            pl,
+            g,
+            d,
+            (io.rst, ctl.weights_ok),
+            &ld,
+            init,
+        )?),
+        _ => None,
+    };
     let sq = sequencer::build(
         &mut b,
         g,
         io.rst,
         xb.valid,
-        ctl.weights_ok,
+        mem.as_ref().map_or(ctl.weights_ok, |m| m.valid),
         (store.depth(), store.read_latency()),
     )?;
     let act = xb.chunk(&mut b, g, sq.chunk.value)?;
-    let w = weight_bus(&mut b, g, store, &ld, &sq)?;
+    let w = match &mem {
+        Some(m) => m.bus.clone(),
+        None => weight_bus(&mut b, g, store, &ld, &sq)?,
+    };
     let (dr, regs) = drain::build(&mut b, g, io.rst, Ty::signed(core.acc_bits), io.y_ready)?;
     let inner = Arc::new(core.module.clone());
     let outs = b.instance(
@@ -243,6 +288,10 @@ fn build(
         .ok_or_else(|| missing(CORE_OUT.valid))?;
     let out_y = outs.vector(CORE_Y).ok_or_else(|| missing(CORE_Y))?.to_vec();
     let ev = sq.finish(&mut b, in_ready)?;
+    if let Some(m) = &mem {
+        let take = logic::and(&mut b, "pk_take", sq.valid, in_ready)?;
+        m.finish(&mut b, take)?;
+    }
     xb.finish(&mut b, ev.vector_used)?;
     dr.finish(&mut b, g, out_valid, &out_y, &regs)?;
     drive_control(&mut b, &ctl, &ld, xb.first, dr.done, ev.tile_used)?;
