@@ -594,6 +594,7 @@ fn build_report(
             .map(|n| n.to_string_lossy().into_owned()),
         definitions,
         submodules: BTreeMap::new(),
+        linear: None,
     }
 }
 

@@ -51,6 +51,8 @@ pub struct LinearFacts {
     pub weight_reads_per_beat: usize,
     /// Weight bits the memory gives per cycle (every lane or bank at once).
     pub weight_bits_per_cycle: u64,
+    /// Bits of one lane or bank.
+    pub weight_lane_bits: u32,
     /// The matrix is in the memory's initial contents (`--weights`): no load needed after `rst`.
     pub initial_weights: bool,
     /// Cycles between vectors, back to back with every ready held at 1.

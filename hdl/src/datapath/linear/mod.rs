@@ -114,6 +114,7 @@ pub fn generate_with(
         spram_blocks: facts::spram_blocks(plan.as_ref()),
         weight_reads_per_beat: plan.as_ref().map_or(1, |pl| pl.reads),
         weight_bits_per_cycle: facts::bits_per_cycle(&g, plan.as_ref()),
+        weight_lane_bits: plan.as_ref().map_or(g.unit_bits, |pl| pl.lane_bits),
         initial_weights: init.is_some(),
         cycles_per_vector: bound.cycles(),
         bound,
