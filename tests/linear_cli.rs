@@ -310,7 +310,16 @@ fn bad_weights_and_memories_for_the_target_are_one_line_and_write_nothing() {
     let out = dir.path().join("x");
     let cases: Vec<(Vec<&str>, &str)> = vec![
         (
-            vec!["gen", "linear", "--weights", wp, "--in-features", "37", "--out-features", "11"],
+            vec![
+                "gen",
+                "linear",
+                "--weights",
+                wp,
+                "--in-features",
+                "37",
+                "--out-features",
+                "11",
+            ],
             "out_features × in_features = 11 × 37",
         ),
         (
@@ -319,22 +328,54 @@ fn bad_weights_and_memories_for_the_target_are_one_line_and_write_nothing() {
         ),
         (
             vec![
-                "gen", "linear", "--in-features", "384", "--out-features", "2048", "--k", "40",
-                "--n", "1", "--w-packing", "base3", "--weight-memory", "spram",
+                "gen",
+                "linear",
+                "--in-features",
+                "384",
+                "--out-features",
+                "2048",
+                "--k",
+                "40",
+                "--n",
+                "1",
+                "--w-packing",
+                "base3",
+                "--weight-memory",
+                "spram",
             ],
             "8 SB_SPRAM256KA; the UP5K has 4",
         ),
         (
             vec![
-                "synth", "linear", "--target", "ecp5-25k", "--in-features", "40",
-                "--out-features", "8", "--weight-memory", "spram",
+                "synth",
+                "linear",
+                "--target",
+                "ecp5-25k",
+                "--in-features",
+                "40",
+                "--out-features",
+                "8",
+                "--weight-memory",
+                "spram",
             ],
             "ecp5-25k has none",
         ),
         (
             vec![
-                "synth", "linear", "--target", "ice40-up5k", "--in-features", "4096",
-                "--out-features", "384", "--k", "80", "--n", "8", "--w-packing", "base3",
+                "synth",
+                "linear",
+                "--target",
+                "ice40-up5k",
+                "--in-features",
+                "4096",
+                "--out-features",
+                "384",
+                "--k",
+                "80",
+                "--n",
+                "8",
+                "--w-packing",
+                "base3",
             ],
             "SB_RAM40_4K",
         ),
@@ -368,9 +409,28 @@ fn flow_linear_reports_the_layer_rate_and_its_memory_blocks() {
         let out = dir.path().join(memory);
         let [k_total, n_total, k, n] = shape;
         let mut args = vec![
-            command, "linear", "--target", "ice40-up5k", "--in-features", k_total,
-            "--out-features", n_total, "--k", k, "--n", n, "--x-lanes", "2", "--y-lanes", "2",
-            "--weight-memory", memory, "--name", "lin", "--out", out.to_str().unwrap(),
+            command,
+            "linear",
+            "--target",
+            "ice40-up5k",
+            "--in-features",
+            k_total,
+            "--out-features",
+            n_total,
+            "--k",
+            k,
+            "--n",
+            n,
+            "--x-lanes",
+            "2",
+            "--y-lanes",
+            "2",
+            "--weight-memory",
+            memory,
+            "--name",
+            "lin",
+            "--out",
+            out.to_str().unwrap(),
         ];
         if memory == "bram" {
             args.extend_from_slice(&["--weights", w.to_str().unwrap()]);
@@ -383,8 +443,7 @@ fn flow_linear_reports_the_layer_rate_and_its_memory_blocks() {
                 .unwrap();
         let lin = &report["linear"];
         let meta: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out.join("lin.json")).unwrap())
-                .unwrap();
+            serde_json::from_str(&std::fs::read_to_string(out.join("lin.json")).unwrap()).unwrap();
         assert_eq!(lin["cycles_per_vector"], meta["cycles_per_vector"]);
         assert_eq!(lin["bound"], meta["bound"]["limit"]);
         let blocks = lin["memory_blocks"][cell].as_u64().unwrap_or(0);
@@ -393,10 +452,16 @@ fn flow_linear_reports_the_layer_rate_and_its_memory_blocks() {
             let cycles = lin["cycles_per_vector"].as_f64().unwrap();
             let fmax = report["fmax_mhz"].as_f64().unwrap();
             let rate = lin["gemv_per_s"].as_f64().unwrap();
-            assert!((rate - fmax * 1e6 / cycles).abs() <= 1.0, "{rate} {fmax} {cycles}");
+            assert!(
+                (rate - fmax * 1e6 / cycles).abs() <= 1.0,
+                "{rate} {fmax} {cycles}"
+            );
             assert_eq!(blocks, meta["spram_blocks"].as_u64().unwrap());
         } else {
-            assert!(lin["gemv_per_s"].is_null(), "no Fmax without place and route");
+            assert!(
+                lin["gemv_per_s"].is_null(),
+                "no Fmax without place and route"
+            );
             // The weights stay in the EBR's initial contents through synthesis.
             let net = std::fs::read_to_string(out.join("work/harness.json")).unwrap();
             let nonzero = net

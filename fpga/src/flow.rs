@@ -211,7 +211,8 @@ impl Runner<'_> {
                 json,
                 stat,
                 lutram: self.req.target.family.has_lutram(),
-                cell_lib: (self.req.target.family == Family::Ice40).then_some("+/ice40/cells_sim.v"),
+                cell_lib: (self.req.target.family == Family::Ice40)
+                    .then_some("+/ice40/cells_sim.v"),
             },
         )
         .map_err(|e| FlowError::Files(e.to_string()))?;

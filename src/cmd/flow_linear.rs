@@ -26,10 +26,7 @@ const SPRAM_TARGET: &str = "ice40-up5k";
 /// Block RAM configurations (words, bits) of a family's block, as Yosys 0.23 maps them.
 fn block_shapes(family: Family) -> Option<(&'static str, &'static [(u64, u64)])> {
     match family {
-        Family::Ice40 => Some((
-            "SB_RAM40_4K",
-            &[(256, 16), (512, 8), (1024, 4), (2048, 2)],
-        )),
+        Family::Ice40 => Some(("SB_RAM40_4K", &[(256, 16), (512, 8), (1024, 4), (2048, 2)])),
         Family::Ecp5 => Some((
             "DP16KD",
             &[
@@ -217,7 +214,9 @@ fn run_engine(
     let outcome = run_flow(&req, on_step)?;
     let mut report = outcome.report;
     for (name, secs) in steps {
-        report.steps.insert(name.into(), (secs * 100.0).round() / 100.0);
+        report
+            .steps
+            .insert(name.into(), (secs * 100.0).round() / 100.0);
     }
     report.bitstream = outcome.bitstream.map(|b| relative(&b, out));
     report.definitions.insert(

@@ -160,7 +160,8 @@ impl LinearArgs {
             .unwrap_or_else(|| "ternary-gemv".into());
         let core_params = flags.values(registry, &core)?;
         let from = |given: Option<u64>, i: usize| given.or(shape.map(|s| [s.0, s.1][i] as u64));
-        let (Some(k_total), Some(n_total)) = (from(self.in_features, 0), from(self.out_features, 1))
+        let (Some(k_total), Some(n_total)) =
+            (from(self.in_features, 0), from(self.out_features, 1))
         else {
             bail!(
                 "`lutforge gen linear` needs --in-features K_TOTAL and --out-features N_TOTAL (the layer's W is N_TOTAL × K_TOTAL)"
@@ -377,7 +378,9 @@ pub fn run_once(
     vectors: usize,
     rng: &mut rand_chacha::ChaCha8Rng,
 ) -> lutforge_testbench::linear::RunReport {
-    use lutforge_testbench::linear::{LinearRun, random_layer, run_rust_sim, run_rust_sim_preloaded};
+    use lutforge_testbench::linear::{
+        LinearRun, random_layer, run_rust_sim, run_rust_sim_preloaded,
+    };
     let (p, f) = (&e.params, &e.generated.facts);
     let count = |key: &str, default: u64| {
         f.core_params

@@ -345,6 +345,7 @@ fn linear_initial_weights_answer_with_no_load() {
             n,
             k_total,
             n_total,
+            q: n,
             ..case("ternary-gemv", WeightMemory::Bram)
         };
         let plain = linear::generate(&params(&c), &Registry::builtin()).expect("generates");

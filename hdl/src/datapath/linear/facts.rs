@@ -108,7 +108,10 @@ pub fn banks(g: &Geometry, plan: Option<&Plan>, depth: usize) -> (usize, usize) 
 
 /// Weight bits the memory gives per cycle.
 pub fn bits_per_cycle(g: &Geometry, plan: Option<&Plan>) -> u64 {
-    plan.map_or((g.n * g.seg_units) as u64 * u64::from(g.unit_bits), Plan::bits_per_cycle)
+    plan.map_or(
+        (g.n * g.seg_units) as u64 * u64::from(g.unit_bits),
+        Plan::bits_per_cycle,
+    )
 }
 
 /// Refuses initial weights that `memory` cannot hold or whose shape is not the layer's.

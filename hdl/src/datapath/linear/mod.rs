@@ -5,8 +5,9 @@
 //! vector are one run, and the tile's N results are collected and drained
 //! as y-words. The parts: [`params`] (the parameters), [`layout`] (the
 //! geometry and the weight memory's layout), [`store`] (the memory behind
-//! one interface), [`loader`] (weight words into the banks), [`actbuf`]
-//! (the double-buffered activations), [`sequencer`] (the beats),
+//! one interface; [`packed`] for bram and spram, read at full width),
+//! [`loader`] (weight words into the banks), [`actbuf`] (the
+//! double-buffered activations), [`sequencer`] (the beats),
 //! [`drain`] (results out) and [`facts`] (the metadata's facts).
 //!
 //! K_total and N_total need not be multiples of the tile: the last chunk is
@@ -118,7 +119,11 @@ pub fn generate_with(
         initial_weights: init.is_some(),
         cycles_per_vector: bound.cycles(),
         bound,
-        latency: facts::latency(&g, per_beat.max(plan.as_ref().map_or(1, |pl| pl.reads as u64)), core.latency),
+        latency: facts::latency(
+            &g,
+            per_beat.max(plan.as_ref().map_or(1, |pl| pl.reads as u64)),
+            core.latency,
+        ),
         tiles: g.tiles,
         chunks: g.chunks,
         loop_order: "tile-outer, chunk-inner (lut-gemm's activation-stationary order is a later step)",

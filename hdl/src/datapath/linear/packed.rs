@@ -301,7 +301,7 @@ pub fn build(
 ) -> Result<Packed, BuildError> {
     let aty = Ty::unsigned(plan.depth.trailing_zeros().max(1));
     let seg = segment(b, plan, ld)?;
-    let fl = flush(b, plan, g, d, rst, ld, &seg, aty)?;
+    let fl = flush(b, plan, d, rst, ld, &seg, aty)?;
     let unbusy = logic::not(b, "pk_unbusy", d.busy)?;
     let ok = logic::and(b, "pk_ok", loaded, unbusy)?;
     let clear = logic::not(b, "pk_clear", ok)?;
@@ -396,11 +396,9 @@ fn times(
     Ok(acc)
 }
 
-#[allow(clippy::too_many_arguments)]
 fn flush(
     b: &mut ModuleBuilder,
     plan: &Plan,
-    g: &Geometry,
     d: Declared,
     rst: SignalId,
     ld: &Loader,
@@ -419,9 +417,7 @@ fn flush(
         b.add("pk_fl_base_now", aty, a, r)?
     };
     let base = b.register("pk_fl_base", base_now, Some(done), None)?;
-    let row_ty = b.ty(ld.row);
     let row = b.register("pk_fl_row", ld.row, Some(done), None)?;
-    let _ = row_ty;
     let i = logic::Wrap::new(b, "pk_fl_i", plan.row_words, rst)?;
     i.step(b, d.busy)?;
     let finish = logic::and(b, "pk_fl_finish", d.busy, i.last)?;
@@ -435,7 +431,12 @@ fn flush(
         let lane_en = if plan.row_lanes == plan.lanes {
             d.busy
         } else {
-            let on = logic::eq_const(b, &format!("pk_fl_on{l}"), row, (l / plan.row_lanes) as i128)?;
+            let on = logic::eq_const(
+                b,
+                &format!("pk_fl_on{l}"),
+                row,
+                (l / plan.row_lanes) as i128,
+            )?;
             logic::and(b, &format!("pk_fl_en{l}"), d.busy, on)?
         };
         let words: Vec<SignalId> = (0..plan.row_words)
@@ -461,7 +462,6 @@ fn flush(
         en.push(lane_en);
         data.push(word);
     }
-    let _ = g;
     Ok(Flush { addr, en, data })
 }
 

@@ -108,7 +108,10 @@ fn linear_packed_memories_read_at_full_width() {
     let wide = generate(&base3(80, 4, 384, 384, WeightMemory::Spram), &reg).unwrap();
     let f = &wide.facts;
     assert_eq!((f.spram_blocks, f.weight_reads_per_beat), (4, 8));
-    assert_eq!((f.bound.limit, f.cycles_per_vector), ("weight_memory", 3840));
+    assert_eq!(
+        (f.bound.limit, f.cycles_per_vector),
+        ("weight_memory", 3840)
+    );
     // Block RAM: every row's segment side by side, 64-bit lanes, one read a beat.
     let bram = generate(&base3(80, 8, 384, 384, WeightMemory::Bram), &reg).unwrap();
     let f = &bram.facts;
@@ -135,7 +138,12 @@ fn linear_initial_weights_must_match_the_layer_and_the_memory() {
     let good = InitialWeights {
         units: vec![vec![1; 37]; 11],
     };
-    assert!(generate_with(&p, &reg, Some(&good)).unwrap().facts.initial_weights);
+    assert!(
+        generate_with(&p, &reg, Some(&good))
+            .unwrap()
+            .facts
+            .initial_weights
+    );
     let short = InitialWeights {
         units: vec![vec![1; 37]; 10],
     };
