@@ -83,7 +83,7 @@ fn command(registry: &Registry) -> clap::Command {
     let mut cli = Cli::command();
     for name in CORE_COMMANDS {
         cli = cli.mut_subcommand(name, |c| {
-            let c = if name == "gen" || name == "sim" {
+            let c = if name != "cosim" {
                 c.mut_arg("core", |a| {
                     a.value_parser(PossibleValuesParser::new(with_engine.clone()))
                 })

@@ -258,3 +258,217 @@ fn block_ram_is_the_default_and_spram_counts_its_blocks() {
             .contains("SB_SPRAM256KA")
     );
 }
+
+/// Writes a float32 .npy matrix of `rows` × `cols` with values −1.5 … 1.5 in a fixed pattern.
+fn npy(path: &std::path::Path, rows: usize, cols: usize) {
+    let header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {cols}), }}");
+    let pad = 64 - (10 + header.len() + 1) % 64;
+    let header = format!("{header}{}\n", " ".repeat(pad));
+    let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+    bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    bytes.extend_from_slice(header.as_bytes());
+    for i in 0..rows * cols {
+        let v = ((i * 7 + i / 3) % 7) as f32 * 0.5 - 1.5;
+        bytes.extend_from_slice(&v.to_le_bytes());
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn gen_linear_weights_become_initial_contents_and_sim_answers_with_no_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("w.npy");
+    npy(&w, 11, 37);
+    let tile = ["--k", "10", "--n", "4", "--w-packing", "base3"];
+    let out = dir.path().join("g");
+    let mut args = vec!["--weights", w.to_str().unwrap()];
+    args.extend_from_slice(&tile);
+    let r = gen_linear(&out, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("linear.json")).unwrap()).unwrap();
+    assert_eq!(meta["initial_weights"], true);
+    assert_eq!(meta["params"]["in_features"], 37);
+    assert!(meta["command"].as_str().unwrap().contains("--weights"));
+    let v = std::fs::read_to_string(out.join("linear.v")).unwrap();
+    assert!(v.contains("initial begin"), "no initial contents");
+    let mut sim = vec!["sim", "linear", "--weights", w.to_str().unwrap()];
+    sim.extend_from_slice(&tile);
+    sim.extend_from_slice(&["--x-lanes", "3", "--vectors", "4"]);
+    let r = lutforge(&sim);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("no load"), "{}", r.stdout);
+    assert!(r.stdout.contains("PASS"), "{}", r.stdout);
+}
+
+#[test]
+fn bad_weights_and_memories_for_the_target_are_one_line_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("w.npy");
+    npy(&w, 37, 11);
+    let wp = w.to_str().unwrap();
+    let out = dir.path().join("x");
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "gen",
+                "linear",
+                "--weights",
+                wp,
+                "--in-features",
+                "37",
+                "--out-features",
+                "11",
+            ],
+            "out_features × in_features = 11 × 37",
+        ),
+        (
+            vec!["gen", "linear", "--weights", wp, "--weight-memory", "spram"],
+            "--weights needs --weight-memory bram",
+        ),
+        (
+            vec![
+                "gen",
+                "linear",
+                "--in-features",
+                "384",
+                "--out-features",
+                "2048",
+                "--k",
+                "40",
+                "--n",
+                "1",
+                "--w-packing",
+                "base3",
+                "--weight-memory",
+                "spram",
+            ],
+            "8 SB_SPRAM256KA; the UP5K has 4",
+        ),
+        (
+            vec![
+                "synth",
+                "linear",
+                "--target",
+                "ecp5-25k",
+                "--in-features",
+                "40",
+                "--out-features",
+                "8",
+                "--weight-memory",
+                "spram",
+            ],
+            "ecp5-25k has none",
+        ),
+        (
+            vec![
+                "synth",
+                "linear",
+                "--target",
+                "ice40-up5k",
+                "--in-features",
+                "4096",
+                "--out-features",
+                "384",
+                "--k",
+                "80",
+                "--n",
+                "8",
+                "--w-packing",
+                "base3",
+            ],
+            "SB_RAM40_4K",
+        ),
+    ];
+    for (mut args, needle) in cases {
+        args.extend_from_slice(&["--out", out.to_str().unwrap()]);
+        let r = lutforge(&args);
+        assert_one_line_error(&r, needle);
+        assert!(!out.exists(), "{args:?} wrote {}", out.display());
+    }
+}
+
+#[test]
+fn flow_linear_reports_the_layer_rate_and_its_memory_blocks() {
+    use lutforge_tools::{Tool, for_test};
+    if [Tool::Yosys, Tool::NextpnrIce40, Tool::Icepack]
+        .iter()
+        .any(|&t| for_test(t, "flow linear ice40").is_none())
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("w.npy");
+    npy(&w, 16, 64);
+    // Place and route for SPRAM; synthesis only for block RAM with initial
+    // weights (256 words a lane, deep enough for an EBR).
+    for (memory, cell, command, shape) in [
+        ("spram", "SB_SPRAM256KA", "flow", ["32", "8", "8", "2"]),
+        ("bram", "SB_RAM40_4K", "synth", ["64", "16", "2", "2"]),
+    ] {
+        let out = dir.path().join(memory);
+        let [k_total, n_total, k, n] = shape;
+        let mut args = vec![
+            command,
+            "linear",
+            "--target",
+            "ice40-up5k",
+            "--in-features",
+            k_total,
+            "--out-features",
+            n_total,
+            "--k",
+            k,
+            "--n",
+            n,
+            "--x-lanes",
+            "2",
+            "--y-lanes",
+            "2",
+            "--weight-memory",
+            memory,
+            "--name",
+            "lin",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if memory == "bram" {
+            args.extend_from_slice(&["--weights", w.to_str().unwrap()]);
+        }
+        let r = lutforge(&args);
+        assert_eq!(r.code, 0, "{memory}: {}", r.stderr);
+        assert!(r.stdout.contains("GEMV per second"), "{}", r.stdout);
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap())
+                .unwrap();
+        let lin = &report["linear"];
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("lin.json")).unwrap()).unwrap();
+        assert_eq!(lin["cycles_per_vector"], meta["cycles_per_vector"]);
+        assert_eq!(lin["bound"], meta["bound"]["limit"]);
+        let blocks = lin["memory_blocks"][cell].as_u64().unwrap_or(0);
+        assert!(blocks > 0, "{memory}: {lin}");
+        if memory == "spram" {
+            let cycles = lin["cycles_per_vector"].as_f64().unwrap();
+            let fmax = report["fmax_mhz"].as_f64().unwrap();
+            let rate = lin["gemv_per_s"].as_f64().unwrap();
+            assert!(
+                (rate - fmax * 1e6 / cycles).abs() <= 1.0,
+                "{rate} {fmax} {cycles}"
+            );
+            assert_eq!(blocks, meta["spram_blocks"].as_u64().unwrap());
+        } else {
+            assert!(
+                lin["gemv_per_s"].is_null(),
+                "no Fmax without place and route"
+            );
+            // The weights stay in the EBR's initial contents through synthesis.
+            let net = std::fs::read_to_string(out.join("work/harness.json")).unwrap();
+            let nonzero = net
+                .split("\"INIT_")
+                .skip(1)
+                .any(|s| s.split('"').nth(2).is_some_and(|v| v.contains('1')));
+            assert!(nonzero, "no EBR initial contents in the netlist");
+        }
+    }
+}

@@ -123,8 +123,12 @@ struct SynthScript<'a> {
     json: Option<&'a str>,
     stat: &'a str,
     /// Ask for every memory in distributed (LUT) RAM: Yosys' own heuristic
-    /// would build small multi-port memories from flip-flops.
+    /// would build small multi-port memories from flip-flops. Block
+    /// memories (marked `no_rw_check`) are left to block RAM.
     lutram: bool,
+    /// The vendor cell library `hierarchy -check` needs for the primitives a
+    /// design may instantiate (the iCE40 SB_SPRAM256KA).
+    cell_lib: Option<&'a str>,
 }
 
 struct Runner<'a> {
@@ -207,6 +211,8 @@ impl Runner<'_> {
                 json,
                 stat,
                 lutram: self.req.target.family.has_lutram(),
+                cell_lib: (self.req.target.family == Family::Ice40)
+                    .then_some("+/ice40/cells_sim.v"),
             },
         )
         .map_err(|e| FlowError::Files(e.to_string()))?;
@@ -594,6 +600,7 @@ fn build_report(
             .map(|n| n.to_string_lossy().into_owned()),
         definitions,
         submodules: BTreeMap::new(),
+        linear: None,
     }
 }
 

@@ -94,6 +94,48 @@ pub struct Report {
     /// synthesized alone: its cost per instance and how many instances the core has.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub submodules: BTreeMap<String, SubmoduleCost>,
+    /// A `linear` engine's layer figures (`lutforge flow linear`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear: Option<LinearFigures>,
+}
+
+/// What a `linear` engine's flow run adds: the layer's rate and the memory blocks it holds its weights in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LinearFigures {
+    /// The layer, `out_features × in_features`.
+    pub layer: String,
+    /// Where the weights live (`bram`, `spram`, …).
+    pub weight_memory: String,
+    /// Cycles between vectors, back to back (the engine's metadata, equal to the Rust simulator's count).
+    pub cycles_per_vector: u64,
+    /// The limit that sets it (`compute`, `weight_memory`, `activation_load`, `result_drain`).
+    pub bound: String,
+    /// Memory words read per core beat.
+    pub weight_reads_per_beat: u64,
+    /// GEMV (vectors) per second: Fmax / cycles per vector (None without place and route).
+    pub gemv_per_s: Option<f64>,
+    /// Memory blocks of the whole design by cell (SB_RAM40_4K, SB_SPRAM256KA, DP16KD, RAMB18E1, RAMB36E1), from Yosys.
+    pub memory_blocks: BTreeMap<String, u64>,
+}
+
+/// The block-memory cells a flow report counts for a `linear` engine.
+pub const MEMORY_BLOCK_CELLS: [&str; 6] = [
+    "SB_RAM40_4K",
+    "SB_SPRAM256KA",
+    "DP16KD",
+    "PDPW16KD",
+    "RAMB18E1",
+    "RAMB36E1",
+];
+
+impl LinearFigures {
+    /// The memory blocks among a design's Yosys cells.
+    pub fn blocks_of(cells: &BTreeMap<String, u64>) -> BTreeMap<String, u64> {
+        MEMORY_BLOCK_CELLS
+            .iter()
+            .filter_map(|&c| cells.get(c).map(|&n| (c.to_string(), n)))
+            .collect()
+    }
 }
 
 impl Report {
@@ -146,6 +188,30 @@ impl Report {
         }
         if let Some(b) = &self.bitstream {
             md.push_str(&format!("| bitstream | `{b}` |\n"));
+        }
+        if let Some(l) = &self.linear {
+            md.push_str(&format!(
+                "| layer | {} ({} weights) |\n| cycles per vector | {} (bound: {}; {} memory reads a beat) |\n| GEMV per second | {} |\n",
+                l.layer,
+                l.weight_memory,
+                l.cycles_per_vector,
+                l.bound,
+                l.weight_reads_per_beat,
+                opt(l.gemv_per_s, 0)
+            ));
+            let blocks: Vec<String> = l
+                .memory_blocks
+                .iter()
+                .map(|(k, v)| format!("{v} {k}"))
+                .collect();
+            md.push_str(&format!(
+                "| memory blocks | {} |\n",
+                if blocks.is_empty() {
+                    "none".to_string()
+                } else {
+                    blocks.join(", ")
+                }
+            ));
         }
         md.push_str("\n## Cells\n\n| cell | core | harness + core | harness alone | core out of context |\n|---|---|---|---|---|\n");
         let mut names: Vec<&String> = self

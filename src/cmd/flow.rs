@@ -22,7 +22,7 @@ use crate::params::CoreFlags;
 /// Arguments of `lutforge synth` and `lutforge flow`.
 #[derive(Debug, Clone, Args)]
 pub struct FlowArgs {
-    /// Core to measure
+    /// Core to measure, or `linear` for the layer engine around one (`--datapath`)
     pub core: String,
     /// Target: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-85k or xc7-synth
     #[arg(long)]
@@ -39,6 +39,8 @@ pub struct FlowArgs {
     /// Longest any one tool run may take, seconds
     #[arg(long, default_value_t = 1800, value_name = "SECONDS")]
     pub step_timeout: u64,
+    #[command(flatten)]
+    pub linear: crate::cmd::linear::LinearArgs,
 }
 
 /// Everything about one flow run that a sweep also needs.
@@ -54,8 +56,19 @@ pub struct FlowPlan {
 impl FlowArgs {
     /// Resolves the core, the target and the output folder.
     pub fn plan(&self, registry: &Registry, flags: &CoreFlags) -> Result<FlowPlan> {
-        let target = Target::by_name(&self.target).map_err(anyhow::Error::msg)?;
+        let target = self.target_checked()?;
         let design = flags.design(registry, &self.core)?;
+        let out = self.out_dir(&design.common().name, &target)?;
+        Ok(FlowPlan {
+            design,
+            target,
+            out,
+        })
+    }
+
+    /// The target, with the clock and time limits checked.
+    pub(crate) fn target_checked(&self) -> Result<Target> {
+        let target = Target::by_name(&self.target).map_err(anyhow::Error::msg)?;
         if let Some(f) = self.freq
             && !(f > 0.0 && f <= 1000.0)
         {
@@ -64,20 +77,22 @@ impl FlowArgs {
         if self.step_timeout == 0 {
             bail!("--step-timeout 0 is invalid: give the longest a tool may run, in seconds");
         }
-        let out = self.out.clone().unwrap_or_else(|| {
-            PathBuf::from("build").join(format!("{}-{}", design.common().name, target.name))
-        });
+        Ok(target)
+    }
+
+    /// The output folder for a design `name` on `target`.
+    pub(crate) fn out_dir(&self, name: &str, target: &Target) -> Result<PathBuf> {
+        let out = self
+            .out
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("build").join(format!("{name}-{}", target.name)));
         if out.is_file() {
             bail!(
                 "output folder `{}` is a file; give --out a folder path",
                 out.display()
             );
         }
-        Ok(FlowPlan {
-            design,
-            target,
-            out,
-        })
+        Ok(out)
     }
 }
 
@@ -88,6 +103,15 @@ pub fn run(
     flags: &CoreFlags,
     place_and_route: bool,
 ) -> Result<()> {
+    if args.core == crate::cmd::linear::LINEAR_KIND {
+        return crate::cmd::flow_linear::run(args, registry, flags, place_and_route);
+    }
+    if let Some(flag) = args.linear.first_given() {
+        bail!(
+            "{flag} is a flag of `lutforge flow linear`, not of a core; use `lutforge flow linear --datapath {} …`",
+            args.core
+        );
+    }
     let plan = args.plan(registry, flags)?;
     let spinner = crate::progress::spinner();
     let target = plan.target.name;
@@ -177,14 +201,16 @@ fn verify(design: &dyn Design, core: &lutforge_hdl::datapath::GeneratedCore) -> 
     Ok(())
 }
 
-fn relative(path: &Path, base: &Path) -> String {
+/// `path` relative to `base` where it is inside it.
+pub fn relative(path: &Path, base: &Path) -> String {
     path.strip_prefix(base)
         .unwrap_or(path)
         .display()
         .to_string()
 }
 
-fn print_summary(r: &Report, out: &Path) {
+/// Prints what the flow measured, and where the reports are.
+pub fn print_summary(r: &Report, out: &Path) {
     let f = |v: Option<f64>| v.map_or("—".to_string(), |x| format!("{x:.2}"));
     println!("{} ({}) on {} [{}]", r.core, r.kind, r.target, r.device);
     println!("  LUT4-equivalents (core): {:.0}", r.lut4_equiv);

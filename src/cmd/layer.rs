@@ -388,20 +388,7 @@ fn run_engine(
         .and_then(|v| v.as_u64())
         .unwrap_or(2) as u32;
     let packing = Packing::from_facts(f.weight_packing, w_bits);
-    let code = |w: i8| -> u64 {
-        match packing {
-            Packing::I2s => (i64::from(w) + 1) as u64,
-            Packing::Int(b) => (i64::from(w) as u64) & ((1u64 << b) - 1),
-            _ => match w {
-                1 => 0b01,
-                -1 => 0b11,
-                _ => 0b00,
-            },
-        }
-    };
-    let codes: Vec<Vec<u64>> = (0..n_total)
-        .map(|n| (0..k_total).map(|k| code(wq.q[n * k_total + k])).collect())
-        .collect();
+    let codes = engine_codes(wq, packing);
     let vectors: Vec<Vec<i64>> = (0..tokens)
         .map(|t| {
             (0..k_total)
@@ -513,6 +500,29 @@ fn engine_in_verilator(
         v.run_time.as_secs_f64()
     );
     Ok(())
+}
+
+/// The engine's weight codes `codes[n][k]` of quantized ternary weights in `packing`
+/// (for base3, the ternary codes the packing turns into bytes).
+pub fn engine_codes(
+    wq: &lutforge_testbench::layer::TernaryWeights,
+    packing: lutforge_testbench::linear::Packing,
+) -> Vec<Vec<u64>> {
+    use lutforge_testbench::linear::Packing;
+    let code = |w: i8| -> u64 {
+        match packing {
+            Packing::I2s => (i64::from(w) + 1) as u64,
+            Packing::Int(b) => (i64::from(w) as u64) & ((1u64 << b) - 1),
+            _ => match w {
+                1 => 0b01,
+                -1 => 0b11,
+                _ => 0b00,
+            },
+        }
+    };
+    (0..wq.rows)
+        .map(|n| (0..wq.cols).map(|k| code(wq.q[n * wq.cols + k])).collect())
+        .collect()
 }
 
 /// Writes acc.npy and y.npy into `dir`, both rendered before either is written.

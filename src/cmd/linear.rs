@@ -2,14 +2,18 @@
 //! around any registered core (`--datapath`), with that core's own flags for
 //! the tile: NAME.v (the engine and its core), NAME.json and NAME.core.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, port_info};
 use lutforge_hdl::datapath::contract::LINEAR;
 use lutforge_hdl::datapath::core::Registry;
-use lutforge_hdl::datapath::linear::{GeneratedLinear, LinearParams, WeightMemory, generate};
+use lutforge_hdl::datapath::linear::{
+    GeneratedLinear, InitialWeights, LinearParams, WeightMemory, generate, generate_with,
+};
+use lutforge_testbench::layer::{Matrix, quantize_weights_absmean, read_matrix};
+use lutforge_testbench::linear::{Packing, row_units};
 
 use crate::params::CoreFlags;
 
@@ -43,6 +47,12 @@ pub struct LinearArgs {
     /// linear: output features, N_total, 1..=65536 (not a multiple of the tile's N: padded inside)
     #[arg(long, value_name = "N_TOTAL")]
     pub out_features: Option<u64>,
+    /// linear: bake this weight matrix (.safetensors/.npy, out_features × in_features, quantized to ternary as run-layer does) into the memory's initial contents (bram only), so no load is needed after configuration; sets the features when they are not given
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// linear: tensor name inside a --weights .safetensors file holding several
+    #[arg(long, value_name = "NAME")]
+    pub tensor: Option<String>,
     #[command(flatten)]
     pub engine: EngineArgs,
 }
@@ -123,6 +133,8 @@ impl LinearArgs {
             ("--datapath", self.datapath.is_some()),
             ("--in-features", self.in_features.is_some()),
             ("--out-features", self.out_features.is_some()),
+            ("--weights", self.weights.is_some()),
+            ("--tensor", self.tensor.is_some()),
         ]
         .into_iter()
         .find(|(_, given)| *given)
@@ -132,12 +144,25 @@ impl LinearArgs {
 
     /// The engine's parameters, with the inner core's from `flags`.
     pub fn params(&self, registry: &Registry, flags: &CoreFlags) -> Result<LinearParams> {
+        self.params_sized(registry, flags, None)
+    }
+
+    /// The parameters, the features defaulting to `shape` (in, out) when given.
+    fn params_sized(
+        &self,
+        registry: &Registry,
+        flags: &CoreFlags,
+        shape: Option<(usize, usize)>,
+    ) -> Result<LinearParams> {
         let core = self
             .datapath
             .clone()
             .unwrap_or_else(|| "ternary-gemv".into());
         let core_params = flags.values(registry, &core)?;
-        let (Some(k_total), Some(n_total)) = (self.in_features, self.out_features) else {
+        let from = |given: Option<u64>, i: usize| given.or(shape.map(|s| [s.0, s.1][i] as u64));
+        let (Some(k_total), Some(n_total)) =
+            (from(self.in_features, 0), from(self.out_features, 1))
+        else {
             bail!(
                 "`lutforge gen linear` needs --in-features K_TOTAL and --out-features N_TOTAL (the layer's W is N_TOTAL × K_TOTAL)"
             );
@@ -145,6 +170,80 @@ impl LinearArgs {
         self.engine
             .params(registry, core, core_params, k_total, n_total)
     }
+}
+
+/// An engine and what it was made from.
+pub struct Engine {
+    /// Its parameters.
+    pub params: LinearParams,
+    /// The engine.
+    pub generated: GeneratedLinear,
+    /// The initial weights (`--weights`) as ternary codes `codes[n][k]`, and their packing.
+    pub initial: Option<(Vec<Vec<u64>>, Packing)>,
+}
+
+impl LinearArgs {
+    /// The engine, holding the `--weights` matrix from configuration when given.
+    pub fn engine(&self, registry: &Registry, flags: &CoreFlags) -> Result<Engine> {
+        let Some(file) = &self.weights else {
+            if self.tensor.is_some() {
+                bail!("--tensor names a tensor of a --weights file; give --weights FILE");
+            }
+            let params = self.params(registry, flags)?;
+            let generated = generate(&params, registry)?;
+            return Ok(Engine {
+                params,
+                generated,
+                initial: None,
+            });
+        };
+        let m = read_matrix(file, self.tensor.as_deref())?;
+        let params = self.params_sized(registry, flags, Some((m.cols, m.rows)))?;
+        check_shape(file, &m, &params)?;
+        if params.weight_memory != WeightMemory::Bram {
+            bail!(
+                "--weights needs --weight-memory bram: {} cannot start with weights in this version (spram has no initial contents, stream no memory; lutram and registers take a load)",
+                params.weight_memory.name()
+            );
+        }
+        let plain = generate(&params, registry)?;
+        let f = &plain.facts;
+        let w_bits = f
+            .core_params
+            .get("w_bits")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(2) as u32;
+        let packing = Packing::from_facts(f.weight_packing, w_bits);
+        if packing == Packing::Binary {
+            bail!(
+                "--weights are quantized to ternary {{−1, 0, +1}}, which --w-format binary cannot carry; use ternary or int"
+            );
+        }
+        let codes = crate::cmd::layer::engine_codes(&quantize_weights_absmean(&m), packing);
+        let init = InitialWeights {
+            units: row_units(packing, &codes),
+        };
+        let generated = generate_with(&params, registry, Some(&init))?;
+        Ok(Engine {
+            params,
+            generated,
+            initial: Some((codes, packing)),
+        })
+    }
+}
+
+fn check_shape(file: &Path, m: &Matrix, p: &LinearParams) -> Result<()> {
+    if m.rows != p.out_features || m.cols != p.in_features {
+        bail!(
+            "--weights `{}` is {} × {} (rows × columns) but the layer is out_features × in_features = {} × {}; give a matrix of that shape or drop --in-features/--out-features",
+            file.display(),
+            m.rows,
+            m.cols,
+            p.out_features,
+            p.in_features
+        );
+    }
+    Ok(())
 }
 
 /// The command that regenerates an engine.
@@ -167,6 +266,18 @@ pub fn command_line(p: &LinearParams) -> String {
         v.push(format!("--{} {text}", k.replace('_', "-")));
     }
     v.join(" ")
+}
+
+/// The command line, with `--weights` when the engine holds initial weights.
+pub fn command_with(p: &LinearParams, a: &LinearArgs) -> String {
+    let mut line = command_line(p);
+    if let Some(w) = &a.weights {
+        line.push_str(&format!(" --weights {}", w.display()));
+        if let Some(t) = &a.tensor {
+            line.push_str(&format!(" --tensor {t}"));
+        }
+    }
+    line
 }
 
 /// NAME.json of an engine: the linear contract's keys, the typed parameters and the inner core's facts.
@@ -240,19 +351,65 @@ pub fn generate_engine(
     registry: &Registry,
     flags: &CoreFlags,
 ) -> Result<()> {
-    let p = a.params(registry, flags)?;
-    let g = generate(&p, registry)?;
+    let e = a.engine(registry, flags)?;
+    let (p, g) = (&e.params, &e.generated);
     let out = out.unwrap_or_else(|| PathBuf::from("build").join(&p.name));
     let header = Header {
-        command: command_line(&p),
+        command: command_with(p, a),
         params: Vec::new(),
     };
-    let written = lutforge_gen::write_core(&out, &g.module, &header, &metadata(&p, &g))?;
-    println!("{}", describe(&p, &g));
+    let mut meta = metadata(p, g);
+    meta.extra
+        .insert("command".into(), command_with(p, a).into());
+    let written = lutforge_gen::write_core(&out, &g.module, &header, &meta)?;
+    println!("{}", describe(p, g));
     for path in written {
         println!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// One run of `e` on the Rust simulator under `traffic`: `vectors` random
+/// vectors on its initial weights (no load) or on a random load, then a
+/// second random load and two vectors.
+pub fn run_once(
+    e: &Engine,
+    traffic: lutforge_testbench::traffic::TrafficKind,
+    vectors: usize,
+    rng: &mut rand_chacha::ChaCha8Rng,
+) -> lutforge_testbench::linear::RunReport {
+    use lutforge_testbench::linear::{
+        LinearRun, random_layer, run_rust_sim, run_rust_sim_preloaded,
+    };
+    let (p, f) = (&e.params, &e.generated.facts);
+    let count = |key: &str, default: u64| {
+        f.core_params
+            .get(key)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(default) as u32
+    };
+    let packing = Packing::from_facts(f.weight_packing, count("w_bits", 2));
+    let act_bits = count("act_bits", 8);
+    let (k, n) = (p.in_features, p.out_features);
+    let mut first = random_layer(packing, k, n, act_bits, vectors, rng);
+    if let Some((codes, _)) = &e.initial {
+        first.codes = codes.clone();
+    }
+    let run = LinearRun {
+        packing,
+        first,
+        second: random_layer(packing, k, n, act_bits, 2, rng),
+        ww: p.weight_word_bits as usize,
+        p: p.x_lanes,
+        q: p.y_lanes,
+        stream: p.weight_memory == WeightMemory::Stream,
+        traffic,
+    };
+    if e.initial.is_some() {
+        run_rust_sim_preloaded(&e.generated.module, &run, rng)
+    } else {
+        run_rust_sim(&e.generated.module, &run, rng)
+    }
 }
 
 /// `lutforge sim linear`: the engine on the Rust simulator against the golden
@@ -265,52 +422,23 @@ pub fn simulate_engine(
     registry: &Registry,
     flags: &CoreFlags,
 ) -> Result<()> {
-    use lutforge_testbench::linear::{LinearRun, Packing, random_layer, run_rust_sim};
     use lutforge_testbench::traffic::TrafficKind;
     use rand::SeedableRng;
 
-    let p = a.params(registry, flags)?;
-    let g = generate(&p, registry)?;
-    println!("{}", describe(&p, &g));
-    let f = &g.facts;
-    let count = |key: &str, default: u64| {
-        f.core_params
-            .get(key)
-            .and_then(|v| v.as_u64())
-            .unwrap_or(default) as u32
-    };
-    let packing = Packing::from_facts(f.weight_packing, count("w_bits", 2));
-    let act_bits = count("act_bits", 8);
+    let e = a.engine(registry, flags)?;
+    let (p, g) = (&e.params, &e.generated);
+    println!("{}", describe(p, g));
+    if e.initial.is_some() {
+        println!(
+            "initial weights from --weights: the first vectors follow rst with no load; a random load follows them"
+        );
+    }
     let mut table = crate::table::Table::new(&["traffic", "y-words", "errors", "cycles/vector"]);
     let mut measured = 0.0;
     let mut failed = Vec::new();
     for (i, traffic) in TrafficKind::ALL.into_iter().enumerate() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed ^ (i as u64) << 32);
-        let run = LinearRun {
-            packing,
-            first: random_layer(
-                packing,
-                p.in_features,
-                p.out_features,
-                act_bits,
-                vectors,
-                &mut rng,
-            ),
-            second: random_layer(
-                packing,
-                p.in_features,
-                p.out_features,
-                act_bits,
-                2,
-                &mut rng,
-            ),
-            ww: p.weight_word_bits as usize,
-            p: p.x_lanes,
-            q: p.y_lanes,
-            stream: p.weight_memory == WeightMemory::Stream,
-            traffic,
-        };
-        let r = run_rust_sim(&g.module, &run, &mut rng);
+        let r = run_once(&e, traffic, vectors, &mut rng);
         if traffic == TrafficKind::Full {
             measured = r.cycles_per_vector;
         }
@@ -325,6 +453,7 @@ pub fn simulate_engine(
         }
     }
     print!("{}", table.render());
+    let f = &g.facts;
     let stated = f.cycles_per_vector as f64;
     println!(
         "cycles per vector: {measured:.1} measured (full traffic), {stated} stated, bound {} (compute {}, weight memory {}, activation load {}, result drain {})",

@@ -4,6 +4,7 @@ pub mod bench;
 pub mod cores;
 pub mod cosim;
 pub mod flow;
+pub mod flow_linear;
 pub mod gen_core;
 pub mod host;
 pub mod layer;

@@ -203,6 +203,7 @@ fn points(a: &SweepArgs, registry: &Registry, given: &Axes) -> Result<Vec<Point>
                         no_dsp: a.no_dsp,
                         out: Some(a.out.join("points").join(format!("{name}-{target}"))),
                         step_timeout: a.step_timeout,
+                        linear: Default::default(),
                     },
                     flags: CoreFlags {
                         given,

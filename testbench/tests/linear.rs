@@ -780,3 +780,75 @@ fn linear_lut_gemm_stationary_lint_is_silent() {
         assert!(out.is_empty(), "{}", out.join("\n"));
     }
 }
+
+#[test]
+fn linear_packed_wide_segments_and_several_reads_a_beat() {
+    // base3 segments of 128 bits (K = 80): two 64-bit block-RAM lanes a row, or
+    // two 64-bit SPRAM words a row (R = 2·N reads a beat); 64-bit ones (K = 40, N = 1:
+    // one read a beat); 32-bit ones (K = 20: two SPRAMs, R = N); short last chunks.
+    for (k, n, k_total, n_total) in [(80, 2, 170, 5), (40, 1, 93, 3), (20, 3, 47, 7)] {
+        for memory in [WeightMemory::Bram, WeightMemory::Spram] {
+            let c = Case {
+                extra: &[("w_packing", "base3")],
+                k,
+                n,
+                k_total,
+                n_total,
+                p: 7.min(k),
+                q: n,
+                ww: 24,
+                ..case("ternary-gemv", memory)
+            };
+            check(&c, 4);
+        }
+    }
+}
+
+#[test]
+fn linear_initial_weights_answer_with_no_load() {
+    use lutforge_hdl::datapath::linear::InitialWeights;
+    use lutforge_testbench::linear::{row_units, run_rust_sim_preloaded};
+    for (extra, k, n, k_total, n_total) in [
+        (&[("w_packing", "base3")][..], 80, 2, 170, 5),
+        (&[][..], 8, 4, 21, 10),
+    ] {
+        let c = Case {
+            extra,
+            k,
+            n,
+            k_total,
+            n_total,
+            q: n,
+            ..case("ternary-gemv", WeightMemory::Bram)
+        };
+        let plain = linear::generate(&params(&c), &Registry::builtin()).expect("generates");
+        let pk = packing(&plain);
+        for (seed, traffic) in TrafficKind::ALL.into_iter().enumerate() {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed as u64 + 70);
+            let first = random_layer(pk, k_total, n_total, 8, 4, &mut rng);
+            let init = InitialWeights {
+                units: row_units(pk, &first.codes),
+            };
+            let g = linear::generate_with(&params(&c), &Registry::builtin(), Some(&init))
+                .expect("generates");
+            let run = LinearRun {
+                packing: pk,
+                first,
+                second: random_layer(pk, k_total, n_total, 8, 2, &mut rng),
+                ww: c.ww as usize,
+                p: c.p,
+                q: c.q,
+                stream: false,
+                traffic,
+            };
+            let rep = run_rust_sim_preloaded(&g.module, &run, &mut rng);
+            assert!(
+                rep.errors.is_empty(),
+                "{}: {:?}",
+                traffic.name(),
+                rep.errors.first()
+            );
+            assert_eq!(rep.observed.len(), 6, "{}", traffic.name());
+        }
+    }
+}

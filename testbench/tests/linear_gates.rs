@@ -133,7 +133,7 @@ fn linear_block_memory_weights_land_in_ram_blocks() {
     }
     let bram = deep(WeightMemory::Bram);
     let banks = bram.facts.weight_banks;
-    assert_eq!(banks, (256, 4));
+    assert_eq!(banks, (256, 2));
     let regs_ice40 = flip_flops(
         &synthesized(&deep(WeightMemory::Registers), "synth_ice40"),
         "SB_DFF",
@@ -153,7 +153,7 @@ fn linear_block_memory_weights_land_in_ram_blocks() {
         "{spram_ice40:?}"
     );
     let deeper = sized(WeightMemory::Bram, 128, 32);
-    assert_eq!(deeper.facts.weight_banks, (1024, 4));
+    assert_eq!(deeper.facts.weight_banks, (1024, 2));
     let bram_ecp5 = synthesized(&deeper, "synth_ecp5");
     assert_eq!(bram_ecp5.get("DP16KD"), Some(&banks.1), "{bram_ecp5:?}");
     for (what, cells) in [("bram", &bram_ice40), ("spram", &spram_ice40)] {

@@ -82,6 +82,7 @@ pub(super) fn point(
         bitstream: fmax_mhz.map(|_| "core.bit".to_string()),
         definitions: [("gops".to_string(), "2 · MACs/cycle · Fmax".to_string())].into(),
         submodules: BTreeMap::new(),
+        linear: None,
     };
     SweepPoint {
         label: label.into(),

@@ -223,7 +223,23 @@ pub fn run_rust_sim_with(
     rng: &mut impl Rng,
 ) -> RunReport {
     let mut rep = RunReport::default();
-    if let Err(e) = drive(module, run, sched, idle, rng, &mut rep) {
+    if let Err(e) = drive(module, run, sched, idle, rng, &mut rep, false) {
+        rep.errors.push(e);
+    }
+    rep
+}
+
+/// Runs `run` on an engine generated with the first layer's weights as its
+/// initial contents: the first layer's weights are not offered (its vectors
+/// follow `rst` at once), the second layer's are loaded after its vectors.
+pub fn run_rust_sim_preloaded(
+    module: &Module,
+    run: &LinearRun,
+    rng: &mut impl Rng,
+) -> RunReport {
+    let sched = schedules(run, rng);
+    let mut rep = RunReport::default();
+    if let Err(e) = drive(module, run, &sched, Idle::Random, rng, &mut rep, true) {
         rep.errors.push(e);
     }
     rep
@@ -236,11 +252,16 @@ fn drive(
     idle: Idle,
     rng: &mut impl Rng,
     rep: &mut RunReport,
+    preloaded: bool,
 ) -> Result<(), String> {
     let mut sim = Sim::new(module, 1).map_err(|e| e.to_string())?;
     let p = ports(&sim)?;
     let exp = expected(run);
-    let (wq, w_first) = weight_queue(run);
+    let (mut wq, mut w_first) = weight_queue(run);
+    if preloaded {
+        wq.drain(..w_first);
+        w_first = 0;
+    }
     let xq = x_queue(run);
     let x_first = x_first(run);
     let unit = run.packing.unit_bits() as usize;

@@ -91,3 +91,18 @@ impl Packing {
         }
     }
 }
+
+/// The stream's units row by row (one B-bit code, or one base3 byte, each):
+/// what an engine's memory holds, for its initial contents.
+pub fn row_units(packing: Packing, codes: &[Vec<u64>]) -> Vec<Vec<u64>> {
+    let unit = packing.unit_bits() as usize;
+    codes
+        .iter()
+        .map(|row| {
+            let bits = bit_string(packing, std::slice::from_ref(row));
+            (0..bits.len() / unit)
+                .map(|u| field(&bits, u * unit, unit))
+                .collect()
+        })
+        .collect()
+}

@@ -2,9 +2,10 @@
 
 use serde::Serialize;
 
-use super::super::GeneratedCore;
 use super::super::core::ParamMap;
+use super::super::{GeneratedCore, ParamError};
 use super::layout::Geometry;
+use super::packed::{InitialWeights, Plan};
 use super::params::WeightMemory;
 
 /// The cycle count of each limit on the vector rate, steady state.
@@ -39,10 +40,21 @@ pub struct LinearFacts {
     pub y_lanes: usize,
     /// Where the weights are kept.
     pub weight_memory: &'static str,
-    /// Words per weight bank (tiles × chunks, or 2 × chunks staging in stream mode) and the banks.
+    /// Words per weight bank and the banks: for `bram` and `spram` the packed
+    /// lanes (words per lane, lanes side by side); else one bank per unit of a
+    /// beat (tiles × chunks, or 2 × chunks staging in stream mode, words each).
     pub weight_banks: (usize, usize),
     /// SB_SPRAM256KA blocks the weight memory uses (0 unless it is `spram`; a UP5K has 4).
     pub spram_blocks: usize,
+    /// Memory words read for one core beat (`spram` with a beat wider than the
+    /// memory: more than 1, and the core takes a beat every that many cycles).
+    pub weight_reads_per_beat: usize,
+    /// Weight bits the memory gives per cycle (every lane or bank at once).
+    pub weight_bits_per_cycle: u64,
+    /// Bits of one lane or bank.
+    pub weight_lane_bits: u32,
+    /// The matrix is in the memory's initial contents (`--weights`): no load needed after `rst`.
+    pub initial_weights: bool,
     /// Cycles between vectors, back to back with every ready held at 1.
     pub cycles_per_vector: u64,
     /// The limits on it.
@@ -78,21 +90,65 @@ pub fn cycles_per_beat(core: &GeneratedCore) -> u64 {
     }
 }
 
-/// SB_SPRAM256KA blocks of an `spram` weight memory: one per bank and 16 bits of a unit.
-pub fn spram_blocks(g: &Geometry, memory: WeightMemory) -> usize {
-    if memory != WeightMemory::Spram {
-        return 0;
+/// SB_SPRAM256KA blocks of an `spram` weight memory: its lanes.
+pub fn spram_blocks(plan: Option<&Plan>) -> usize {
+    match plan {
+        Some(p) if p.kind == WeightMemory::Spram => p.lanes,
+        _ => 0,
     }
-    g.n * g.seg_units * super::store::spram_per_bank(g.unit_bits)
+}
+
+/// (words per bank, banks): the packed lanes, or one bank per unit of a beat `depth` words deep.
+pub fn banks(g: &Geometry, plan: Option<&Plan>, depth: usize) -> (usize, usize) {
+    match plan {
+        Some(p) => (p.depth, p.lanes),
+        None => (depth, g.n * g.seg_units),
+    }
+}
+
+/// Weight bits the memory gives per cycle.
+pub fn bits_per_cycle(g: &Geometry, plan: Option<&Plan>) -> u64 {
+    plan.map_or(
+        (g.n * g.seg_units) as u64 * u64::from(g.unit_bits),
+        Plan::bits_per_cycle,
+    )
+}
+
+/// Refuses initial weights that `memory` cannot hold or whose shape is not the layer's.
+pub fn check_initial(
+    g: &Geometry,
+    memory: WeightMemory,
+    w: &InitialWeights,
+) -> Result<(), ParamError> {
+    if memory != WeightMemory::Bram {
+        return Err(ParamError::new(
+            "weights",
+            memory.name(),
+            "initial weights need --weight-memory bram (spram has no initial contents, stream no memory; lutram and registers take a load)",
+        ));
+    }
+    let rows = w.units.len();
+    let bad = w.units.iter().find(|r| r.len() != g.row_units);
+    if rows != g.n_total || bad.is_some() {
+        return Err(ParamError::new(
+            "weights",
+            format!("{rows} rows"),
+            format!(
+                "the initial weights must be out_features × in_features = {} × {} ({} units a row)",
+                g.n_total, g.k_total, g.row_units
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The limits on the vector rate and the one that sets it.
-pub fn bound(g: &Geometry, memory: WeightMemory, per_beat: u64) -> Bound {
+pub fn bound(g: &Geometry, plan: Option<&Plan>, memory: WeightMemory, per_beat: u64) -> Bound {
     let compute = g.beats() as u64 * per_beat;
     let weight_memory = if memory == WeightMemory::Stream {
         g.load_cycles()
     } else {
-        g.beats() as u64
+        (g.beats() * plan.map_or(1, |p| p.reads)) as u64
     };
     let activation_load = g.x_words as u64;
     let result_drain = g.y_words as u64;

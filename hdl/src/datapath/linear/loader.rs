@@ -25,6 +25,10 @@ pub struct Loader {
     pub take: SignalId,
     /// A word is held (the loader is mid-matrix or finishing one).
     pub holding: SignalId,
+    /// The last unit of a segment (one row's units of one chunk) is written on this edge.
+    pub seg_done: SignalId,
+    /// The tile row being written.
+    pub row: SignalId,
 }
 
 /// The loader's inputs from the rest of the engine.
@@ -117,6 +121,8 @@ pub fn build(
         matrix_done,
         take,
         holding: wv,
+        seg_done,
+        row: r,
     })
 }
 

@@ -5,8 +5,9 @@
 //! vector are one run, and the tile's N results are collected and drained
 //! as y-words. The parts: [`params`] (the parameters), [`layout`] (the
 //! geometry and the weight memory's layout), [`store`] (the memory behind
-//! one interface), [`loader`] (weight words into the banks), [`actbuf`]
-//! (the double-buffered activations), [`sequencer`] (the beats),
+//! one interface; [`packed`] for bram and spram, read at full width),
+//! [`loader`] (weight words into the banks), [`actbuf`] (the
+//! double-buffered activations), [`sequencer`] (the beats),
 //! [`drain`] (results out) and [`facts`] (the metadata's facts).
 //!
 //! A `lut-gemm` core with its tables in LUT RAM (`table_storage = lutram`)
@@ -26,7 +27,9 @@ pub mod facts;
 pub mod layout;
 pub mod loader;
 pub mod logic;
+pub mod packed;
 pub mod params;
+pub mod per_bank;
 pub mod sequencer;
 pub mod stationary;
 pub mod store;
@@ -42,6 +45,7 @@ use super::{CoreError, GeneratedCore, ParamError};
 
 pub use facts::{Bound, LinearFacts};
 pub use layout::Geometry;
+pub use packed::{InitialWeights, Plan};
 pub use params::{LinearParams, WeightMemory};
 
 /// A generated engine: its top module (the inner core is an instance of its own module) and its facts.
@@ -142,10 +146,38 @@ fn loop_order(c: &params::Checked) -> Result<(LoopOrder, Option<LutGemmParams>),
 
 /// Generates the engine for `p`, building its inner core through `registry`.
 pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear, CoreError> {
+    generate_with(p, registry, None)
+}
+
+/// Generates the engine for `p` holding `init` from configuration when given (see [`facts::check_initial`]).
+pub fn generate_with(
+    p: &LinearParams,
+    registry: &Registry,
+    init: Option<&InitialWeights>,
+) -> Result<GeneratedLinear, CoreError> {
     let checked = p.check(registry)?;
     let g = Geometry::of(&checked);
-    let store = store::store_for(p.weight_memory, g.depth_used)?;
     let (order, lut) = loop_order(&checked)?;
+    let stationary = matches!(order, LoopOrder::Stationary { .. });
+    if let Some(w) = init {
+        if stationary {
+            return Err(ParamError::new(
+                "weights",
+                "activation-stationary",
+                "initial weights are not yet supported for lut-gemm with --table-storage lutram: load the weights on the w stream, or use --table-storage registers",
+            )
+            .into());
+        }
+        facts::check_initial(&g, p.weight_memory, w)?;
+    }
+    let (plan, store) = if stationary {
+        (None, per_bank::store_for(p.weight_memory, g.depth_used)?)
+    } else {
+        (
+            Plan::of(p.weight_memory, &g)?,
+            store::store_for(p.weight_memory, g.depth_used)?,
+        )
+    };
     let core = match &lut {
         Some(lp) => {
             accum::check(&g)?;
@@ -153,12 +185,16 @@ pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear
         }
         None => checked.inner.generate()?,
     };
-    let module = build(p, &g, store.as_ref(), &core, order)?;
+    let module = build(p, &g, (store.as_ref(), plan.as_ref(), init), &core, order)?;
     let per_beat = facts::cycles_per_beat(&core);
     let (bound, latency) = match order {
         LoopOrder::TileOuter => (
-            facts::bound(&g, p.weight_memory, per_beat),
-            facts::latency(&g, per_beat, core.latency),
+            facts::bound(&g, plan.as_ref(), p.weight_memory, per_beat),
+            facts::latency(
+                &g,
+                per_beat.max(plan.as_ref().map_or(1, |pl| pl.reads as u64)),
+                core.latency,
+            ),
         ),
         LoopOrder::Stationary { entries } => (
             stationary::bound(&g, u64::from(entries), per_beat),
@@ -179,8 +215,15 @@ pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear
         x_lanes: g.p,
         y_lanes: g.q,
         weight_memory: p.weight_memory.name(),
-        weight_banks: (store.depth(), g.n * g.seg_units),
-        spram_blocks: facts::spram_blocks(&g, p.weight_memory),
+        weight_banks: facts::banks(&g, plan.as_ref(), store.depth()),
+        spram_blocks: match plan {
+            Some(ref pl) => facts::spram_blocks(Some(pl)),
+            None => per_bank::spram_blocks(&g, p.weight_memory),
+        },
+        weight_reads_per_beat: plan.as_ref().map_or(1, |pl| pl.reads),
+        weight_bits_per_cycle: facts::bits_per_cycle(&g, plan.as_ref()),
+        weight_lane_bits: plan.as_ref().map_or(g.unit_bits, |pl| pl.lane_bits),
+        initial_weights: init.is_some(),
         cycles_per_vector: bound.cycles(),
         bound,
         latency,
@@ -219,7 +262,12 @@ struct Control {
     take_ok: SignalId,
 }
 
-fn control(b: &mut ModuleBuilder, rst: SignalId, stream: bool) -> Result<Control, BuildError> {
+fn control(
+    b: &mut ModuleBuilder,
+    rst: SignalId,
+    stream: bool,
+    preloaded: bool,
+) -> Result<Control, BuildError> {
     let in_flight = b.reg("vectors_in_flight", Ty::unsigned(4), Some((rst, 0)))?;
     let busy = logic::eq_const(b, "no_vector", in_flight, 0)?;
     let busy = logic::not(b, "vector_busy", busy)?;
@@ -238,7 +286,7 @@ fn control(b: &mut ModuleBuilder, rst: SignalId, stream: bool) -> Result<Control
             take_ok: permit,
         });
     }
-    let loaded = logic::flag(b, "weights_loaded", rst, false)?;
+    let loaded = logic::flag(b, "weights_loaded", rst, preloaded)?;
     let permit = logic::bit(b, "load_permit", true)?;
     let take_ok = logic::not(b, "load_take_ok", busy)?;
     Ok(Control {
@@ -278,6 +326,7 @@ struct Middle {
 struct Around<'a> {
     g: &'a Geometry,
     store: &'a dyn store::WeightStore,
+    mem: Option<&'a packed::Packed>,
     ld: &'a loader::Loader,
     xb: &'a actbuf::ActBuffer,
     rst: SignalId,
@@ -287,25 +336,32 @@ struct Around<'a> {
     module: &'a str,
 }
 
+type Memory<'a> = (
+    &'a dyn store::WeightStore,
+    Option<&'a Plan>,
+    Option<&'a InitialWeights>,
+);
+
 fn build(
     p: &LinearParams,
     g: &Geometry,
-    store: &dyn store::WeightStore,
+    (store, plan, init): Memory,
     core: &GeneratedCore,
     order: LoopOrder,
 ) -> Result<crate::ir::Module, CoreError> {
     let mut b = ModuleBuilder::new(&p.name)?;
     let io = inputs(&mut b, g)?;
     let stream = p.weight_memory == WeightMemory::Stream;
-    let ctl = control(&mut b, io.rst, stream)?;
+    let ctl = control(&mut b, io.rst, stream, init.is_some())?;
     let aty = store::addr_ty(store.depth());
+    let pk = plan.map(|_| packed::declare(&mut b, io.rst)).transpose()?;
     let ld = loader::build(
         &mut b,
         g,
         loader::LoaderInputs {
             rst: io.rst,
             valid: io.w_valid,
-            permit: ctl.permit,
+            permit: pk.map_or(ctl.permit, |d| d.permit),
             take_ok: ctl.take_ok,
             staging: stream,
         },
@@ -314,9 +370,22 @@ fn build(
     )?;
     let gate = x_gate(&mut b, &ctl, &ld)?;
     let xb = actbuf::build(&mut b, g, io.rst, io.x_valid, gate, &io.x_data)?;
+    let mem = match (plan, pk) {
+        (Some(pl), Some(d)) => Some(packed::build(
+            &mut b,
+            pl,
+            g,
+            d,
+            (io.rst, ctl.weights_ok),
+            &ld,
+            init,
+        )?),
+        _ => None,
+    };
     let around = Around {
         g,
         store,
+        mem: mem.as_ref(),
         ld: &ld,
         xb: &xb,
         rst: io.rst,
@@ -365,12 +434,17 @@ fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
         g,
         a.rst,
         a.xb.valid,
-        a.weights_ok,
+        a.mem.map_or(a.weights_ok, |m| m.valid),
         (a.store.depth(), a.store.read_latency()),
     )?;
     let act = a.xb.chunk(b, g, sq.chunk.value)?;
-    let fresh = sq.prefetch.map(|pf| pf.fresh);
-    let w = weight_bus(b, g, a.store, a.ld, sq.raddr, fresh)?;
+    let w = match a.mem {
+        Some(m) => m.bus.clone(),
+        None => {
+            let fresh = sq.prefetch.map(|pf| pf.fresh);
+            weight_bus(b, g, a.store, a.ld, sq.raddr, fresh)?
+        }
+    };
     let (dr, regs) = drain::build(b, g, a.rst, Ty::signed(a.core.acc_bits), a.y_ready)?;
     let inner = Arc::new(a.core.module.clone());
     let outs = b.instance(
@@ -387,6 +461,10 @@ fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
     )?;
     let (in_ready, out_valid, out_y) = core_outputs(&outs, a.module)?;
     let ev = sq.finish(b, in_ready)?;
+    if let Some(m) = a.mem {
+        let take = logic::and(b, "pk_take", sq.valid, in_ready)?;
+        m.finish(b, take)?;
+    }
     Ok(Middle {
         ev,
         dr,

@@ -143,7 +143,7 @@ impl Stationary {
 /// writes and T beats of `per_beat` cycles; one weight word a beat.
 pub fn bound(g: &Geometry, entries: u64, per_beat: u64) -> Bound {
     let compute = g.chunks as u64 * (entries + g.tiles as u64 * per_beat);
-    let mut bound = super::facts::bound(g, super::params::WeightMemory::Bram, per_beat);
+    let mut bound = super::facts::bound(g, None, super::params::WeightMemory::Bram, per_beat);
     bound.compute = compute;
     let all = [
         ("compute", bound.compute),

@@ -1,12 +1,12 @@
 //! The weight memory behind one small interface, [`WeightStore`]: a bank
 //! is one unit wide and `depth` words deep, with one write port and one
-//! read port. LUT RAM and registers read asynchronously (latency 0); block
-//! RAM and SPRAM read synchronously (`read_latency` 1: the word of the
-//! address given on one edge is on the read port after it).
+//! read port, read asynchronously (LUT RAM and registers). Block RAM and
+//! SPRAM are packed into wide lanes instead ([`super::packed`]); their
+//! store here is [`Beats`], the beat addresses only.
 
 use crate::ir::{
-    BuildError, CmpOp, Collision, MAX_BLOCK_MEMORY_ADDR_BITS, MAX_MEMORY_ADDR_BITS, ModuleBuilder,
-    SPRAM_ADDR_BITS, SPRAM_MASK_BITS, SPRAM_WORD_BITS, SignalId, SpramPorts, Ty,
+    BuildError, CmpOp, MAX_BLOCK_MEMORY_ADDR_BITS, MAX_MEMORY_ADDR_BITS, ModuleBuilder,
+    SPRAM_ADDR_BITS, SignalId, Ty,
 };
 
 use super::super::ParamError;
@@ -59,11 +59,6 @@ pub fn max_depth(kind: WeightMemory) -> usize {
     }
 }
 
-/// SB_SPRAM256KA blocks side by side in one bank `unit_bits` wide.
-pub fn spram_per_bank(unit_bits: u32) -> usize {
-    unit_bits.div_ceil(SPRAM_WORD_BITS) as usize
-}
-
 /// The address type of a store `depth` words deep.
 pub fn addr_ty(depth: usize) -> Ty {
     Ty::unsigned(depth.trailing_zeros().max(1))
@@ -85,8 +80,7 @@ pub fn store_for(kind: WeightMemory, used: usize) -> Result<Box<dyn WeightStore>
     match kind {
         WeightMemory::Registers => Ok(Box::new(Registers { depth, used })),
         WeightMemory::Lutram | WeightMemory::Stream => Ok(Box::new(LutRam { depth })),
-        WeightMemory::Bram => Ok(Box::new(BlockRam { depth })),
-        WeightMemory::Spram => Ok(Box::new(Spram { depth })),
+        WeightMemory::Bram | WeightMemory::Spram => Ok(Box::new(Beats { depth })),
     }
 }
 
@@ -153,19 +147,18 @@ impl WeightStore for Registers {
     }
 }
 
-/// Block-RAM banks: the IR block memory, registered read every edge.
-///
-/// `Collision::DontCare` holds because the engine reads only words written
-/// on earlier edges: every write is during a load, while no beat is offered,
-/// and the first beat after a load is at least two edges after its last write.
+/// The beat addresses of a packed store (`bram`, `spram`): the packed
+/// memory itself is [`super::packed`]; this only types the loader's beat
+/// address and tells the sequencer that the beat's weights come with its
+/// `valid` (no prefetch of its own).
 #[derive(Debug, Clone, Copy)]
-pub struct BlockRam {
+pub struct Beats {
     depth: usize,
 }
 
-impl WeightStore for BlockRam {
+impl WeightStore for Beats {
     fn read_latency(&self) -> u32 {
-        1
+        0
     }
     fn depth(&self) -> usize {
         self.depth
@@ -174,81 +167,12 @@ impl WeightStore for BlockRam {
         &self,
         b: &mut ModuleBuilder,
         name: &str,
-        w: BankWrite,
-        raddr: SignalId,
+        _w: BankWrite,
+        _raddr: SignalId,
     ) -> Result<SignalId, BuildError> {
-        let ty = b.ty(w.data);
-        let mem = b.block_memory(name, ty, self.depth as u32, Collision::DontCare, None)?;
-        b.block_write_port(mem, w.en, w.addr, w.data)?;
-        let en = logic::bit(b, &format!("{name}_ren"), true)?;
-        b.block_read(&format!("{name}_rd"), mem, raddr, en)
+        Err(BuildError::Invalid {
+            module: b.module_name().into(),
+            message: format!("`{name}`: a packed store has no per-unit banks"),
+        })
     }
-}
-
-/// SPRAM banks: one SB_SPRAM256KA per 16 bits of the unit, side by side.
-/// The SPRAM has one address: it takes the write address on an edge that
-/// writes and the read address otherwise (its DATAOUT is then undefined,
-/// and the engine does not use it: writes happen only during a load).
-#[derive(Debug, Clone, Copy)]
-pub struct Spram {
-    depth: usize,
-}
-
-impl WeightStore for Spram {
-    fn read_latency(&self) -> u32 {
-        1
-    }
-    fn depth(&self) -> usize {
-        self.depth
-    }
-    fn bank(
-        &self,
-        b: &mut ModuleBuilder,
-        name: &str,
-        w: BankWrite,
-        raddr: SignalId,
-    ) -> Result<SignalId, BuildError> {
-        let bits = b.ty(w.data).width;
-        let aty = Ty::unsigned(SPRAM_ADDR_BITS);
-        let aty_in = b.ty(raddr);
-        let at = b.mux(&format!("{name}_at"), aty_in, w.en, w.addr, raddr)?;
-        let addr = b.resize(&format!("{name}_addr"), at, aty)?;
-        let mask = b.constant(
-            &format!("{name}_mask"),
-            Ty::unsigned(SPRAM_MASK_BITS),
-            (1 << SPRAM_MASK_BITS) - 1,
-        )?;
-        let cs = logic::bit(b, &format!("{name}_cs"), true)?;
-        let mut parts = Vec::new();
-        for i in 0..spram_per_bank(bits) as u32 {
-            let lo = i * SPRAM_WORD_BITS;
-            let width = SPRAM_WORD_BITS.min(bits - lo);
-            let piece = b.slice(&format!("{name}_din{i}_s"), w.data, lo, width, false)?;
-            let data_in = b.resize(
-                &format!("{name}_din{i}"),
-                piece,
-                Ty::unsigned(SPRAM_WORD_BITS),
-            )?;
-            let out = b.spram(
-                &format!("{name}_sp{i}"),
-                SpramPorts {
-                    addr,
-                    data_in,
-                    mask_wren: mask,
-                    wren: w.en,
-                    chip_select: cs,
-                },
-            )?;
-            parts.push(b.slice(&format!("{name}_dout{i}"), out, 0, width, false)?);
-        }
-        join(b, name, &parts)
-    }
-}
-
-/// The pieces of a word, lowest first, as one unsigned word.
-fn join(b: &mut ModuleBuilder, name: &str, parts: &[SignalId]) -> Result<SignalId, BuildError> {
-    if let [one] = parts {
-        return Ok(*one);
-    }
-    b.concat(&format!("{name}_rd"), parts, false)
 }

@@ -71,18 +71,91 @@ fn linear_refuses_bad_params() {
 
 #[test]
 fn linear_spram_states_its_blocks() {
+    // A 2-bit 8 × 4 tile: a 16-bit segment, one SPRAM, four reads a beat.
     let p = params("ternary-gemv", 8, 4, WeightMemory::Spram);
     let g = generate(&p, &Registry::builtin()).unwrap();
-    assert_eq!(g.facts.spram_blocks, 32);
-    assert_eq!(g.facts.weight_banks, (16, 32));
+    assert_eq!(g.facts.spram_blocks, 1);
+    assert_eq!(g.facts.weight_reads_per_beat, 4);
+    assert_eq!(g.facts.weight_banks, (64, 1));
+    assert_eq!(g.facts.bound.weight_memory, 15 * 4);
     let p = params("ternary-gemv", 8, 4, WeightMemory::Bram);
+    let g = generate(&p, &Registry::builtin()).unwrap();
+    assert_eq!(g.facts.spram_blocks, 0);
+    assert_eq!(g.facts.weight_reads_per_beat, 1);
+    assert_eq!(g.facts.weight_banks, (16, 4));
+}
+
+/// A base3 layer of `k_total` × `n_total` on a `k` × `n` tile in `memory`.
+fn base3(k: u64, n: u64, k_total: usize, n_total: usize, memory: WeightMemory) -> LinearParams {
+    let mut p = params("ternary-gemv", k, n, memory);
+    p.core_params.insert("w_packing".into(), "base3".into());
+    p.in_features = k_total;
+    p.out_features = n_total;
+    p.x_lanes = k as usize;
+    p.y_lanes = n as usize;
+    p
+}
+
+#[test]
+fn linear_packed_memories_read_at_full_width() {
+    let reg = Registry::builtin();
+    // The 384 × 384 layer in the UP5K's four SPRAMs: 64 bits a cycle.
+    let narrow = generate(&base3(40, 1, 384, 384, WeightMemory::Spram), &reg).unwrap();
+    let f = &narrow.facts;
+    assert_eq!((f.spram_blocks, f.weight_bits_per_cycle), (4, 64));
+    assert_eq!((f.weight_reads_per_beat, f.cycles_per_vector), (1, 3840));
+    // A wide tile: 4 rows of 128-bit segments, 8 reads a beat; the memory bounds it.
+    let wide = generate(&base3(80, 4, 384, 384, WeightMemory::Spram), &reg).unwrap();
+    let f = &wide.facts;
+    assert_eq!((f.spram_blocks, f.weight_reads_per_beat), (4, 8));
     assert_eq!(
-        generate(&p, &Registry::builtin())
+        (f.bound.limit, f.cycles_per_vector),
+        ("weight_memory", 3840)
+    );
+    // Block RAM: every row's segment side by side, 64-bit lanes, one read a beat.
+    let bram = generate(&base3(80, 8, 384, 384, WeightMemory::Bram), &reg).unwrap();
+    let f = &bram.facts;
+    assert_eq!((f.weight_banks, f.weight_lane_bits), ((256, 16), 64));
+    assert_eq!((f.weight_reads_per_beat, f.cycles_per_vector), (1, 240));
+}
+
+#[test]
+fn linear_refuses_what_the_spram_cannot_hold() {
+    let reg = Registry::builtin();
+    let Err(CoreError::Param(e)) = generate(&base3(40, 1, 384, 2048, WeightMemory::Spram), &reg)
+    else {
+        panic!("a 2048 × 384 layer does not fit four SPRAMs");
+    };
+    let text = e.to_string();
+    assert!(text.contains("8 SB_SPRAM256KA"), "{text}");
+    assert!(text.contains("the UP5K has 4"), "{text}");
+}
+
+#[test]
+fn linear_initial_weights_must_match_the_layer_and_the_memory() {
+    let reg = Registry::builtin();
+    let p = params("ternary-gemv", 8, 4, WeightMemory::Bram);
+    let good = InitialWeights {
+        units: vec![vec![1; 37]; 11],
+    };
+    assert!(
+        generate_with(&p, &reg, Some(&good))
             .unwrap()
             .facts
-            .spram_blocks,
-        0
+            .initial_weights
     );
+    let short = InitialWeights {
+        units: vec![vec![1; 37]; 10],
+    };
+    let wrong = |p: &LinearParams, w: &InitialWeights| match generate_with(p, &reg, Some(w)) {
+        Err(CoreError::Param(e)) => e.param,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(wrong(&p, &short), "weights");
+    for memory in [WeightMemory::Spram, WeightMemory::Stream] {
+        let p = params("ternary-gemv", 8, 4, memory);
+        assert_eq!(wrong(&p, &good), "weights");
+    }
 }
 
 #[test]
