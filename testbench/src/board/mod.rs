@@ -102,6 +102,16 @@ pub struct BoardLine {
 impl BoardLine {
     /// The board `module` (ports of `NAME_board`) at `clocks_per_bit`, held in reset for 4 cycles.
     pub fn new(module: &Module, clocks_per_bit: u32) -> Result<BoardLine, SimError> {
+        Self::with_record(module, clocks_per_bit, false)
+    }
+
+    /// As [`BoardLine::new`], recording every cycle's inputs from the first
+    /// reset cycle on when `record` is set (see [`BoardLine::recorded`]).
+    pub fn with_record(
+        module: &Module,
+        clocks_per_bit: u32,
+        record: bool,
+    ) -> Result<BoardLine, SimError> {
         let sim = Sim::new(module, 1)?;
         let rst = sim.input("rst")?;
         let rx = sim.input("uart_rx")?;
@@ -121,7 +131,7 @@ impl BoardLine {
             sender: Sender::default(),
             receiver: Receiver::default(),
             heard: VecDeque::new(),
-            record: None,
+            record: record.then(Vec::new),
             led_error_seen: false,
         };
         for _ in 0..4 {
@@ -130,12 +140,7 @@ impl BoardLine {
         Ok(line)
     }
 
-    /// Records every cycle's inputs (`rst`, `uart_rx`) from now on.
-    pub fn start_recording(&mut self) {
-        self.record = Some(Vec::new());
-    }
-
-    /// The inputs recorded since [`BoardLine::start_recording`] (port order: rst, uart_rx).
+    /// The inputs recorded so far, one row a cycle (port order: rst, uart_rx).
     pub fn recorded(&mut self) -> Vec<Vec<u64>> {
         self.record.take().unwrap_or_default()
     }
