@@ -14,6 +14,7 @@ use lutforge_fpga::boards::build::{BoardBuildRequest, build_board};
 use lutforge_fpga::boards::constraints::constraint_file;
 use lutforge_fpga::boards::top::{ClockPlan, render_core_file, render_top};
 use lutforge_gen::{Header, render_verilog, write_atomic};
+use lutforge_hdl::board::{BoardCoreParams, generate_hashed};
 use lutforge_hdl::datapath::core::Registry;
 use lutforge_hdl::datapath::linear::{LinearParams, WeightMemory};
 use lutforge_hdl::ir::Module;
@@ -82,7 +83,7 @@ impl BoardRecord {
 }
 
 /// The board logic a board top instantiates, for the engine `p`.
-pub type LogicFn<'a> = dyn Fn(&LinearParams, u32, f64) -> Result<Module> + 'a;
+pub type LogicFn<'a> = dyn Fn(&LinearParams, u32, f64, &Registry) -> Result<Module> + 'a;
 
 /// Refuses a layer whose weights do not fit the board's memory, naming which and by how much.
 fn check_memory(board: &Board, p: &LinearParams, registry: &Registry) -> Result<()> {
@@ -102,12 +103,12 @@ fn check_memory(board: &Board, p: &LinearParams, registry: &Registry) -> Result<
             f.spram_blocks - board.spram_blocks
         ),
         WeightMemory::Bram if bits > board.block_ram_bits => bail!(
-            "the layer's weights are {bits} bits, the {}'s block RAM holds {} ({} bits too many){}; shrink the layer",
+            "the layer's weights are {bits} bits, the {}'s block RAM holds {} ({} bits too many); shrink the layer{}",
             board.name,
             board.block_ram_bits,
             bits - board.block_ram_bits,
             if board.spram_blocks > 0 {
-                " — or keep them in --weight-memory spram"
+                " or keep them in --weight-memory spram"
             } else {
                 ""
             }
@@ -136,7 +137,7 @@ pub fn write_board(
     let plan = ClockPlan::new(&board, a.clock_mhz).map_err(anyhow::Error::msg)?;
     let cpb = Board::clocks_per_bit(plan.logic_mhz, a.baud).map_err(anyhow::Error::msg)?;
     check_memory(&board, p, registry)?;
-    let module = logic(p, cpb, plan.logic_hz())?;
+    let module = logic(p, cpb, plan.logic_hz(), registry)?;
     let command = board_command(a, p, &plan);
     let logic_file = format!("{}.v", module.name);
     let files = vec!["top.v".to_string(), logic_file.clone()];
@@ -255,8 +256,23 @@ pub fn run(a: &BoardArgs, registry: &Registry, flags: &CoreFlags, logic: &LogicF
     Ok(())
 }
 
-/// The board logic of the engine `p`: its UART at `clocks_per_bit`, the command processor and the engine.
-pub fn board_logic(p: &LinearParams, clocks_per_bit: u32, clock_hz: f64) -> Result<Module> {
-    let _ = (p, clocks_per_bit, clock_hz);
-    bail!("the board logic is not in this build yet")
+/// The board logic of the engine `p` (`NAME_board`: its UART at
+/// `clocks_per_bit`, the command processor and the engine), its HELLO
+/// stating the hash of the engine's NAME.json as `gen linear` writes it.
+pub fn board_logic(
+    p: &LinearParams,
+    clocks_per_bit: u32,
+    clock_hz: f64,
+    registry: &Registry,
+) -> Result<Module> {
+    let engine = lutforge_hdl::datapath::linear::generate(p, registry)?;
+    let json = lutforge_gen::render_metadata(&crate::cmd::linear::metadata(p, &engine))?;
+    let params = BoardCoreParams {
+        name: p.name.clone(),
+        linear: p.clone(),
+        clocks_per_bit,
+        clock_hz: clock_hz.round() as u64,
+    };
+    let hash = lutforge_host::metadata_hash(json.as_bytes());
+    Ok(generate_hashed(&params, registry, hash)?.module)
 }

@@ -325,8 +325,8 @@ fn run_on<T: Transport>(
     let loaded = *host.stats();
     let results = host.run(vectors)?;
     let took = now(host.link())?.saturating_sub(t1);
+    let s = *host.stats();
     let status = host.status()?;
-    let s = host.stats();
     let wire = |bytes: u64| bytes as f64 * 10.0 / f64::from(baud);
     let (load_bytes, token_bytes) = (
         loaded.bytes_sent + loaded.bytes_received,
