@@ -125,6 +125,14 @@ struct TopView<'a> {
     tx_pin: &'a str,
     ports: Vec<PortView>,
     drives: Vec<DriveView>,
+    led_signals: Vec<LedSignal>,
+}
+
+/// One of the board logic's LED outputs, and whether a pin shows it.
+#[derive(Serialize)]
+struct LedSignal {
+    name: &'static str,
+    used: bool,
 }
 
 #[derive(Serialize)]
@@ -168,14 +176,20 @@ fn ports(board: &Board) -> Vec<PortView> {
     out
 }
 
-/// What lights each LED: idle, busy, error on the first three; a board
-/// with two shows idle and error (busy is both dark); the rest stay dark.
-fn led_drives(board: &Board) -> Vec<DriveView> {
-    let signals: &[&str] = if board.leds.len() >= 3 {
+/// The board logic's LED signals a board shows, in LED order: idle, busy,
+/// error on the first three; a board with two shows idle and error (busy
+/// is both dark).
+fn shown(board: &Board) -> &'static [&'static str] {
+    if board.leds.len() >= 3 {
         &["led_idle", "led_busy", "led_error"]
     } else {
         &["led_idle", "led_error"]
-    };
+    }
+}
+
+/// What lights each LED (see [`shown`]); the LEDs past those stay dark.
+fn led_drives(board: &Board) -> Vec<DriveView> {
+    let signals = shown(board);
     board
         .leds
         .iter()
@@ -233,6 +247,13 @@ pub fn render_top(
         tx_pin: board.uart_tx.port,
         ports: ports(board),
         drives: led_drives(board),
+        led_signals: ["led_idle", "led_busy", "led_error"]
+            .into_iter()
+            .map(|name| LedSignal {
+                name,
+                used: shown(board).contains(&name),
+            })
+            .collect(),
     };
     render_template("board_top.v.tera", TOP_TEMPLATE, &view).map_err(|e| e.to_string())
 }
