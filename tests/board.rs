@@ -232,6 +232,18 @@ fn a_layer_runs_exactly_on_the_simulated_board_even_on_a_noisy_line() {
     // Damaged frames were refused and nothing was applied twice: still exact, 6 vectors.
     assert!(r.stdout.contains("6 vectors run"), "{}", r.stdout);
 
+    // Weights packed for another engine: HELLO tells, one line.
+    let r = lutforge(&[
+        "host",
+        "--sim",
+        dir.to_str().unwrap(),
+        "--weights",
+        wf.to_str().unwrap(),
+        "--packing",
+        "base3",
+    ]);
+    assert_one_line_error(&r, "rebuild the bitstream for this layer");
+
     let r = lutforge(&[
         "host",
         "--sim",
