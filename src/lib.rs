@@ -41,7 +41,9 @@ enum Command {
     Synth(cmd::flow::FlowArgs),
     /// Generate, verify, synthesize, place and route a core, pack the bitstream, and report size and Fmax
     Flow(cmd::flow::FlowArgs),
-    /// Run a layer on a board over its serial link (or on the protocol's reference model): load, stream, check, report
+    /// Build a board (iCEBreaker, ULX3S) that runs a layer engine behind a UART: top.v, constraints, FuseSoC core, bitstream
+    Board(cmd::board::BoardArgs),
+    /// Run a layer on a board over its serial link (or on the simulated board, or the protocol's reference model): load, stream, check, report
     Host(cmd::host::HostArgs),
     /// Run a grid of cores × targets through the flow: tables, plots, cache, or Make/Slurm scripts
     Sweep(cmd::sweep::SweepArgs),
@@ -94,7 +96,13 @@ fn command(registry: &Registry) -> clap::Command {
             params::add_core_flags(c, registry)
         });
     }
-    cli.mut_subcommand("run-layer", |c| {
+    cli.mut_subcommand("board", |c| {
+        params::add_core_flags(
+            c.mut_arg("datapath", |a| a.value_parser(kinds.clone())),
+            registry,
+        )
+    })
+    .mut_subcommand("run-layer", |c| {
         params::add_core_flags(
             c.mut_arg("datapath", |a| a.value_parser(kinds.clone())),
             registry,
@@ -152,6 +160,7 @@ where
         } => cmd::sweep::merge(a),
         Command::Bench(a) => cmd::bench::run(a, registry, &core_flags),
         Command::Cores(a) => cmd::cores::run(a, registry),
+        Command::Board(a) => cmd::board::run(a, registry, &core_flags, &cmd::board::board_logic),
         Command::Host(a) => cmd::host::run(a),
         Command::Tools => cmd::tools::run(),
     };

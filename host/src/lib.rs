@@ -74,4 +74,6 @@ pub use protocol::{
     InfoError, PROTOCOL_VERSION, STATUS_LEN, Status, metadata_hash,
 };
 pub use stats::LinkStats;
-pub use transport::{LinkError, MemoryTransport, NoisyLine, SerialTransport, Transport};
+pub use transport::{
+    LinkError, MemoryTransport, NoisyLine, SerialTransport, SimTransport, Transport,
+};

@@ -1,4 +1,5 @@
 //! `lutforge host`: a real layer on a board over its serial link (or on the
+//! simulated board of a `lutforge board` folder in Verilator, or on the
 //! protocol's reference model of the board): quantize the layer as
 //! `run-layer` does, load the weights once, stream the tokens, read the
 //! results, check every integer against the golden GEMV and report the
@@ -11,7 +12,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use lutforge_host::{
     BoardModel, EngineInfo, Host, HostConfig, LayerSpec, MemoryTransport, NoisyLine,
-    PROTOCOL_VERSION, SerialTransport, Transport, WeightPacking, WeightWords, metadata_hash, pack,
+    PROTOCOL_VERSION, SerialTransport, SimTransport, Transport, WeightPacking, WeightWords,
+    metadata_hash, pack,
 };
 use lutforge_testbench::layer::{
     dequantize, quantize_activations_absmax, quantize_weights_absmean,
@@ -37,16 +39,19 @@ pub struct HostArgs {
     #[arg(
         long,
         value_name = "PATH",
-        conflicts_with = "model",
-        required_unless_present = "model"
+        conflicts_with_all = ["model", "sim"],
+        required_unless_present_any = ["model", "sim"]
     )]
     pub port: Option<String>,
     /// Talk to the protocol's reference model of the board instead of a board (no hardware)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sim")]
     pub model: bool,
-    /// Line rate, bits per second (8N1)
-    #[arg(long, default_value_t = 1_000_000)]
-    pub baud: u32,
+    /// Talk to the board top of a `lutforge board` folder simulated in Verilator, bit by bit on its UART pins; figures in simulated time at its clock
+    #[arg(long, value_name = "DIR")]
+    pub sim: Option<PathBuf>,
+    /// Line rate, bits per second (8N1) [default: 1000000; with --sim the folder's]
+    #[arg(long)]
+    pub baud: Option<u32>,
     #[command(flatten)]
     pub input: LayerInput,
     /// Weight packing the board's engine takes
@@ -126,7 +131,10 @@ pub fn run(a: &HostArgs) -> Result<()> {
                 .collect()
         })
         .collect();
-    let (results, report) = if a.model {
+    let baud = a.baud.unwrap_or(1_000_000);
+    let (results, report) = if let Some(dir) = &a.sim {
+        sim_board(dir, a, config, &spec, &bits, &vectors)?
+    } else if a.model {
         let info = model_engine(&spec, &bits)?;
         let (host_end, board_end) = MemoryTransport::pair();
         let _board = BoardModel::new(info)
@@ -136,6 +144,7 @@ pub fn run(a: &HostArgs) -> Result<()> {
         drive(
             host_end.named("board model"),
             a,
+            baud,
             config,
             &spec,
             &bits,
@@ -143,9 +152,9 @@ pub fn run(a: &HostArgs) -> Result<()> {
         )?
     } else {
         let port = a.port.clone().unwrap_or_default();
-        let link = SerialTransport::open(&port, a.baud)?;
-        println!("board: {port} at {} baud", a.baud);
-        drive(link, a, config, &spec, &bits, &vectors)?
+        let link = SerialTransport::open(&port, baud)?;
+        println!("board: {port} at {baud} baud");
+        drive(link, a, baud, config, &spec, &bits, &vectors)?
     };
     let mut acc = Vec::with_capacity(tokens * n);
     for (t, y) in results.iter().enumerate() {
@@ -191,28 +200,110 @@ fn model_engine(spec: &LayerSpec, bits: &lutforge_host::BitString) -> Result<Eng
     })
 }
 
-/// Loads the weights and runs the vectors over `link`; returns y and the report lines.
-fn drive<T: Transport>(
-    link: T,
+/// The simulated board of the `lutforge board` folder `dir`: built in
+/// Verilator (once), run with its UART model at the folder's clocks per bit,
+/// and the layer driven through it with the figures in simulated time.
+fn sim_board(
+    dir: &std::path::Path,
     a: &HostArgs,
     config: HostConfig,
     spec: &LayerSpec,
     bits: &lutforge_host::BitString,
     vectors: &[Vec<i64>],
 ) -> Result<(Vec<Vec<i64>>, String)> {
+    let record = crate::cmd::board::BoardRecord::read(dir)?;
+    if let Some(b) = a.baud
+        && b != record.baud
+    {
+        bail!(
+            "--baud {b}: the board in {} runs its UART at {} baud; drop --baud or rebuild the board with --baud {b}",
+            dir.display(),
+            record.baud
+        );
+    }
+    let board = lutforge_fpga::boards::Board::by_name(&record.board).map_err(anyhow::Error::msg)?;
+    println!(
+        "board: {} simulated in Verilator at {} MHz, {} baud ({} clocks a bit), from {}",
+        board.description,
+        record.clock_mhz,
+        record.baud,
+        record.clocks_per_bit,
+        dir.display()
+    );
+    let program = lutforge_fpga::boards::sim::build_sim(
+        dir,
+        &board,
+        record.clocks_per_bit,
+        &record.files,
+        Duration::from_secs(1800),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let mut args = vec![
+        "--cpb".to_string(),
+        record.clocks_per_bit.to_string(),
+        "--seed".into(),
+        a.input.seed.to_string(),
+    ];
+    if let Some(rate) = a.line_errors {
+        args.extend(["--line-errors".into(), rate.to_string()]);
+    }
+    let hz = record.clock_mhz * 1e6;
+    // After a time-out the line stays quiet for 15 ms, past the board's 10 ms quiet-line rule.
+    let quiet = (0.015 * hz) as u32;
+    let link = SimTransport::spawn(&program, &args, "the simulated board", quiet)?;
+    let simulated = |l: &SimTransport| -> Result<Duration> {
+        Ok(Duration::from_secs_f64(l.cycles()? as f64 / hz))
+    };
+    run_on(
+        link,
+        record.baud,
+        config,
+        spec,
+        bits,
+        vectors,
+        &simulated,
+        Some(record.clock_mhz),
+    )
+}
+
+/// Loads the weights and runs the vectors over `link`; returns y and the report lines.
+fn drive<T: Transport>(
+    link: T,
+    a: &HostArgs,
+    baud: u32,
+    config: HostConfig,
+    spec: &LayerSpec,
+    bits: &lutforge_host::BitString,
+    vectors: &[Vec<i64>],
+) -> Result<(Vec<Vec<i64>>, String)> {
+    let start = Instant::now();
     match a.line_errors {
         Some(rate) => run_on(
             NoisyLine::new(link, rate, a.input.seed),
-            a.baud,
+            baud,
             config,
             spec,
             bits,
             vectors,
+            &|_: &NoisyLine<T>| Ok(start.elapsed()),
+            None,
         ),
-        None => run_on(link, a.baud, config, spec, bits, vectors),
+        None => run_on(
+            link,
+            baud,
+            config,
+            spec,
+            bits,
+            vectors,
+            &|_: &T| Ok(start.elapsed()),
+            None,
+        ),
     }
 }
 
+/// Runs the layer over `link`; `now` tells the time on the wall clock, or
+/// on the simulated board's clock when `simulated_mhz` gives its rate.
+#[allow(clippy::too_many_arguments)]
 fn run_on<T: Transport>(
     link: T,
     baud: u32,
@@ -220,26 +311,37 @@ fn run_on<T: Transport>(
     spec: &LayerSpec,
     bits: &lutforge_host::BitString,
     vectors: &[Vec<i64>],
+    now: &dyn Fn(&T) -> Result<Duration>,
+    simulated_mhz: Option<f64>,
 ) -> Result<(Vec<Vec<i64>>, String)> {
     let mut host = Host::new(link, config);
     let info = host.hello_expecting(spec)?;
     let words = WeightWords::from_bits(bits, u32::from(info.word_bits))
         .context("cutting the weights into the engine's words")?;
-    let start = Instant::now();
+    let t0 = now(host.link())?;
     host.load_weights(&words)?;
-    let load = start.elapsed();
+    let t1 = now(host.link())?;
+    let load = t1.saturating_sub(t0);
     let loaded = *host.stats();
-    let start = Instant::now();
     let results = host.run(vectors)?;
-    let took = start.elapsed();
-    let s = host.stats();
+    let took = now(host.link())?.saturating_sub(t1);
+    let s = *host.stats();
+    let status = host.status()?;
     let wire = |bytes: u64| bytes as f64 * 10.0 / f64::from(baud);
     let (load_bytes, token_bytes) = (
         loaded.bytes_sent + loaded.bytes_received,
         s.bytes_sent + s.bytes_received - loaded.bytes_sent - loaded.bytes_received,
     );
+    let clock = match simulated_mhz {
+        Some(mhz) => format!("simulated at {mhz} MHz"),
+        None => "wall clock".into(),
+    };
+    let share = match simulated_mhz {
+        Some(_) => wire(token_bytes) / took.as_secs_f64().max(1e-12),
+        None => s.link_share(load + took),
+    };
     let mut report = format!(
-        "weights: {} words, {} bytes sent in {:.3} s\ntokens: {} in {:.3} s = {:.1} tokens/s (wall clock); {} bytes sent, {} received; the link's share of the time {:.0} %\nframes: {} sent, {} retries, {} time-outs, {} damaged replies\n",
+        "weights: {} words, {} bytes sent in {:.3} s ({clock})\ntokens: {} in {:.3} s = {:.1} tokens/s ({clock}); {} bytes sent, {} received; the link's share of the time {:.0} %\nframes: {} sent, {} retries, {} time-outs, {} damaged replies\n",
         words.len(),
         loaded.bytes_sent,
         load.as_secs_f64(),
@@ -248,7 +350,7 @@ fn run_on<T: Transport>(
         s.tokens_per_second(took),
         s.bytes_sent - loaded.bytes_sent,
         s.bytes_received - loaded.bytes_received,
-        100.0 * s.link_share(load + took),
+        100.0 * share,
         s.frames_sent,
         s.retries,
         s.timeouts,
@@ -259,6 +361,10 @@ fn run_on<T: Transport>(
         wire(load_bytes),
         wire(token_bytes),
         vectors.len() as f64 / wire(token_bytes).max(1e-12)
+    ));
+    report.push_str(&format!(
+        "board status: {:?}, {} vectors run, {} frames acted on, {} refused for a bad CRC, {} duplicates replayed\n",
+        status.state, status.vectors_run, status.frames_accepted, status.bad_crc, status.duplicates
     ));
     Ok((results, report))
 }

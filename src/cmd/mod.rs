@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod board;
 pub mod cores;
 pub mod cosim;
 pub mod flow;

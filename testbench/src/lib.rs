@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod backend;
+pub mod board;
 pub mod check;
 pub mod contract;
 pub mod cosim;

@@ -2,8 +2,11 @@
 //! links (docs/spec/boards.md), the PLL settings that raise their clocks,
 //! and their constraint files.
 
+pub mod build;
 pub mod constraints;
 pub mod pll;
+pub mod sim;
+pub mod top;
 
 use crate::targets::Target;
 
@@ -37,12 +40,18 @@ pub struct Board {
     pub leds: &'static [Pin],
     /// True when the LEDs light on a low output.
     pub leds_active_low: bool,
+    /// The user button that resets the board's logic, active low, if the board has a lone one.
+    pub reset_button: Option<Pin>,
     /// The serial device the board's UART usually appears as on Linux.
     pub serial_port: &'static str,
     /// How to program a built bitstream (`{bitstream}` is replaced by its path).
     pub program: &'static str,
     /// The constraint file's name.
     pub constraint_file: &'static str,
+    /// Block RAM bits of the FPGA (iCE40 EBR 4 Kbit each, ECP5 DP16KD 18 Kbit each).
+    pub block_ram_bits: u64,
+    /// SPRAM blocks of 16 K × 16 (`SB_SPRAM256KA`; the UP5K has 4).
+    pub spram_blocks: usize,
 }
 
 /// iCEBreaker: iCE40UP5K-SG48, 12 MHz, FT2232H channel B UART.
@@ -74,9 +83,15 @@ pub const ICEBREAKER: Board = Board {
         },
     ],
     leds_active_low: true,
+    reset_button: Some(Pin {
+        port: "BTN_N",
+        site: "10",
+    }),
     serial_port: "/dev/ttyUSB1",
     program: "iceprog {bitstream}",
     constraint_file: "icebreaker.pcf",
+    block_ram_bits: 30 * 4096,
+    spram_blocks: 4,
 };
 
 const ULX3S_LEDS: &[Pin] = &[
@@ -114,7 +129,12 @@ const ULX3S_LEDS: &[Pin] = &[
     },
 ];
 
-const fn ulx3s(name: &'static str, description: &'static str, target: &'static str) -> Board {
+const fn ulx3s(
+    name: &'static str,
+    description: &'static str,
+    target: &'static str,
+    dp16kd: u64,
+) -> Board {
     Board {
         name,
         description,
@@ -134,9 +154,14 @@ const fn ulx3s(name: &'static str, description: &'static str, target: &'static s
         },
         leds: ULX3S_LEDS,
         leds_active_low: false,
+        // Its buttons are the vector `btn[0..6]` of mixed polarity and pull
+        // modes; the power-on reset alone resets the logic.
+        reset_button: None,
         serial_port: "/dev/ttyUSB0",
         program: "openFPGALoader -b ulx3s {bitstream}",
         constraint_file: "ulx3s.lpf",
+        block_ram_bits: dp16kd * 18 * 1024,
+        spram_blocks: 0,
     }
 }
 
@@ -145,6 +170,7 @@ pub const ULX3S_25F: Board = ulx3s(
     "ulx3s-25f",
     "ULX3S (ECP5 LFE5U-25F-6BG381C, 25 MHz, FT231X UART)",
     "ecp5-25k",
+    56,
 );
 
 /// ULX3S with an LFE5U-85F.
@@ -152,6 +178,7 @@ pub const ULX3S_85F: Board = ulx3s(
     "ulx3s-85f",
     "ULX3S (ECP5 LFE5U-85F-6BG381C, 25 MHz, FT231X UART)",
     "ecp5-85k",
+    208,
 );
 
 /// Every board.
@@ -171,6 +198,15 @@ impl Board {
                     names.join(", ")
                 )
             })
+    }
+
+    /// Every pin of the top: clock, UART, LEDs, then the reset button.
+    pub fn pins(&self) -> Vec<Pin> {
+        [self.clock, self.uart_rx, self.uart_tx]
+            .into_iter()
+            .chain(self.leds.iter().copied())
+            .chain(self.reset_button)
+            .collect()
     }
 
     /// The board's FPGA as a flow target.

@@ -4,7 +4,7 @@
 //! with feedback from CLKOP.
 
 /// Settings of an iCE40 `SB_PLL40_PAD`/`SB_PLL40_CORE` in SIMPLE feedback.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Ice40Pll {
     /// Reference divider, f_PFD = f_IN / (DIVR + 1).
     pub divr: u32,

@@ -1,15 +1,18 @@
 //! The byte link between host and board: one trait served by the serial
-//! port, an in-memory pair (simulation and tests) and a noisy wrapper.
+//! port, an in-memory pair (simulation and tests), a simulated board in a
+//! child process and a noisy wrapper.
 
 mod memory;
 mod noisy;
 mod serial;
+mod sim;
 
 use std::time::Instant;
 
 pub use memory::MemoryTransport;
 pub use noisy::NoisyLine;
 pub use serial::SerialTransport;
+pub use sim::SimTransport;
 
 /// A byte link to the board (or, on the board's side, to the host).
 pub trait Transport {
