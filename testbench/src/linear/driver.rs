@@ -232,11 +232,7 @@ pub fn run_rust_sim_with(
 /// Runs `run` on an engine generated with the first layer's weights as its
 /// initial contents: the first layer's weights are not offered (its vectors
 /// follow `rst` at once), the second layer's are loaded after its vectors.
-pub fn run_rust_sim_preloaded(
-    module: &Module,
-    run: &LinearRun,
-    rng: &mut impl Rng,
-) -> RunReport {
+pub fn run_rust_sim_preloaded(module: &Module, run: &LinearRun, rng: &mut impl Rng) -> RunReport {
     let sched = schedules(run, rng);
     let mut rep = RunReport::default();
     if let Err(e) = drive(module, run, &sched, Idle::Random, rng, &mut rep, true) {

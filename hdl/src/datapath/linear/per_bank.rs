@@ -39,7 +39,6 @@ pub fn store_for(kind: WeightMemory, used: usize) -> Result<Box<dyn WeightStore>
     }
 }
 
-
 /// Block-RAM banks: the IR block memory, registered read every edge.
 ///
 /// `Collision::DontCare` holds because the engine reads only words written
