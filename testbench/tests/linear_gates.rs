@@ -37,6 +37,7 @@ fn sized(memory: WeightMemory, in_features: usize, out_features: usize) -> Gener
         y_lanes: 2,
         weight_word_bits: 4,
         weight_memory: memory,
+        buffer_memory: Default::default(),
     };
     linear::generate(&p, &Registry::builtin()).expect("generates")
 }

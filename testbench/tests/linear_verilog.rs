@@ -33,6 +33,7 @@ fn linear_verilog_compiles_with_icarus() {
             y_lanes: 3,
             weight_word_bits: 16,
             weight_memory: memory,
+            buffer_memory: Default::default(),
         };
         let g = linear::generate(&p, &Registry::builtin()).expect("generates");
         let header = Header {
@@ -108,6 +109,7 @@ fn engine(c: &Config) -> (linear::GeneratedLinear, String) {
         y_lanes: c.q,
         weight_word_bits: c.ww,
         weight_memory: c.memory,
+        buffer_memory: Default::default(),
     };
     let g = linear::generate(&p, &Registry::builtin()).expect("generates");
     let header = Header {

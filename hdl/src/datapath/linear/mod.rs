@@ -21,6 +21,7 @@
 
 pub mod accum;
 pub mod actbuf;
+pub mod bufmem;
 pub mod drain;
 pub mod facts;
 pub mod layout;
@@ -42,7 +43,7 @@ use super::{CoreError, GeneratedCore, ParamError};
 
 pub use facts::{Bound, LinearFacts};
 pub use layout::Geometry;
-pub use params::{LinearParams, WeightMemory};
+pub use params::{BufferMemory, LinearParams, WeightMemory};
 
 /// A generated engine: its top module (the inner core is an instance of its own module) and its facts.
 #[derive(Debug, Clone)]
@@ -146,6 +147,10 @@ pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear
     let g = Geometry::of(&checked);
     let store = store::store_for(p.weight_memory, g.depth_used)?;
     let (order, lut) = loop_order(&checked)?;
+    if p.buffer_memory == BufferMemory::Bram {
+        actbuf::check(&g)?;
+        drain::check(&g)?;
+    }
     let core = match &lut {
         Some(lp) => {
             accum::check(&g)?;
@@ -277,9 +282,10 @@ struct Middle {
 /// The parts every loop order shares around the core.
 struct Around<'a> {
     g: &'a Geometry,
+    memory: BufferMemory,
     store: &'a dyn store::WeightStore,
     ld: &'a loader::Loader,
-    xb: &'a actbuf::ActBuffer,
+    xb: &'a mut actbuf::ActBuffer,
     rst: SignalId,
     weights_ok: SignalId,
     y_ready: SignalId,
@@ -313,12 +319,20 @@ fn build(
         aty,
     )?;
     let gate = x_gate(&mut b, &ctl, &ld)?;
-    let xb = actbuf::build(&mut b, g, io.rst, io.x_valid, gate, &io.x_data)?;
-    let around = Around {
+    let mut xb = actbuf::build(
+        &mut b,
         g,
+        io.rst,
+        (io.x_valid, gate),
+        &io.x_data,
+        p.buffer_memory,
+    )?;
+    let mut around = Around {
+        g,
+        memory: p.buffer_memory,
         store,
         ld: &ld,
-        xb: &xb,
+        xb: &mut xb,
         rst: io.rst,
         weights_ok: ctl.weights_ok,
         y_ready: io.y_ready,
@@ -326,10 +340,10 @@ fn build(
         module: &p.name,
     };
     let mid = match order {
-        LoopOrder::TileOuter => tile_outer(&mut b, &around)?,
-        LoopOrder::Stationary { entries } => activation_stationary(&mut b, &around, entries)?,
+        LoopOrder::TileOuter => tile_outer(&mut b, &mut around)?,
+        LoopOrder::Stationary { entries } => activation_stationary(&mut b, &mut around, entries)?,
     };
-    xb.finish(&mut b, mid.ev.vector_used)?;
+    xb.finish(&mut b, mid.ev.vector_used, mid.ev.chunk_moved)?;
     mid.dr
         .finish(&mut b, g, mid.out_valid, &mid.out_y, &mid.regs)?;
     drive_control(&mut b, &ctl, &ld, xb.first, mid.dr.done, mid.ev.tile_used)?;
@@ -358,7 +372,7 @@ fn core_outputs(
 }
 
 /// Tile-outer, chunk-inner: the sequencer's beats, the core accumulating each tile's run.
-fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
+fn tile_outer(b: &mut ModuleBuilder, a: &mut Around) -> Result<Middle, CoreError> {
     let g = a.g;
     let sq = sequencer::build(
         b,
@@ -368,10 +382,13 @@ fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
         a.weights_ok,
         (a.store.depth(), a.store.read_latency()),
     )?;
-    let act = a.xb.chunk(b, g, sq.chunk.value)?;
+    let act = a
+        .xb
+        .chunk(b, g, a.rst, &sq.chunk, Some(sq.tile.last))?;
     let fresh = sq.prefetch.map(|pf| pf.fresh);
     let w = weight_bus(b, g, a.store, a.ld, sq.raddr, fresh)?;
-    let (dr, regs) = drain::build(b, g, a.rst, Ty::signed(a.core.acc_bits), a.y_ready)?;
+    let acc = Ty::signed(a.core.acc_bits);
+    let (dr, regs) = drain::build(b, g, a.rst, acc, a.y_ready, a.memory)?;
     let inner = Arc::new(a.core.module.clone());
     let outs = b.instance(
         "core",
@@ -400,7 +417,7 @@ fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
 /// up against them, each beat a run of its own summed in the accumulator.
 fn activation_stationary(
     b: &mut ModuleBuilder,
-    a: &Around,
+    a: &mut Around,
     entries: u32,
 ) -> Result<Middle, CoreError> {
     let g = a.g;
@@ -412,11 +429,11 @@ fn activation_stationary(
         (a.store.depth(), a.store.read_latency()),
         entries as usize,
     )?;
-    let act = a.xb.chunk(b, g, st.chunk.value)?;
+    let act = a.xb.chunk(b, g, a.rst, &st.chunk, None)?;
     let fresh = st.prefetch.map(|pf| pf.fresh);
     let w = weight_bus(b, g, a.store, a.ld, st.raddr, fresh)?;
     let acc = Ty::signed(a.core.acc_bits);
-    let (dr, regs) = drain::build(b, g, a.rst, acc, a.y_ready)?;
+    let (dr, regs) = drain::build(b, g, a.rst, acc, a.y_ready, a.memory)?;
     let ac = accum::build(b, g, a.rst, dr.core_ready)?;
     let each = logic::bit(b, "st_in_last", true)?;
     let inner = Arc::new(a.core.module.clone());

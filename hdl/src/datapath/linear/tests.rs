@@ -16,6 +16,7 @@ fn params(core: &str, k: u64, n: u64, memory: WeightMemory) -> LinearParams {
         y_lanes: 3,
         weight_word_bits: 16,
         weight_memory: memory,
+        buffer_memory: Default::default(),
     }
 }
 
