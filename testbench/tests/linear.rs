@@ -111,16 +111,7 @@ fn check(c: &Case, vectors: usize) -> f64 {
     );
     eprintln!(
         "{} {:?} {:?} k{} n{} K{} N{} p{} q{}: measured {measured}, stated {stated}, bound {}",
-        c.core,
-        c.memory,
-        c.buffer,
-        c.k,
-        c.n,
-        c.k_total,
-        c.n_total,
-        c.p,
-        c.q,
-        g.facts.bound.limit
+        c.core, c.memory, c.buffer, c.k, c.n, c.k_total, c.n_total, c.p, c.q, g.facts.bound.limit
     );
     measured
 }
@@ -830,6 +821,15 @@ fn linear_bram_buffers() {
             p: 5,
             q: 4,
             ..case("ternary-gemv", WeightMemory::Spram)
+        }),
+        bram(Case {
+            extra: &[("w_packing", "base3")],
+            k: 10,
+            k_total: 23,
+            ww: 24,
+            p: 10,
+            q: 4,
+            ..case("ternary-gemv", WeightMemory::Lutram)
         }),
         bram(Case {
             extra: &[("w_format", "int"), ("w_bits", "4")],

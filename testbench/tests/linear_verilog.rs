@@ -217,8 +217,9 @@ fn linear_icarus_cycle_exact() {
 }
 
 /// Activation and result buffers in block RAM, in Icarus under every
-/// traffic pattern: ternary with SPRAM weights, mac-gemv with P = Q = 1,
-/// and lut-gemm activation-stationary.
+/// traffic pattern: ternary with SPRAM weights, base3 with 80-bit chunk
+/// columns (two block memories a column), mac-gemv with P = Q = 1, and
+/// lut-gemm activation-stationary.
 #[test]
 fn linear_icarus_bram_buffers_cycle_exact() {
     if !have(Simulator::Icarus, "linear_icarus_bram_buffers_cycle_exact") {
@@ -241,8 +242,22 @@ fn linear_icarus_bram_buffers_cycle_exact() {
             ..base(WeightMemory::Lutram)
         },
         Config {
+            extra: &[("w_packing", "base3")],
+            k: 10,
+            k_total: 23,
+            ww: 24,
+            p: 10,
+            q: 4,
+            buffer: BufferMemory::Bram,
+            ..base(WeightMemory::Spram)
+        },
+        Config {
             core: "lut-gemm",
-            extra: &[("table_storage", "lutram"), ("w_format", "int"), ("w_bits", "4")],
+            extra: &[
+                ("table_storage", "lutram"),
+                ("w_format", "int"),
+                ("w_bits", "4"),
+            ],
             p: 8,
             q: 4,
             buffer: BufferMemory::Bram,

@@ -43,7 +43,7 @@ enum Store {
 /// The block-RAM banks and their read side.
 #[derive(Debug, Clone)]
 struct Bram {
-    mems: Vec<SignalId>,
+    mems: Vec<(SignalId, usize)>,
     reader: Option<Reader>,
 }
 
@@ -139,39 +139,43 @@ fn bram(
     bufmem::step(b, col, take, col_clear)?;
     bufmem::step(b, row, row_up, last)?;
     let waddr = bufmem::addr(b, "xb_waddr", banks.write, row, bits)?;
-    let word = b.concat("xb_wdata", data, false)?;
-    let width = b.ty(word).width;
-    let zero = b.constant("xb_wzero", Ty::unsigned(width), 0)?;
+    let lane_zero = b.constant("xb_lane_zero", Ty::signed(g.act_bits), 0)?;
     let live = g.k_total - (g.x_words - 1) * g.p;
-    let final_word = if live < g.p {
-        let lane_zero = b.constant("xb_lane_zero", Ty::signed(g.act_bits), 0)?;
-        let lanes: Vec<SignalId> = (0..g.p)
-            .map(|l| if l < live { data[l] } else { lane_zero })
-            .collect();
-        b.concat("xb_wdata_last", &lanes, false)?
-    } else {
-        word
-    };
     let last_col = (g.x_words - 1) % cols;
-    let mut mems = Vec::with_capacity(cols);
+    let groups = bufmem::lane_groups(g.p, g.act_bits);
+    let mut mems = Vec::with_capacity(cols * groups.len());
     for c in 0..cols {
         let at = logic::eq_const(b, &format!("xb_col_at{c}"), col, c as i128)?;
-        let (hit, d) = if c < last_col {
-            (at, word)
+        let hit = if c > last_col {
+            logic::or(b, &format!("xb_m{c}_pad"), at, last)?
         } else {
-            let tail = if c == last_col { final_word } else { zero };
-            let d = b.mux(&format!("xb_m{c}_d"), Ty::unsigned(width), last, tail, word)?;
-            let hit = if c == last_col {
-                at
-            } else {
-                logic::or(b, &format!("xb_m{c}_pad"), at, last)?
-            };
-            (hit, d)
+            at
         };
         let we = logic::and(b, &format!("xb_m{c}_we"), take, hit)?;
-        let mem = bufmem::memory(b, &format!("xb_m{c}"), width, g.chunks)?;
-        b.block_write_port(mem, we, waddr, d)?;
-        mems.push(mem);
+        for (i, lanes) in groups.iter().enumerate() {
+            let name = format!("xb_m{c}_{i}");
+            let word = b.concat(&format!("{name}_w"), &data[lanes.clone()], false)?;
+            let ty = b.ty(word);
+            let tail: Vec<SignalId> = lanes
+                .clone()
+                .map(|l| {
+                    if c == last_col && l < live {
+                        data[l]
+                    } else {
+                        lane_zero
+                    }
+                })
+                .collect();
+            let d = if c < last_col || (c == last_col && lanes.end <= live) {
+                word
+            } else {
+                let tail = b.concat(&format!("{name}_tail"), &tail, false)?;
+                b.mux(&format!("{name}_d"), ty, last, tail, word)?
+            };
+            let mem = bufmem::memory(b, &name, ty.width, g.chunks)?;
+            b.block_write_port(mem, we, waddr, d)?;
+            mems.push((mem, lanes.len()));
+        }
     }
     Ok(Bram { mems, reader: None })
 }
@@ -233,11 +237,12 @@ impl ActBuffer {
                 let reader = Reader::new(b, "xb", rst, self.banks.read_full, (current, next))?;
                 bram.reader = Some(reader);
                 let mut act = Vec::with_capacity(g.k);
-                for (c, &mem) in bram.mems.iter().enumerate() {
-                    let word = reader.read(b, &format!("xb_m{c}"), mem)?;
-                    for l in 0..g.p {
+                for (m, &(mem, lanes)) in bram.mems.iter().enumerate() {
+                    let word = reader.read(b, &format!("xb_r{m}"), mem)?;
+                    for l in 0..lanes {
                         let lo = l as u32 * g.act_bits;
-                        act.push(b.slice(&format!("xb_act{}", c * g.p + l), word, lo, g.act_bits, true)?);
+                        let name = format!("xb_act{}", act.len());
+                        act.push(b.slice(&name, word, lo, g.act_bits, true)?);
                     }
                 }
                 Ok(act)

@@ -10,7 +10,11 @@
 //! on the edge after its bank fills and every edge after a take, like the
 //! registers it replaces, and no cycle is added.
 
-use crate::ir::{BuildError, Collision, MAX_BLOCK_MEMORY_ADDR_BITS, ModuleBuilder, SignalId, Ty};
+use std::ops::Range;
+
+use crate::ir::{
+    BuildError, Collision, MAX_BLOCK_MEMORY_ADDR_BITS, MAX_WIDTH, ModuleBuilder, SignalId, Ty,
+};
 
 use super::super::ParamError;
 use super::logic;
@@ -28,17 +32,30 @@ pub fn check(param: &'static str, what: &str, rows: usize) -> Result<(), ParamEr
         return Err(ParamError::new(
             "buffer-memory",
             "bram",
-            format!("needs at least 2 {what} per vector, and this layer has {rows}: use --buffer-memory registers or a smaller tile"),
+            format!(
+                "needs at least 2 {what} per vector, and this layer has {rows}: use --buffer-memory registers or a smaller tile"
+            ),
         ));
     }
     if addr_bits(rows) > MAX_BLOCK_MEMORY_ADDR_BITS {
         return Err(ParamError::new(
             param,
             rows,
-            format!("two banks of {rows} {what} exceed the block memory's depth: use a larger tile"),
+            format!(
+                "two banks of {rows} {what} exceed the block memory's depth: use a larger tile"
+            ),
         ));
     }
     Ok(())
+}
+
+/// `lanes` lanes of `bits` bits in groups of at most [`MAX_WIDTH`] bits, one block memory each.
+pub fn lane_groups(lanes: usize, bits: u32) -> Vec<Range<usize>> {
+    let per = (MAX_WIDTH / bits).max(1) as usize;
+    (0..lanes)
+        .step_by(per)
+        .map(|lo| lo..(lo + per).min(lanes))
+        .collect()
 }
 
 /// `{bank, row}`: the bank the top bit, the row (resized) below it.
@@ -95,13 +112,7 @@ pub fn memory(
     rows: usize,
 ) -> Result<SignalId, BuildError> {
     let depth = 1u32 << addr_bits(rows);
-    b.block_memory(
-        name,
-        Ty::unsigned(width),
-        depth,
-        Collision::DontCare,
-        None,
-    )
+    b.block_memory(name, Ty::unsigned(width), depth, Collision::DontCare, None)
 }
 
 /// The read side of a prefetching buffer.

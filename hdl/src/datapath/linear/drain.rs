@@ -161,24 +161,26 @@ fn bram(
     let bank = b.xor("yb_rbank_next", Ty::BIT, banks.read, word.last)?;
     let next = bufmem::addr(b, "yb_rnext", bank, next_row, bits)?;
     let reader = Reader::new(b, "yb", rst, banks.read_full, (current, next))?;
-    let width = acc.width * g.q as u32;
     let en = logic::bit(b, "yb_ren", true)?;
-    let mut mems = Vec::with_capacity(cols);
-    let mut rows = Vec::with_capacity(cols);
-    for c in 0..cols {
-        let mem = bufmem::memory(b, &format!("yb_m{c}"), width, g.tiles)?;
-        rows.push(b.block_read(&format!("yb_m{c}_rd"), mem, reader.raddr, en)?);
-        mems.push(mem);
+    let groups = bufmem::lane_groups(g.q, acc.width);
+    let mut mems = Vec::with_capacity(cols * groups.len());
+    let mut data = Vec::with_capacity(g.q);
+    for (i, lanes) in groups.iter().enumerate() {
+        let width = acc.width * lanes.len() as u32;
+        let mut rows = Vec::with_capacity(cols);
+        for c in 0..cols {
+            let mem = bufmem::memory(b, &format!("yb_m{c}_{i}"), width, g.tiles)?;
+            rows.push(b.block_read(&format!("yb_m{c}_{i}_rd"), mem, reader.raddr, en)?);
+            mems.push(mem);
+        }
+        let picked = mux_tree(b, &format!("yb_pick{i}"), ("s", "m"), col, &rows)?;
+        let held = reader.hold(b, &format!("yb_word{i}"), picked)?;
+        for (l, e) in lanes.clone().enumerate() {
+            let lo = l as u32 * acc.width;
+            data.push(b.slice(&format!("yb_y{e}"), held, lo, acc.width, acc.signed)?);
+        }
     }
-    let picked = mux_tree(b, "yb_pick", ("s", "m"), col, &rows)?;
-    let held = reader.hold(b, "yb_word", picked)?;
     reader.finish(b, "yb", take, banks.read_full)?;
-    let data = (0..g.q)
-        .map(|e| {
-            let lo = e as u32 * acc.width;
-            b.slice(&format!("yb_y{e}"), held, lo, acc.width, acc.signed)
-        })
-        .collect::<Result<_, BuildError>>()?;
     Ok((data, mems))
 }
 
@@ -238,19 +240,24 @@ impl Drain {
         let waddr = bufmem::addr(b, "yb_waddr", self.banks.write, self.tile.value, bits)?;
         let ty = b.ty(out_y[0]);
         let zero = b.constant("yb_wzero", ty, 0)?;
-        for (c, &mem) in self.mems.iter().enumerate() {
-            let lanes = (0..g.q)
-                .map(|e| {
-                    let i = c * g.q + e;
-                    if i < g.last_tile_rows {
-                        return Ok(out_y[i]);
-                    }
-                    let name = format!("yb_m{c}_y{e}");
-                    b.mux(&name, ty, self.tile.last, zero, out_y[i])
-                })
-                .collect::<Result<Vec<_>, BuildError>>()?;
-            let d = b.concat(&format!("yb_m{c}_d"), &lanes, false)?;
-            b.block_write_port(mem, take, waddr, d)?;
+        let groups = bufmem::lane_groups(g.q, b.ty(out_y[0]).width);
+        let cols = g.n / g.q;
+        for (i, lanes) in groups.iter().enumerate() {
+            for c in 0..cols {
+                let parts = lanes
+                    .clone()
+                    .map(|e| {
+                        let r = c * g.q + e;
+                        if r < g.last_tile_rows {
+                            return Ok(out_y[r]);
+                        }
+                        let name = format!("yb_m{c}_{i}_y{e}");
+                        b.mux(&name, ty, self.tile.last, zero, out_y[r])
+                    })
+                    .collect::<Result<Vec<_>, BuildError>>()?;
+                let d = b.concat(&format!("yb_m{c}_{i}_d"), &parts, false)?;
+                b.block_write_port(self.mems[i * cols + c], take, waddr, d)?;
+            }
         }
         Ok(())
     }

@@ -193,6 +193,7 @@ pub fn generate(p: &LinearParams, registry: &Registry) -> Result<GeneratedLinear
         chunks: g.chunks,
         loop_order: order.describe(),
         double_buffered: true,
+        buffer_memory: p.buffer_memory.name(),
         core: checked.inner.core(),
         core_params: checked.inner.params(),
         core_latency: core.latency,
@@ -382,9 +383,7 @@ fn tile_outer(b: &mut ModuleBuilder, a: &mut Around) -> Result<Middle, CoreError
         a.weights_ok,
         (a.store.depth(), a.store.read_latency()),
     )?;
-    let act = a
-        .xb
-        .chunk(b, g, a.rst, &sq.chunk, Some(sq.tile.last))?;
+    let act = a.xb.chunk(b, g, a.rst, &sq.chunk, Some(sq.tile.last))?;
     let fresh = sq.prefetch.map(|pf| pf.fresh);
     let w = weight_bus(b, g, a.store, a.ld, sq.raddr, fresh)?;
     let acc = Ty::signed(a.core.acc_bits);
