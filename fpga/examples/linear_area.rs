@@ -162,6 +162,7 @@ fn main() {
         y_lanes: 4,
         weight_word_bits: 32,
         weight_memory: WeightMemory::Bram,
+        buffer_memory: Default::default(),
     };
     let g = linear::generate(&p, &reg).unwrap_or_else(|e| fail(e.to_string()));
     let macs = (k_total * n_total) as f64 / g.facts.cycles_per_vector as f64;

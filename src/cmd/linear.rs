@@ -10,7 +10,8 @@ use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, por
 use lutforge_hdl::datapath::contract::LINEAR;
 use lutforge_hdl::datapath::core::Registry;
 use lutforge_hdl::datapath::linear::{
-    GeneratedLinear, InitialWeights, LinearParams, WeightMemory, generate, generate_with,
+    BufferMemory, GeneratedLinear, InitialWeights, LinearParams, WeightMemory, generate,
+    generate_with,
 };
 use lutforge_testbench::layer::{Matrix, quantize_weights_absmean, read_matrix};
 use lutforge_testbench::linear::{Packing, row_units};
@@ -33,6 +34,15 @@ pub enum MemoryArg {
     Spram,
     /// No weight memory: the matrix comes in again for every vector
     Stream,
+}
+
+/// Where the engine keeps its activation and result buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BufferArg {
+    /// Flip-flops read through multiplexers (small layers)
+    Registers,
+    /// Inferred synchronous block RAM, a chunk or a y-word row a read (needs P | K, Q | N, ≥ 2 chunks and tiles)
+    Bram,
 }
 
 /// The engine's own flags on `lutforge gen`; the inner core's come from its registry entry.
@@ -72,6 +82,9 @@ pub struct EngineArgs {
     /// linear: where the weights live [default: bram]
     #[arg(long, value_enum)]
     pub weight_memory: Option<MemoryArg>,
+    /// linear: where the activation and result buffers live [default: registers]
+    #[arg(long, value_enum)]
+    pub buffer_memory: Option<BufferArg>,
 }
 
 impl EngineArgs {
@@ -82,6 +95,7 @@ impl EngineArgs {
             ("--y-lanes", self.y_lanes.is_some()),
             ("--weight-word-bits", self.weight_word_bits.is_some()),
             ("--weight-memory", self.weight_memory.is_some()),
+            ("--buffer-memory", self.buffer_memory.is_some()),
         ]
         .into_iter()
         .find(|(_, given)| *given)
@@ -121,6 +135,10 @@ impl EngineArgs {
                 MemoryArg::Bram => WeightMemory::Bram,
                 MemoryArg::Spram => WeightMemory::Spram,
                 MemoryArg::Stream => WeightMemory::Stream,
+            },
+            buffer_memory: match self.buffer_memory.unwrap_or(BufferArg::Registers) {
+                BufferArg::Registers => BufferMemory::Registers,
+                BufferArg::Bram => BufferMemory::Bram,
             },
         })
     }
@@ -258,6 +276,9 @@ pub fn command_line(p: &LinearParams) -> String {
         format!("--weight-word-bits {}", p.weight_word_bits),
         format!("--weight-memory {}", p.weight_memory.name()),
     ];
+    if p.buffer_memory != BufferMemory::Registers {
+        v.push(format!("--buffer-memory {}", p.buffer_memory.name()));
+    }
     for (k, val) in &p.core_params {
         let text = match val {
             serde_json::Value::String(s) => s.clone(),

@@ -40,6 +40,7 @@ fn params(memory: WeightMemory) -> BoardCoreParams {
             y_lanes: 3,
             weight_word_bits: 16,
             weight_memory: memory,
+            buffer_memory: Default::default(),
         },
         clocks_per_bit: CPB,
         clock_hz: CLOCK_HZ,

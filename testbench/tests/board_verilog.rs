@@ -35,6 +35,7 @@ fn params() -> BoardCoreParams {
             y_lanes: 2,
             weight_word_bits: 16,
             weight_memory: WeightMemory::Bram,
+            buffer_memory: Default::default(),
         },
         clocks_per_bit: CPB,
         clock_hz: 320_000,

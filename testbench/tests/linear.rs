@@ -4,12 +4,15 @@
 //! cycles per vector against the measured ones.
 
 use lutforge_hdl::datapath::core::{ParamMap, Registry};
-use lutforge_hdl::datapath::linear::{self, GeneratedLinear, LinearParams, WeightMemory};
+use lutforge_hdl::datapath::linear::{
+    self, BufferMemory, GeneratedLinear, LinearParams, WeightMemory,
+};
 use lutforge_testbench::linear::{LinearRun, Packing, random_layer, run_rust_sim};
 use lutforge_testbench::traffic::TrafficKind;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
+#[derive(Clone, Copy)]
 struct Case {
     core: &'static str,
     extra: &'static [(&'static str, &'static str)],
@@ -21,6 +24,7 @@ struct Case {
     q: usize,
     ww: u32,
     memory: WeightMemory,
+    buffer: BufferMemory,
 }
 
 fn params(c: &Case) -> LinearParams {
@@ -45,6 +49,7 @@ fn params(c: &Case) -> LinearParams {
         y_lanes: c.q,
         weight_word_bits: c.ww,
         weight_memory: c.memory,
+        buffer_memory: c.buffer,
     }
 }
 
@@ -105,8 +110,8 @@ fn check(c: &Case, vectors: usize) -> f64 {
         g.facts.bound
     );
     eprintln!(
-        "{} {:?} k{} n{} K{} N{} p{} q{}: measured {measured}, stated {stated}, bound {}",
-        c.core, c.memory, c.k, c.n, c.k_total, c.n_total, c.p, c.q, g.facts.bound.limit
+        "{} {:?} {:?} k{} n{} K{} N{} p{} q{}: measured {measured}, stated {stated}, bound {}",
+        c.core, c.memory, c.buffer, c.k, c.n, c.k_total, c.n_total, c.p, c.q, g.facts.bound.limit
     );
     measured
 }
@@ -123,6 +128,7 @@ fn case(core: &'static str, memory: WeightMemory) -> Case {
         q: 3,
         ww: 16,
         memory,
+        buffer: BufferMemory::Registers,
     }
 }
 
@@ -849,6 +855,125 @@ fn linear_initial_weights_answer_with_no_load() {
                 rep.errors.first()
             );
             assert_eq!(rep.observed.len(), 6, "{}", traffic.name());
+        }
+    }
+}
+
+/// Activation and result buffers in block RAM: every core (lut-gemm
+/// tile-outer and activation-stationary), padded K_total and N_total, P and
+/// Q of 1 and of the tile, weights in registers, LUT RAM, block RAM, SPRAM
+/// and the stream; the same y-words and the same stated cycles as registers.
+#[test]
+fn linear_bram_buffers() {
+    let bram = |c: Case| Case {
+        buffer: BufferMemory::Bram,
+        ..c
+    };
+    let cases = [
+        bram(Case {
+            p: 4,
+            q: 2,
+            ..case("ternary-gemv", WeightMemory::Registers)
+        }),
+        bram(Case {
+            p: 1,
+            q: 1,
+            ..case("ternary-gemv", WeightMemory::Spram)
+        }),
+        bram(Case {
+            p: 8,
+            q: 4,
+            ..case("ternary-gemv", WeightMemory::Stream)
+        }),
+        bram(Case {
+            extra: &[("w_packing", "base3")],
+            k: 10,
+            k_total: 23,
+            ww: 24,
+            p: 5,
+            q: 4,
+            ..case("ternary-gemv", WeightMemory::Spram)
+        }),
+        bram(Case {
+            extra: &[("w_packing", "base3")],
+            k: 10,
+            k_total: 23,
+            ww: 24,
+            p: 10,
+            q: 4,
+            ..case("ternary-gemv", WeightMemory::Lutram)
+        }),
+        bram(Case {
+            extra: &[("w_format", "int"), ("w_bits", "4")],
+            ww: 12,
+            p: 2,
+            q: 1,
+            ..case("mac-gemv", WeightMemory::Bram)
+        }),
+        bram(Case {
+            p: 8,
+            q: 2,
+            ..case("lut-gemm", WeightMemory::Lutram)
+        }),
+        bram(Case {
+            p: 4,
+            q: 4,
+            ..stationary(W4, WeightMemory::Bram)
+        }),
+        bram(Case {
+            p: 1,
+            q: 1,
+            ..stationary(TERNARY, WeightMemory::Registers)
+        }),
+        bram(Case {
+            k_total: 16,
+            n_total: 8,
+            p: 8,
+            q: 4,
+            ..stationary(W1, WeightMemory::Spram)
+        }),
+    ];
+    for c in &cases {
+        let regs = Case {
+            buffer: BufferMemory::Registers,
+            ..*c
+        };
+        assert_eq!(check(c, 4), check(&regs, 4), "{} {:?}", c.core, c.memory);
+    }
+}
+
+#[test]
+fn linear_bram_buffers_refuse_what_they_cannot_hold() {
+    let reg = Registry::builtin();
+    for (param, c) in [
+        ("x-lanes", case("ternary-gemv", WeightMemory::Lutram)),
+        (
+            "y-lanes",
+            Case {
+                p: 4,
+                ..case("ternary-gemv", WeightMemory::Lutram)
+            },
+        ),
+        (
+            "buffer-memory",
+            Case {
+                k_total: 8,
+                p: 4,
+                q: 2,
+                ..case("ternary-gemv", WeightMemory::Lutram)
+            },
+        ),
+    ] {
+        let c = Case {
+            buffer: BufferMemory::Bram,
+            ..c
+        };
+        match linear::generate(&params(&c), &reg) {
+            Err(lutforge_hdl::datapath::CoreError::Param(e)) => {
+                assert_eq!(e.param, param, "{e}");
+                assert!(!e.to_string().contains('\n'));
+            }
+            other => panic!("{param}: {other:?}"),
         }
     }
 }

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 
 use lutforge_gen::Header;
 use lutforge_hdl::datapath::core::{ParamMap, Registry};
-use lutforge_hdl::datapath::linear::{self, GeneratedLinear, LinearParams, WeightMemory};
+use lutforge_hdl::datapath::linear::{
+    self, BufferMemory, GeneratedLinear, LinearParams, WeightMemory,
+};
 use lutforge_tools::checks::{verilator_lint, yosys_synth};
 use lutforge_tools::{Tool, find};
 
@@ -24,6 +26,14 @@ fn deep(memory: WeightMemory) -> GeneratedLinear {
 }
 
 fn sized(memory: WeightMemory, in_features: usize, out_features: usize) -> GeneratedLinear {
+    buffered(memory, BufferMemory::Registers, (in_features, out_features))
+}
+
+fn buffered(
+    memory: WeightMemory,
+    buffer: BufferMemory,
+    (in_features, out_features): (usize, usize),
+) -> GeneratedLinear {
     let mut cp = ParamMap::new();
     cp.insert("k".into(), 2.into());
     cp.insert("n".into(), 2.into());
@@ -37,6 +47,7 @@ fn sized(memory: WeightMemory, in_features: usize, out_features: usize) -> Gener
         y_lanes: 2,
         weight_word_bits: 4,
         weight_memory: memory,
+        buffer_memory: buffer,
     };
     linear::generate(&p, &Registry::builtin()).expect("generates")
 }
@@ -165,4 +176,32 @@ fn linear_block_memory_weights_land_in_ram_blocks() {
         );
     }
     eprintln!("bram synth_ecp5: {bram_ecp5:?}");
+}
+
+/// Block-RAM activation and result buffers: lint-clean, a clean synthesis,
+/// and on iCE40 the buffers are RAM blocks beside the weights' SPRAM, with
+/// far fewer flip-flops than register buffers hold bits.
+#[test]
+fn linear_bram_buffers_land_in_ram_blocks() {
+    if find(Tool::Yosys).is_err() || find(Tool::Verilator).is_err() {
+        eprintln!("yosys or verilator not found: skipped");
+        return;
+    }
+    let size = (256, 128);
+    let bram = buffered(WeightMemory::Spram, BufferMemory::Bram, size);
+    let dir = written(&bram);
+    let lint = verilator_lint(dir.path(), "lin.v", "lin").expect("verilator runs");
+    assert!(lint.is_empty(), "{}", lint.join("\n"));
+    let cells = synthesized(&bram, "synth_ice40");
+    let ffs = flip_flops(&cells, "SB_DFF");
+    let act_bits = bram.facts.core_params["act_bits"].as_u64().unwrap() as usize;
+    let reg_ffs = 2 * size.0 * act_bits + 2 * size.1 * bram.facts.acc_bits as usize;
+    eprintln!("bram buffers: {cells:?}, {ffs} flip-flops; register buffers hold {reg_ffs} bits");
+    let ebr = cells.get("SB_RAM40_4K").copied().unwrap_or(0);
+    assert!(ebr >= 2, "one RAM block or more a buffer: {cells:?}");
+    assert_eq!(cells.get("SB_SPRAM256KA"), Some(&bram.facts.spram_blocks));
+    assert!(
+        ffs * 4 < reg_ffs,
+        "{ffs} flip-flops, register buffers {reg_ffs}"
+    );
 }

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use lutforge_gen::Header;
 use lutforge_hdl::datapath::core::{ParamMap, Registry};
-use lutforge_hdl::datapath::linear::{self, LinearParams, WeightMemory};
+use lutforge_hdl::datapath::linear::{self, BufferMemory, LinearParams, WeightMemory};
 use lutforge_testbench::backend::verilog::Simulator;
 use lutforge_testbench::linear::cosim_engine;
 use lutforge_testbench::traffic::TrafficKind;
@@ -33,6 +33,7 @@ fn linear_verilog_compiles_with_icarus() {
             y_lanes: 3,
             weight_word_bits: 16,
             weight_memory: memory,
+            buffer_memory: Default::default(),
         };
         let g = linear::generate(&p, &Registry::builtin()).expect("generates");
         let header = Header {
@@ -73,6 +74,7 @@ struct Config {
     q: usize,
     ww: u32,
     memory: WeightMemory,
+    buffer: BufferMemory,
 }
 
 fn base(memory: WeightMemory) -> Config {
@@ -87,6 +89,7 @@ fn base(memory: WeightMemory) -> Config {
         q: 3,
         ww: 16,
         memory,
+        buffer: BufferMemory::Registers,
     }
 }
 
@@ -108,6 +111,7 @@ fn engine(c: &Config) -> (linear::GeneratedLinear, String) {
         y_lanes: c.q,
         weight_word_bits: c.ww,
         weight_memory: c.memory,
+        buffer_memory: c.buffer,
     };
     let g = linear::generate(&p, &Registry::builtin()).expect("generates");
     let header = Header {
@@ -125,8 +129,8 @@ fn cosim_configs(simulator: Simulator, configs: &[Config], traffic: &[TrafficKin
         let (g, v) = engine(c);
         let dir = tempfile::tempdir().expect("temp dir");
         let label = format!(
-            "{} {:?} k{} n{} K{} N{} p{} q{} ww{}",
-            c.core, c.memory, c.k, c.n, c.k_total, c.n_total, c.p, c.q, c.ww
+            "{} {:?} {:?} k{} n{} K{} N{} p{} q{} ww{}",
+            c.core, c.memory, c.buffer, c.k, c.n, c.k_total, c.n_total, c.p, c.q, c.ww
         );
         let start = std::time::Instant::now();
         let results = cosim_engine(simulator, &g, &v, 4, traffic, 100 + i as u64, dir.path())
@@ -205,6 +209,58 @@ fn linear_icarus_cycle_exact() {
         Config {
             core: "lut-gemm",
             q: 4,
+            ..base(WeightMemory::Bram)
+        },
+    ];
+    let words = cosim_configs(Simulator::Icarus, &configs, &TrafficKind::ALL);
+    assert!(words > 0);
+}
+
+/// Activation and result buffers in block RAM, in Icarus under every
+/// traffic pattern: ternary with SPRAM weights, base3 with 80-bit chunk
+/// columns (two block memories a column), mac-gemv with P = Q = 1, and
+/// lut-gemm activation-stationary.
+#[test]
+fn linear_icarus_bram_buffers_cycle_exact() {
+    if !have(Simulator::Icarus, "linear_icarus_bram_buffers_cycle_exact") {
+        return;
+    }
+    let configs = [
+        Config {
+            p: 4,
+            q: 2,
+            buffer: BufferMemory::Bram,
+            ..base(WeightMemory::Spram)
+        },
+        Config {
+            core: "mac-gemv",
+            extra: &[("w_format", "int"), ("w_bits", "4")],
+            ww: 12,
+            p: 1,
+            q: 1,
+            buffer: BufferMemory::Bram,
+            ..base(WeightMemory::Lutram)
+        },
+        Config {
+            extra: &[("w_packing", "base3")],
+            k: 10,
+            k_total: 23,
+            ww: 24,
+            p: 10,
+            q: 4,
+            buffer: BufferMemory::Bram,
+            ..base(WeightMemory::Spram)
+        },
+        Config {
+            core: "lut-gemm",
+            extra: &[
+                ("table_storage", "lutram"),
+                ("w_format", "int"),
+                ("w_bits", "4"),
+            ],
+            p: 8,
+            q: 4,
+            buffer: BufferMemory::Bram,
             ..base(WeightMemory::Bram)
         },
     ];

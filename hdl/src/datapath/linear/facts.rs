@@ -69,6 +69,8 @@ pub struct LinearFacts {
     pub loop_order: &'static str,
     /// Activations double-buffered (the next vector loads while one computes).
     pub double_buffered: bool,
+    /// Where the activation and result buffers are (`registers`, `bram`).
+    pub buffer_memory: &'static str,
     /// The inner core's name.
     pub core: &'static str,
     /// The inner core's parameters.

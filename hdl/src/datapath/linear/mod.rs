@@ -22,6 +22,7 @@
 
 pub mod accum;
 pub mod actbuf;
+pub mod bufmem;
 pub mod drain;
 pub mod facts;
 pub mod layout;
@@ -46,7 +47,7 @@ use super::{CoreError, GeneratedCore, ParamError};
 pub use facts::{Bound, LinearFacts};
 pub use layout::Geometry;
 pub use packed::{InitialWeights, Plan};
-pub use params::{LinearParams, WeightMemory};
+pub use params::{BufferMemory, LinearParams, WeightMemory};
 
 /// A generated engine: its top module (the inner core is an instance of its own module) and its facts.
 #[derive(Debug, Clone)]
@@ -178,6 +179,10 @@ pub fn generate_with(
             store::store_for(p.weight_memory, g.depth_used)?,
         )
     };
+    if p.buffer_memory == BufferMemory::Bram {
+        actbuf::check(&g)?;
+        drain::check(&g)?;
+    }
     let core = match &lut {
         Some(lp) => {
             accum::check(&g)?;
@@ -231,6 +236,7 @@ pub fn generate_with(
         chunks: g.chunks,
         loop_order: order.describe(),
         double_buffered: true,
+        buffer_memory: p.buffer_memory.name(),
         core: checked.inner.core(),
         core_params: checked.inner.params(),
         core_latency: core.latency,
@@ -325,10 +331,11 @@ struct Middle {
 /// The parts every loop order shares around the core.
 struct Around<'a> {
     g: &'a Geometry,
+    memory: BufferMemory,
     store: &'a dyn store::WeightStore,
     mem: Option<&'a packed::Packed>,
     ld: &'a loader::Loader,
-    xb: &'a actbuf::ActBuffer,
+    xb: &'a mut actbuf::ActBuffer,
     rst: SignalId,
     weights_ok: SignalId,
     y_ready: SignalId,
@@ -369,7 +376,14 @@ fn build(
         aty,
     )?;
     let gate = x_gate(&mut b, &ctl, &ld)?;
-    let xb = actbuf::build(&mut b, g, io.rst, io.x_valid, gate, &io.x_data)?;
+    let mut xb = actbuf::build(
+        &mut b,
+        g,
+        io.rst,
+        (io.x_valid, gate),
+        &io.x_data,
+        p.buffer_memory,
+    )?;
     let mem = match (plan, pk) {
         (Some(pl), Some(d)) => Some(packed::build(
             &mut b,
@@ -382,12 +396,13 @@ fn build(
         )?),
         _ => None,
     };
-    let around = Around {
+    let mut around = Around {
         g,
+        memory: p.buffer_memory,
         store,
         mem: mem.as_ref(),
         ld: &ld,
-        xb: &xb,
+        xb: &mut xb,
         rst: io.rst,
         weights_ok: ctl.weights_ok,
         y_ready: io.y_ready,
@@ -395,10 +410,10 @@ fn build(
         module: &p.name,
     };
     let mid = match order {
-        LoopOrder::TileOuter => tile_outer(&mut b, &around)?,
-        LoopOrder::Stationary { entries } => activation_stationary(&mut b, &around, entries)?,
+        LoopOrder::TileOuter => tile_outer(&mut b, &mut around)?,
+        LoopOrder::Stationary { entries } => activation_stationary(&mut b, &mut around, entries)?,
     };
-    xb.finish(&mut b, mid.ev.vector_used)?;
+    xb.finish(&mut b, mid.ev.vector_used, mid.ev.chunk_moved)?;
     mid.dr
         .finish(&mut b, g, mid.out_valid, &mid.out_y, &mid.regs)?;
     drive_control(&mut b, &ctl, &ld, xb.first, mid.dr.done, mid.ev.tile_used)?;
@@ -427,7 +442,7 @@ fn core_outputs(
 }
 
 /// Tile-outer, chunk-inner: the sequencer's beats, the core accumulating each tile's run.
-fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
+fn tile_outer(b: &mut ModuleBuilder, a: &mut Around) -> Result<Middle, CoreError> {
     let g = a.g;
     let sq = sequencer::build(
         b,
@@ -437,7 +452,7 @@ fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
         a.mem.map_or(a.weights_ok, |m| m.valid),
         (a.store.depth(), a.store.read_latency()),
     )?;
-    let act = a.xb.chunk(b, g, sq.chunk.value)?;
+    let act = a.xb.chunk(b, g, a.rst, &sq.chunk, Some(sq.tile.last))?;
     let w = match a.mem {
         Some(m) => m.bus.clone(),
         None => {
@@ -445,7 +460,8 @@ fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
             weight_bus(b, g, a.store, a.ld, sq.raddr, fresh)?
         }
     };
-    let (dr, regs) = drain::build(b, g, a.rst, Ty::signed(a.core.acc_bits), a.y_ready)?;
+    let acc = Ty::signed(a.core.acc_bits);
+    let (dr, regs) = drain::build(b, g, a.rst, acc, a.y_ready, a.memory)?;
     let inner = Arc::new(a.core.module.clone());
     let outs = b.instance(
         "core",
@@ -478,7 +494,7 @@ fn tile_outer(b: &mut ModuleBuilder, a: &Around) -> Result<Middle, CoreError> {
 /// up against them, each beat a run of its own summed in the accumulator.
 fn activation_stationary(
     b: &mut ModuleBuilder,
-    a: &Around,
+    a: &mut Around,
     entries: u32,
 ) -> Result<Middle, CoreError> {
     let g = a.g;
@@ -490,11 +506,11 @@ fn activation_stationary(
         (a.store.depth(), a.store.read_latency()),
         entries as usize,
     )?;
-    let act = a.xb.chunk(b, g, st.chunk.value)?;
+    let act = a.xb.chunk(b, g, a.rst, &st.chunk, None)?;
     let fresh = st.prefetch.map(|pf| pf.fresh);
     let w = weight_bus(b, g, a.store, a.ld, st.raddr, fresh)?;
     let acc = Ty::signed(a.core.acc_bits);
-    let (dr, regs) = drain::build(b, g, a.rst, acc, a.y_ready)?;
+    let (dr, regs) = drain::build(b, g, a.rst, acc, a.y_ready, a.memory)?;
     let ac = accum::build(b, g, a.rst, dr.core_ready)?;
     let each = logic::bit(b, "st_in_last", true)?;
     let inner = Arc::new(a.core.module.clone());

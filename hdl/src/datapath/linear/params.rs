@@ -44,6 +44,28 @@ impl WeightMemory {
     }
 }
 
+/// Where the engine keeps its double-buffered activations and results.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BufferMemory {
+    /// Flip-flops: every activation and result of both banks a register, read through multiplexers.
+    #[default]
+    Registers,
+    /// Block RAM with synchronous reads: one read gives a chunk (K·A bits) or a y-word's row;
+    /// needs P to divide K, Q to divide N, and at least 2 chunks and 2 tiles.
+    Bram,
+}
+
+impl BufferMemory {
+    /// The name the CLI and metadata use.
+    pub fn name(self) -> &'static str {
+        match self {
+            BufferMemory::Registers => "registers",
+            BufferMemory::Bram => "bram",
+        }
+    }
+}
+
 /// The generation parameters of a `linear` engine (linear-contract.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LinearParams {
@@ -66,6 +88,9 @@ pub struct LinearParams {
     pub weight_word_bits: u32,
     /// Where the weight matrix is kept.
     pub weight_memory: WeightMemory,
+    /// Where the activation and result buffers are kept (default `registers`).
+    #[serde(default)]
+    pub buffer_memory: BufferMemory,
 }
 
 /// The parameters checked, with the inner core built from the registry.

@@ -49,6 +49,8 @@ pub struct SeqEvents {
     pub tile_used: SignalId,
     /// The core took the last beat of a vector.
     pub vector_used: SignalId,
+    /// The activations moved on to the next chunk.
+    pub chunk_moved: SignalId,
 }
 
 /// Declares the counters; a beat is offered while `act_valid` and `weights_ok` are 1
@@ -159,6 +161,7 @@ impl Sequencer {
         Ok(SeqEvents {
             tile_used,
             vector_used,
+            chunk_moved: take,
         })
     }
 }

@@ -135,6 +135,7 @@ impl Stationary {
         Ok(SeqEvents {
             tile_used: take,
             vector_used,
+            chunk_moved: chunk_done,
         })
     }
 }

@@ -16,6 +16,7 @@ fn params(core: &str, k: u64, n: u64, memory: WeightMemory) -> LinearParams {
         y_lanes: 3,
         weight_word_bits: 16,
         weight_memory: memory,
+        buffer_memory: Default::default(),
     }
 }
 
@@ -35,6 +36,30 @@ fn linear_generates_for_every_core_and_memory() {
             assert!(LINEAR.check(&g.module).is_ok());
             assert_eq!(g.facts.tiles, 3);
             assert_eq!(g.facts.chunks, 5);
+        }
+    }
+}
+
+#[test]
+fn linear_bram_buffers_generate_for_every_core_and_memory() {
+    let reg = Registry::builtin();
+    for core in ["ternary-gemv", "mac-gemv", "lut-gemm"] {
+        for mem in [
+            WeightMemory::Registers,
+            WeightMemory::Spram,
+            WeightMemory::Stream,
+        ] {
+            let mut p = params(core, 8, 4, mem);
+            p.x_lanes = 4;
+            p.y_lanes = 2;
+            p.buffer_memory = super::BufferMemory::Bram;
+            let g = generate(&p, &reg).unwrap_or_else(|e| panic!("{core} {mem:?}: {e}"));
+            assert!(LINEAR.check(&g.module).is_ok());
+            assert_eq!(g.facts.buffer_memory, "bram");
+            p.buffer_memory = super::BufferMemory::Registers;
+            let r = generate(&p, &reg).expect("registers");
+            assert_eq!(g.facts.cycles_per_vector, r.facts.cycles_per_vector);
+            assert_eq!(g.facts.latency, r.facts.latency);
         }
     }
 }
