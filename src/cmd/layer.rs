@@ -13,7 +13,7 @@ use clap::Args;
 use lutforge_hdl::datapath::core::Registry;
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::backend::verilog::{Simulator, StreamBench};
-use lutforge_testbench::check::check_stream;
+use lutforge_testbench::check::{CheckReport, Observed, check_stream};
 use lutforge_testbench::golden::{Beat, Run, Shape};
 use lutforge_testbench::layer::{
     Matrix, dequantize, error_stats, float_matmul, npy_bytes, quantize_activations_absmax,
@@ -300,25 +300,14 @@ fn run_core(
         report.seen_results, report.compared_elements
     );
     if a.cosim {
-        let work = tempfile::tempdir().context("cannot create a temporary folder")?;
-        let verilog = lutforge_gen::render_verilog(&core.module, &header(design.as_ref()))?;
-        eprintln!("building the Verilator bench …");
-        let bench = StreamBench::build(
-            Simulator::Verilator,
+        verilator_agrees(
             &core.module,
-            &verilog,
-            std::slice::from_ref(&stream),
-            work.path(),
+            design.as_ref(),
+            &stream,
+            &outcome.observed,
+            |obs| check_stream(&expected, obs),
+            |r| r.summary_with_cols(n),
         )?;
-        let v = bench.run(&stream, 0)?;
-        let vr = check_stream(&expected, &v.observed);
-        if !vr.passed() || v.observed != outcome.observed {
-            bail!("Verilator disagrees: {}", vr.summary_with_cols(n));
-        }
-        println!(
-            "Verilator: {} results, 0 mismatches, cycle-exact with the Rust simulator",
-            vr.seen_results
-        );
     }
 
     // Reassemble acc[token][output] and compare with the float layer.
@@ -523,6 +512,39 @@ pub fn engine_codes(
     (0..wq.rows)
         .map(|n| (0..wq.cols).map(|k| code(wq.q[n * wq.cols + k])).collect())
         .collect()
+}
+
+/// `--cosim`: runs `stream` through `module` in Verilator and checks its
+/// results with `check` (against the golden model) and against the Rust
+/// simulator's `rust` (cycle-exact); `summary` renders a failed check.
+pub(crate) fn verilator_agrees(
+    module: &lutforge_hdl::ir::Module,
+    design: &dyn lutforge_hdl::datapath::core::Design,
+    stream: &Stream,
+    rust: &[Observed],
+    check: impl Fn(&[Observed]) -> CheckReport,
+    summary: impl Fn(&CheckReport) -> String,
+) -> Result<()> {
+    let work = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let verilog = lutforge_gen::render_verilog(module, &header(design))?;
+    eprintln!("building the Verilator bench …");
+    let bench = StreamBench::build(
+        Simulator::Verilator,
+        module,
+        &verilog,
+        std::slice::from_ref(stream),
+        work.path(),
+    )?;
+    let v = bench.run(stream, 0)?;
+    let vr = check(&v.observed);
+    if !vr.passed() || v.observed != rust {
+        bail!("Verilator disagrees: {}", summary(&vr));
+    }
+    println!(
+        "Verilator: {} results, 0 mismatches, cycle-exact with the Rust simulator",
+        vr.seen_results
+    );
+    Ok(())
 }
 
 /// Writes acc.npy and y.npy into `dir`, both rendered before either is written.

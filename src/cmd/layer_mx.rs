@@ -9,7 +9,6 @@ use anyhow::{Context, Result, bail};
 use lutforge_hdl::datapath::core::Registry;
 use lutforge_hdl::datapath::mx::NAME;
 use lutforge_testbench::backend::rust_sim::run_streams;
-use lutforge_testbench::backend::verilog::{Simulator, StreamBench};
 use lutforge_testbench::check::check_stream;
 use lutforge_testbench::golden::Run;
 use lutforge_testbench::layer::{Matrix, error_stats, float_matmul};
@@ -18,8 +17,8 @@ use lutforge_testbench::mx::layer::{result_value, tile_layer};
 use lutforge_testbench::traffic::Schedule;
 use lutforge_testbench::vectors::Stream;
 
-use crate::cmd::layer::LayerArgs;
-use crate::cores::{describe, header};
+use crate::cmd::layer::{LayerArgs, verilator_agrees};
+use crate::cores::describe;
 use crate::params::{CoreFlags, design};
 
 /// Runs the layer `w` (N_total × K_total) × `x` (tokens × K_total) through `mx-dot`.
@@ -114,25 +113,14 @@ pub fn run(
         report.seen_results, report.compared_elements
     );
     if a.cosim {
-        let work = tempfile::tempdir().context("cannot create a temporary folder")?;
-        let verilog = lutforge_gen::render_verilog(&core.module, &header(design.as_ref()))?;
-        eprintln!("building the Verilator bench …");
-        let bench = StreamBench::build(
-            Simulator::Verilator,
+        verilator_agrees(
             &core.module,
-            &verilog,
-            std::slice::from_ref(&stream),
-            work.path(),
+            design.as_ref(),
+            &stream,
+            &outcome.observed,
+            |obs| check_stream(&layer.expected, obs),
+            |r| r.summary(),
         )?;
-        let v = bench.run(&stream, 0)?;
-        let vr = check_stream(&layer.expected, &v.observed);
-        if !vr.passed() || v.observed != outcome.observed {
-            bail!("Verilator disagrees: {}", vr.summary());
-        }
-        println!(
-            "Verilator: {} results, 0 mismatches, cycle-exact with the Rust simulator",
-            vr.seen_results
-        );
     }
     let (m, tiles, mn) = (mx.m, n_total / n, mx.m * n);
     let mut y = vec![0f64; tokens * n_total];
