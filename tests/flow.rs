@@ -264,18 +264,31 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
     );
     let report = json(&dir.path().join("report.json"));
     let d = &report["dsp"];
-    assert_eq!((d["mode"].as_str(), d["multipliers"].as_u64()), (Some("auto"), Some(9)));
-    assert_eq!((d["in_dsp"].as_u64(), d["in_luts"].as_u64()), (Some(8), Some(1)), "{d}");
+    assert_eq!(
+        (d["mode"].as_str(), d["multipliers"].as_u64()),
+        (Some("auto"), Some(9))
+    );
+    assert_eq!(
+        (d["in_dsp"].as_u64(), d["in_luts"].as_u64()),
+        (Some(8), Some(1)),
+        "{d}"
+    );
     for counted in ["resources", "resources_out_of_context"] {
         assert_eq!(report[counted]["SB_MAC16"], 8, "{counted}: the DSP share");
     }
     let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
-    assert!(md.contains("| multipliers | 8 in SB_MAC16, 1 from LUTs"), "{md}");
+    assert!(
+        md.contains("| multipliers | 8 in SB_MAC16, 1 from LUTs"),
+        "{md}"
+    );
 
     // The netlist Yosys made of the core alone, with the same script.
     let work = dir.path().join("work");
     let script = std::fs::read_to_string(work.join("stat_core.json.ys")).unwrap();
-    assert!(script.contains("alumacc"), "one multiplier kept out: {script}");
+    assert!(
+        script.contains("alumacc"),
+        "one multiplier kept out: {script}"
+    );
     std::fs::write(
         work.join("net.ys"),
         format!("{script}write_verilog -noattr net.v\n"),
@@ -286,10 +299,21 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
         .current_dir(&work)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let cells = yosys.path.parent().unwrap().join("../share/yosys/ice40/cells_sim.v");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cells = yosys
+        .path
+        .parent()
+        .unwrap()
+        .join("../share/yosys/ice40/cells_sim.v");
     let Ok(models) = std::fs::read_to_string(&cells) else {
-        eprintln!("\n*** SKIPPED dsp auto netlist: no {} ***\n", cells.display());
+        eprintln!(
+            "\n*** SKIPPED dsp auto netlist: no {} ***\n",
+            cells.display()
+        );
         return;
     };
     if for_test(Tool::Iverilog, "dsp auto netlist").is_none() {
@@ -313,7 +337,15 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
     let core = generate(&p).unwrap();
     let all = cases(&Plan::full(spec_for(&p.common), 2, 2, 13)).unwrap();
     let sim = tempfile::tempdir().unwrap();
-    let results = cosim(&core.module, &dut, &all, Simulator::Icarus, sim.path(), || {}).unwrap();
+    let results = cosim(
+        &core.module,
+        &dut,
+        &all,
+        Simulator::Icarus,
+        sim.path(),
+        || {},
+    )
+    .unwrap();
     for (c, res) in all.iter().zip(&results) {
         assert!(
             res.passed(),

@@ -252,9 +252,14 @@ impl DspPlan {
         let picked = match mode {
             DspMode::Off => "off: every multiplier from LUTs".to_string(),
             _ if available == Some(0) => {
-                format!("{}: the device has no {cell}, every multiplier from LUTs", mode.name())
+                format!(
+                    "{}: the device has no {cell}, every multiplier from LUTs",
+                    mode.name()
+                )
             }
-            DspMode::On => format!("on: every multiplier to {cell} ({need} needed, {have} on the device)"),
+            DspMode::On => {
+                format!("on: every multiplier to {cell} ({need} needed, {have} on the device)")
+            }
             DspMode::Auto if in_luts.is_empty() => {
                 format!("auto: all fit ({need} {cell} needed, {have} on the device)")
             }
@@ -319,14 +324,32 @@ mod tests {
     #[test]
     fn block_counts_follow_the_mappers_limits() {
         let b = block_of(Family::Ice40);
-        assert_eq!(blocks_for(&b, Ty::signed(8), Ty::signed(4), Ty::signed(12)), 1);
+        assert_eq!(
+            blocks_for(&b, Ty::signed(8), Ty::signed(4), Ty::signed(12)),
+            1
+        );
         // A product narrower than 11 bits stays in LUTs on iCE40.
-        assert_eq!(blocks_for(&b, Ty::signed(4), Ty::signed(4), Ty::signed(8)), 0);
+        assert_eq!(
+            blocks_for(&b, Ty::signed(4), Ty::signed(4), Ty::signed(8)),
+            0
+        );
         // 24 × 16 splits into chunks.
-        assert_eq!(blocks_for(&b, Ty::signed(24), Ty::signed(16), Ty::signed(40)), 2);
+        assert_eq!(
+            blocks_for(&b, Ty::signed(24), Ty::signed(16), Ty::signed(40)),
+            2
+        );
         let e = block_of(Family::Ecp5);
-        assert_eq!(blocks_for(&e, Ty::signed(4), Ty::signed(4), Ty::signed(8)), 1);
-        assert_eq!(Target::by_name("xc7-synth").map(|t| dsp_available(&t)), Ok(None));
-        assert_eq!(Target::by_name("ice40-hx8k").map(|t| dsp_available(&t)), Ok(Some(0)));
+        assert_eq!(
+            blocks_for(&e, Ty::signed(4), Ty::signed(4), Ty::signed(8)),
+            1
+        );
+        assert_eq!(
+            Target::by_name("xc7-synth").map(|t| dsp_available(&t)),
+            Ok(None)
+        );
+        assert_eq!(
+            Target::by_name("ice40-hx8k").map(|t| dsp_available(&t)),
+            Ok(Some(0))
+        );
     }
 }

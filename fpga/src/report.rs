@@ -192,10 +192,7 @@ impl Report {
         if let Some(d) = &self.dsp {
             md.push_str(&format!(
                 "| multipliers | {} in {}, {} from LUTs (--dsp {}) |\n",
-                d.in_dsp,
-                d.cell,
-                d.in_luts,
-                d.picked
+                d.in_dsp, d.cell, d.in_luts, d.picked
             ));
         }
         if let Some(b) = &self.bitstream {

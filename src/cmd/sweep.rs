@@ -383,7 +383,9 @@ fn cache_key(p: &Point, plan: &crate::cmd::flow::FlowPlan) -> Result<String> {
         lutforge_gen::render_verilog(&core.module, &crate::cores::header(plan.design.as_ref()))?;
     let mut text = format!(
         "{verilog}\n{}\n{:?}\ndsp {}\n",
-        plan.target.name, p.args.freq, p.args.dsp_mode().name()
+        plan.target.name,
+        p.args.freq,
+        p.args.dsp_mode().name()
     );
     for t in plan.target.tools() {
         if let Ok(f) = lutforge_tools::find(t) {
