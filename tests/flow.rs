@@ -216,7 +216,10 @@ fn core_too_big_for_the_device() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert_one_line_error(&r, "it needs 16 SB_MAC16, the device has 8");
+    assert_one_line_error(
+        &r,
+        "it needs 16 SB_MAC16, the device has 8; build the rest from LUTs with --dsp auto",
+    );
     assert!(!dir.path().join("report.json").exists(), "no report");
 }
 

@@ -57,7 +57,7 @@ pub enum FlowError {
     /// The design needs more of a resource than the device has (Yosys' cell
     /// counts against the target's capacity, or nextpnr's utilisation table).
     #[error(
-        "`{core}` does not fit {target}: it needs {need} {resource}, the device has {have}; shrink the tile (n, k) or choose a larger target"
+        "`{core}` does not fit {target}: it needs {need} {resource}, the device has {have}; {fix}"
     )]
     DoesNotFit {
         /// Core name.
@@ -70,6 +70,8 @@ pub enum FlowError {
         need: u64,
         /// How many the device has.
         have: u64,
+        /// What to do about it.
+        fix: String,
     },
     /// nextpnr could not place the design on the device, without saying
     /// which resource ran out.
@@ -304,12 +306,18 @@ impl Runner<'_> {
                 None => stat.cells.get(cell).copied().unwrap_or(0),
             };
             if need > have {
+                let dsp_on = self.req.dsp == DspMode::On && cell == self.dsp.split.cell;
                 return Err(FlowError::DoesNotFit {
                     core: self.req.core.name.clone(),
                     target: self.req.target.name.into(),
                     resource: cell.trim_end_matches('*').into(),
                     need,
                     have,
+                    fix: if dsp_on {
+                        format!("build the rest from LUTs with --dsp auto, {SHRINK}")
+                    } else {
+                        SHRINK.into()
+                    },
                 });
             }
         }
@@ -626,6 +634,7 @@ fn pnr_failure(core: &str, target: &str, tool: &FoundTool, what: &str, out: &Out
             resource: o.resource,
             need: o.need,
             have: o.have,
+            fix: SHRINK.into(),
         }
     } else if is_does_not_fit(&said) {
         FlowError::DoesNotPlace { core, target, said }
@@ -652,6 +661,9 @@ fn is_does_not_fit(excerpt: &str) -> bool {
     .iter()
     .any(|p| excerpt.contains(p))
 }
+
+/// The fix a design too big for its device is offered.
+const SHRINK: &str = "shrink the tile (n, k) or choose a larger target";
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
