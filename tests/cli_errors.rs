@@ -184,3 +184,39 @@ fn lut_gemm_parameters_out_of_range() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("K padded to 12"), "{}", r.stdout);
 }
+
+#[test]
+fn dsp_use_is_auto_on_or_off() {
+    let r = lutforge(&[
+        "synth",
+        "mac-gemv",
+        "--target",
+        "ice40-up5k",
+        "--dsp",
+        "maybe",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("unknown DSP use `maybe`; use auto") && !r.stderr.contains("panicked"),
+        "{}",
+        r.stderr
+    );
+    let r = lutforge(&[
+        "flow",
+        "mac-gemv",
+        "--target",
+        "ice40-up5k",
+        "--dsp",
+        "on",
+        "--no-dsp",
+    ]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("cannot be used with") && r.stderr.contains("--dsp"),
+        "{}",
+        r.stderr
+    );
+    let r = lutforge(&["sweep", "--help"]);
+    assert!(r.stdout.contains("--dsp <auto|on|off>"), "{}", r.stdout);
+    assert!(!r.stdout.contains("--no-dsp"), "the alias stays hidden");
+}

@@ -168,7 +168,8 @@ fn synth_only_on_xc7() {
     args.extend_from_slice(&[
         "--target",
         "xc7-synth",
-        "--no-dsp",
+        "--dsp",
+        "off",
         "--out",
         dir.path().to_str().unwrap(),
     ]);
@@ -183,6 +184,8 @@ fn synth_only_on_xc7() {
             .unwrap()
             .contains("LUT6")
     );
+    assert_eq!(report["resources"].get("DSP48E1"), None, "--dsp off");
+    assert_eq!(report["dsp"]["in_luts"], 4, "{}", report["dsp"]);
 }
 
 #[test]
@@ -198,10 +201,12 @@ fn core_too_big_for_the_device() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    // 16 multipliers, and a UP5K has 8 DSP blocks.
+    // 16 multipliers, and a UP5K has 8 DSP blocks: `--dsp on` refuses.
     let r = lutforge(&[
         "synth",
         "mac-gemv",
+        "--dsp",
+        "on",
         "--k",
         "16",
         "--n",
@@ -211,8 +216,149 @@ fn core_too_big_for_the_device() {
         "--out",
         dir.path().to_str().unwrap(),
     ]);
-    assert_one_line_error(&r, "it needs 16 SB_MAC16, the device has 8");
+    assert_one_line_error(
+        &r,
+        "it needs 16 SB_MAC16, the device has 8; build the rest from LUTs with --dsp auto",
+    );
     assert!(!dir.path().join("report.json").exists(), "no report");
+}
+
+/// `--dsp auto` (the default) on a UP5K with 9 multipliers and 8 SB_MAC16:
+/// 8 in DSP blocks, 1 from LUTs, as the report states and Yosys' cells
+/// count; the synthesized netlist, in Icarus with Yosys' iCE40 cell models,
+/// matches the golden model and the Rust simulator cycle for cycle under
+/// every stimulus and traffic pattern.
+#[test]
+fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
+    use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
+    use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+    use lutforge_testbench::backend::verilog::Simulator;
+    use lutforge_testbench::cosim::cosim;
+    use lutforge_testbench::verify::{Plan, cases, spec_for};
+    let Some(yosys) = for_test(Tool::Yosys, "dsp auto") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = lutforge(&[
+        "synth",
+        "mac-gemv",
+        "--name",
+        "macdsp",
+        "--k",
+        "9",
+        "--n",
+        "1",
+        "--act-bits",
+        "8",
+        "--w-bits",
+        "4",
+        "--max-beats",
+        "4",
+        "--target",
+        "ice40-up5k",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("8 in SB_MAC16, 1 from LUTs"),
+        "{}",
+        r.stdout
+    );
+    let report = json(&dir.path().join("report.json"));
+    let d = &report["dsp"];
+    assert_eq!(
+        (d["mode"].as_str(), d["multipliers"].as_u64()),
+        (Some("auto"), Some(9))
+    );
+    assert_eq!(
+        (d["in_dsp"].as_u64(), d["in_luts"].as_u64()),
+        (Some(8), Some(1)),
+        "{d}"
+    );
+    for counted in ["resources", "resources_out_of_context"] {
+        assert_eq!(report[counted]["SB_MAC16"], 8, "{counted}: the DSP share");
+    }
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("| multipliers | 8 in SB_MAC16, 1 from LUTs"),
+        "{md}"
+    );
+
+    // The netlist Yosys made of the core alone, with the same script.
+    let work = dir.path().join("work");
+    let script = std::fs::read_to_string(work.join("stat_core.json.ys")).unwrap();
+    assert!(
+        script.contains("alumacc"),
+        "one multiplier kept out: {script}"
+    );
+    std::fs::write(
+        work.join("net.ys"),
+        format!("{script}write_verilog -noattr net.v\n"),
+    )
+    .unwrap();
+    let out = std::process::Command::new(&yosys.path)
+        .args(["-q", "-s", "net.ys"])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cells = yosys
+        .path
+        .parent()
+        .unwrap()
+        .join("../share/yosys/ice40/cells_sim.v");
+    let Ok(models) = std::fs::read_to_string(&cells) else {
+        eprintln!(
+            "\n*** SKIPPED dsp auto netlist: no {} ***\n",
+            cells.display()
+        );
+        return;
+    };
+    if for_test(Tool::Iverilog, "dsp auto netlist").is_none() {
+        return;
+    }
+    let net = std::fs::read_to_string(work.join("net.v")).unwrap();
+    let dut = format!("`define NO_ICE40_DEFAULT_ASSIGNMENTS\n{net}\n{models}");
+    let p = MacGemvParams {
+        common: CommonParams {
+            name: "macdsp".into(),
+            m: 1,
+            n: 1,
+            k: 9,
+            act_bits: 8,
+            w_format: WeightFormat::Int,
+            w_bits: 4,
+            max_beats: 4,
+        },
+        stage_levels: lutforge_hdl::datapath::mac::DEFAULT_STAGE_LEVELS,
+    };
+    let core = generate(&p).unwrap();
+    let all = cases(&Plan::full(spec_for(&p.common), 2, 2, 13)).unwrap();
+    let sim = tempfile::tempdir().unwrap();
+    let results = cosim(
+        &core.module,
+        &dut,
+        &all,
+        Simulator::Icarus,
+        sim.path(),
+        || {},
+    )
+    .unwrap();
+    for (c, res) in all.iter().zip(&results) {
+        assert!(
+            res.passed(),
+            "{} / {}: {} | {:?}",
+            c.stimulus.name(),
+            c.traffic.name(),
+            res.verilog.summary_with_cols(1),
+            res.disagreements
+        );
+    }
 }
 
 /// A folder holding a fake `nextpnr-ice40` that answers `--version` and otherwise runs `body`.

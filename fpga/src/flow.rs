@@ -12,6 +12,7 @@ use lutforge_gen::{Header, render_template, render_verilog};
 use lutforge_hdl::ir::Module;
 use serde::Serialize;
 
+use crate::dsp::{DspMode, DspPlan};
 use crate::harness::{empty_core, harness};
 use crate::parse::{PnrReport, YosysStat, nextpnr_report, overused_resource, yosys_stat};
 use crate::report::{Report, SubmoduleCost};
@@ -34,8 +35,8 @@ pub struct FlowRequest {
     pub target: Target,
     /// Clock constraint, MHz (the target's default when `None`).
     pub freq_mhz: Option<f64>,
-    /// Let Yosys map multiplies to DSP blocks.
-    pub dsp: bool,
+    /// Which multiplies Yosys may map to DSP blocks.
+    pub dsp: DspMode,
     /// Place, route and pack after synthesis (`lutforge flow`), or stop after synthesis (`lutforge synth`).
     pub place_and_route: bool,
     /// Longest any one tool run may take.
@@ -56,7 +57,7 @@ pub enum FlowError {
     /// The design needs more of a resource than the device has (Yosys' cell
     /// counts against the target's capacity, or nextpnr's utilisation table).
     #[error(
-        "`{core}` does not fit {target}: it needs {need} {resource}, the device has {have}; shrink the tile (n, k) or choose a larger target"
+        "`{core}` does not fit {target}: it needs {need} {resource}, the device has {have}; {fix}"
     )]
     DoesNotFit {
         /// Core name.
@@ -69,6 +70,8 @@ pub enum FlowError {
         need: u64,
         /// How many the device has.
         have: u64,
+        /// What to do about it.
+        fix: String,
     },
     /// nextpnr could not place the design on the device, without saying
     /// which resource ran out.
@@ -129,10 +132,13 @@ struct SynthScript<'a> {
     /// The vendor cell library `hierarchy -check` needs for the primitives a
     /// design may instantiate (the iCE40 SB_SPRAM256KA).
     cell_lib: Option<&'a str>,
+    /// Commands before synthesis that keep multipliers out of the DSP mapper.
+    lut_products: Option<String>,
 }
 
 struct Runner<'a> {
     req: &'a FlowRequest,
+    dsp: DspPlan,
     steps: BTreeMap<String, f64>,
     tools: BTreeMap<String, String>,
     on_step: &'a mut dyn FnMut(&str),
@@ -187,17 +193,8 @@ impl Runner<'_> {
     ) -> Result<YosysStat, FlowError> {
         let yosys = self.tool(Tool::Yosys)?;
         let mut synth = self.req.target.synth_command().to_string();
-        match (self.req.target.family, self.req.dsp) {
-            (Family::Ice40, true)
-                if self
-                    .req
-                    .target
-                    .capacity
-                    .iter()
-                    .any(|&(c, n)| c == "SB_MAC16" && n > 0) =>
-            {
-                synth.push_str(" -dsp")
-            }
+        match (self.req.target.family, self.dsp.use_dsp) {
+            (Family::Ice40, true) => synth.push_str(" -dsp"),
             (Family::Ecp5 | Family::Xc7, false) => synth.push_str(" -nodsp"),
             _ => {}
         }
@@ -213,6 +210,7 @@ impl Runner<'_> {
                 lutram: self.req.target.family.has_lutram(),
                 cell_lib: (self.req.target.family == Family::Ice40)
                     .then_some("+/ice40/cells_sim.v"),
+                lut_products: self.dsp.yosys_commands(),
             },
         )
         .map_err(|e| FlowError::Files(e.to_string()))?;
@@ -308,12 +306,18 @@ impl Runner<'_> {
                 None => stat.cells.get(cell).copied().unwrap_or(0),
             };
             if need > have {
+                let dsp_on = self.req.dsp == DspMode::On && cell == self.dsp.split.cell;
                 return Err(FlowError::DoesNotFit {
                     core: self.req.core.name.clone(),
                     target: self.req.target.name.into(),
                     resource: cell.trim_end_matches('*').into(),
                     need,
                     have,
+                    fix: if dsp_on {
+                        format!("build the rest from LUTs with --dsp auto, {SHRINK}")
+                    } else {
+                        SHRINK.into()
+                    },
                 });
             }
         }
@@ -336,6 +340,7 @@ pub fn run_flow(
     }
     let mut r = Runner {
         req,
+        dsp: DspPlan::new(req.dsp, &req.target, &req.core),
         steps: BTreeMap::new(),
         tools: BTreeMap::new(),
         on_step,
@@ -543,6 +548,12 @@ fn build_report(
         ),
     };
     definitions.insert("lut4_equiv".into(), meaning.into());
+    if r.dsp.split.multipliers > 0 {
+        definitions.insert(
+            "dsp".into(),
+            "the core's multipliers (every instance counted) and how --dsp shared them: in_dsp left to the DSP mapper, in_luts built from LUTs; the DSP cell count under Cells is what Yosys made".into(),
+        );
+    }
     definitions.insert(
         "resources".into(),
         "cells of the core: Yosys cells of the harness around the core minus those of the same harness around an empty core (outputs wired from inputs)".into(),
@@ -601,6 +612,7 @@ fn build_report(
         definitions,
         submodules: BTreeMap::new(),
         linear: None,
+        dsp: (r.dsp.split.multipliers > 0).then(|| r.dsp.split.clone()),
     }
 }
 
@@ -622,6 +634,7 @@ fn pnr_failure(core: &str, target: &str, tool: &FoundTool, what: &str, out: &Out
             resource: o.resource,
             need: o.need,
             have: o.have,
+            fix: SHRINK.into(),
         }
     } else if is_does_not_fit(&said) {
         FlowError::DoesNotPlace { core, target, said }
@@ -648,6 +661,9 @@ fn is_does_not_fit(excerpt: &str) -> bool {
     .iter()
     .any(|p| excerpt.contains(p))
 }
+
+/// The fix a design too big for its device is offered.
+const SHRINK: &str = "shrink the tile (n, k) or choose a larger target";
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0

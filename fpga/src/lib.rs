@@ -5,6 +5,7 @@
 #![warn(missing_docs)]
 
 pub mod boards;
+pub mod dsp;
 pub mod flow;
 pub mod harness;
 pub mod parse;

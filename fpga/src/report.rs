@@ -97,6 +97,9 @@ pub struct Report {
     /// A `linear` engine's layer figures (`lutforge flow linear`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linear: Option<LinearFigures>,
+    /// How `--dsp` shared the core's multipliers between DSP blocks and LUTs (cores that multiply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dsp: Option<crate::dsp::DspSplit>,
 }
 
 /// What a `linear` engine's flow run adds: the layer's rate and the memory blocks it holds its weights in.
@@ -184,6 +187,12 @@ impl Report {
             md.push_str(&format!(
                 "| critical path | {} → {}, {:.2} ns in {} steps |\n",
                 cp.from, cp.to, cp.delay_ns, cp.steps
+            ));
+        }
+        if let Some(d) = &self.dsp {
+            md.push_str(&format!(
+                "| multipliers | {} in {}, {} from LUTs (--dsp {}) |\n",
+                d.in_dsp, d.cell, d.in_luts, d.picked
             ));
         }
         if let Some(b) = &self.bitstream {

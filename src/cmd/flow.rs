@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use lutforge_fpga::dsp::DspMode;
 use lutforge_fpga::flow::{FlowRequest, run_flow};
 use lutforge_fpga::report::Report;
 use lutforge_fpga::targets::Target;
@@ -30,8 +31,11 @@ pub struct FlowArgs {
     /// Clock constraint for place and route, MHz [default: 48 on iCE40, 100 on ECP5]
     #[arg(long, value_name = "MHZ")]
     pub freq: Option<f64>,
-    /// Keep multiplies out of DSP blocks (ECP5 MULT18X18D, iCE40 SB_MAC16)
-    #[arg(long)]
+    /// DSP blocks (iCE40 SB_MAC16, ECP5 MULT18X18D, xc7 DSP48E1) for multiplies: auto (as many as the device has, the rest from LUTs), on (all, refused when they do not fit) or off (all from LUTs)
+    #[arg(long, default_value = "auto", value_name = "auto|on|off", value_parser = parse_dsp)]
+    pub dsp: DspMode,
+    /// Same as --dsp off
+    #[arg(long, hide = true, conflicts_with = "dsp")]
     pub no_dsp: bool,
     /// Output folder for report.json, report.md, the core and the tool files [default: build/NAME-TARGET]
     #[arg(long, value_name = "DIR")]
@@ -53,7 +57,17 @@ pub struct FlowPlan {
     pub out: PathBuf,
 }
 
+/// Reads `--dsp`.
+pub(crate) fn parse_dsp(s: &str) -> Result<DspMode, String> {
+    s.parse()
+}
+
 impl FlowArgs {
+    /// The DSP use asked for (`--no-dsp` is `--dsp off`).
+    pub fn dsp_mode(&self) -> DspMode {
+        if self.no_dsp { DspMode::Off } else { self.dsp }
+    }
+
     /// Resolves the core, the target and the output folder.
     pub fn plan(&self, registry: &Registry, flags: &CoreFlags) -> Result<FlowPlan> {
         let target = self.target_checked()?;
@@ -167,7 +181,7 @@ pub fn run_plan(
         macs_per_cycle: core.macs_per_cycle,
         target: plan.target,
         freq_mhz: args.freq,
-        dsp: !args.no_dsp,
+        dsp: args.dsp_mode(),
         place_and_route,
         step_limit: Duration::from_secs(args.step_timeout),
         work: plan.out.join("work"),
@@ -224,6 +238,12 @@ pub fn print_summary(r: &Report, out: &Path) {
         .map(|(_, v)| *v)
         .sum();
     println!("  DSP blocks (core):       {dsp}");
+    if let Some(d) = &r.dsp {
+        println!(
+            "  multipliers:             {} in {}, {} from LUTs ({})",
+            d.in_dsp, d.cell, d.in_luts, d.picked
+        );
+    }
     println!(
         "  Fmax:                    {} MHz (constraint {:.1})",
         f(r.fmax_mhz),

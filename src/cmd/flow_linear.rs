@@ -206,7 +206,7 @@ fn run_engine(
         macs_per_cycle: macs,
         target: *target,
         freq_mhz: args.freq,
-        dsp: !args.no_dsp,
+        dsp: args.dsp_mode(),
         place_and_route,
         step_limit: Duration::from_secs(args.step_timeout),
         work: out.join("work"),

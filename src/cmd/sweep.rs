@@ -33,8 +33,11 @@ pub struct SweepArgs {
     /// Clock constraint for every point, MHz [default: the target's]
     #[arg(long, value_name = "MHZ")]
     pub freq: Option<f64>,
-    /// Keep multiplies out of DSP blocks
-    #[arg(long)]
+    /// DSP blocks for multiplies: auto (as many as the device has, the rest from LUTs), on (all) or off (none)
+    #[arg(long, default_value = "auto", value_name = "auto|on|off", value_parser = crate::cmd::flow::parse_dsp)]
+    pub dsp: lutforge_fpga::dsp::DspMode,
+    /// Same as --dsp off
+    #[arg(long, hide = true, conflicts_with = "dsp")]
     pub no_dsp: bool,
     /// Points run at once
     #[arg(long, default_value_t = 1)]
@@ -200,7 +203,12 @@ fn points(a: &SweepArgs, registry: &Registry, given: &Axes) -> Result<Vec<Point>
                         core: core.clone(),
                         target: target.clone(),
                         freq: a.freq,
-                        no_dsp: a.no_dsp,
+                        dsp: if a.no_dsp {
+                            lutforge_fpga::dsp::DspMode::Off
+                        } else {
+                            a.dsp
+                        },
+                        no_dsp: false,
                         out: Some(a.out.join("points").join(format!("{name}-{target}"))),
                         step_timeout: a.step_timeout,
                         linear: Default::default(),
@@ -248,8 +256,9 @@ fn flow_command(p: &Point, registry: &Registry, out: &str) -> Vec<String> {
     flag("freq", a.freq.map(|x| x.to_string()));
     flag("step-timeout", Some(a.step_timeout.to_string()));
     flag("out", Some(out.to_string()));
-    if a.no_dsp {
-        v.push("--no-dsp".into());
+    if a.dsp_mode() != lutforge_fpga::dsp::DspMode::Auto {
+        v.push("--dsp".into());
+        v.push(a.dsp_mode().name().into());
     }
     v
 }
@@ -373,8 +382,10 @@ fn cache_key(p: &Point, plan: &crate::cmd::flow::FlowPlan) -> Result<String> {
     let verilog =
         lutforge_gen::render_verilog(&core.module, &crate::cores::header(plan.design.as_ref()))?;
     let mut text = format!(
-        "{verilog}\n{}\n{:?}\n{}\n",
-        plan.target.name, p.args.freq, p.args.no_dsp
+        "{verilog}\n{}\n{:?}\ndsp {}\n",
+        plan.target.name,
+        p.args.freq,
+        p.args.dsp_mode().name()
     );
     for t in plan.target.tools() {
         if let Ok(f) = lutforge_tools::find(t) {

@@ -83,6 +83,7 @@ pub(super) fn point(
         definitions: [("gops".to_string(), "2 · MACs/cycle · Fmax".to_string())].into(),
         submodules: BTreeMap::new(),
         linear: None,
+        dsp: None,
     };
     SweepPoint {
         label: label.into(),
