@@ -223,3 +223,52 @@ pub fn engine_core(p: &MxDotParams, k_total: usize) -> Result<GeneratedCore, Cor
         macs_per_cycle: inner.macs_per_cycle,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::format::ElementFormat;
+    use super::super::params::{MxDotSpec, OutFormat, default_windows};
+    use super::*;
+
+    fn spec(a: ElementFormat, w: ElementFormat, block: usize, k: usize) -> MxDotParams {
+        let ((a0, a1), (w0, w1)) = default_windows(a, w, block, 4 * (k / block) as u64);
+        MxDotParams::from(MxDotSpec {
+            name: "mx".into(),
+            m: 1,
+            n: 2,
+            k,
+            act_format: a,
+            w_format: w,
+            block,
+            max_beats: 4,
+            act_scale_min: a0,
+            act_scale_max: a1,
+            w_scale_min: w0,
+            w_scale_max: w1,
+            out_format: OutFormat::Fixed,
+            stage_levels: 2,
+        })
+    }
+
+    #[test]
+    fn scale_units_and_unit_counts() {
+        assert_eq!([8, 6, 4].map(scale_units), [1, 2, 2]);
+        let u = MxUnits::of(&spec(ElementFormat::Int8, ElementFormat::Fp4E2m1, 32, 64));
+        assert_eq!((u.act_chunk(), u.w_segment()), (66, 68));
+        assert_eq!((u.act_total(40), u.w_row(40)), (42, 44));
+    }
+
+    #[test]
+    fn wraps_with_a_flag_bit_and_refuses_a_full_accumulator() {
+        let p = spec(ElementFormat::Int8, ElementFormat::Fp4E2m1, 8, 16);
+        let g = engine_core(&p, 27).expect("wraps");
+        assert_eq!(g.acc_bits, p.accumulator().bits.unwrap_or(0) + 1);
+        let y = g.module.port(CORE_Y).expect("out_y");
+        assert_eq!((y.signals.len(), y.elem.width), (2, g.acc_bits));
+        // E4M3 × E4M3 with its default windows fills all 64 bits (docs/results.md).
+        let wide = spec(ElementFormat::Fp8E4m3, ElementFormat::Fp8E4m3, 32, 32);
+        assert_eq!(wide.accumulator().bits, Some(64));
+        let e = engine_core(&wide, 32).expect_err("a 64-bit accumulator leaves no room");
+        assert!(e.to_string().contains("flag bit"), "{e}");
+    }
+}
