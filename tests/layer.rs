@@ -311,3 +311,68 @@ fn out_writes_the_hardware_integers_and_the_dequantized_layer_on_every_core() {
     ]);
     assert_one_line_error(&r, "is a file");
 }
+
+/// The shipped 64 × 256 layer in MX (MXINT8 × MXFP4) through the `linear`
+/// engine: every result checked by the CLI against the MX golden model, and
+/// y.npy bit for bit the binary32 rounding of the exact dot of the quantized
+/// tensors, computed here from the quantizer and `mx::dot` alone.
+#[test]
+fn mx_dot_layer_through_the_engine() {
+    use lutforge_testbench::layer::read_matrix;
+    use lutforge_testbench::mx::{MxFormat, dot, quantize, to_f32_rne};
+    let dir = tempfile::tempdir().unwrap();
+    let x = random_activations(3, 256, 21);
+    let xf = dir.path().join("x.npy");
+    write_npy_f32(&xf, &x).unwrap();
+    let out = dir.path().join("out");
+    let r = layer(&[
+        "--linear",
+        "--datapath",
+        "mx-dot",
+        "--weights",
+        "examples/layer_64x256.npy",
+        "--acts",
+        xf.to_str().unwrap(),
+        "--x-lanes",
+        "11",
+        "--y-lanes",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("0 mismatches (values and flags) against the exact MX golden model"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("0 flagged results"), "{}", r.stdout);
+    let w = read_matrix(std::path::Path::new("examples/layer_64x256.npy"), None).unwrap();
+    let bytes = std::fs::read(out.join("y.npy")).unwrap();
+    let y = npyz::NpyFile::new(&bytes[..])
+        .unwrap()
+        .into_vec::<f32>()
+        .unwrap();
+    assert_eq!(y.len(), 3 * 64);
+    for t in 0..3 {
+        let xq = quantize(MxFormat::Int8, 32, x.row(t)).unwrap();
+        for n in 0..64 {
+            let wq = quantize(MxFormat::Fp4E2M1, 32, w.row(n)).unwrap();
+            let want = to_f32_rne(&dot(&xq, &wq).unwrap());
+            assert_eq!(y[t * 64 + n].to_bits(), want, "token {t} output {n}");
+        }
+    }
+    assert_one_line_error(
+        &layer(&[
+            "--linear",
+            "--datapath",
+            "mx-dot",
+            "--weights",
+            "examples/layer_64x256.npy",
+            "--x-lanes",
+            "34",
+        ]),
+        "x_lanes",
+    );
+}

@@ -443,7 +443,7 @@ fn run_engine(
 /// The same run of the engine in Verilator: every y-word against the golden
 /// GEMV and every handshake's cycle against the Rust simulator's `rust`;
 /// prints the cycles both measured.
-fn engine_in_verilator(
+pub fn engine_in_verilator(
     g: &lutforge_hdl::datapath::linear::GeneratedLinear,
     p: &lutforge_hdl::datapath::linear::LinearParams,
     run: &lutforge_testbench::linear::BenchRun,

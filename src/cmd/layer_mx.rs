@@ -30,9 +30,7 @@ pub fn run(
     x: &Matrix,
 ) -> Result<()> {
     if a.linear {
-        bail!(
-            "--linear runs the engine around an int core; mx-dot runs as a bare core: drop --linear"
-        );
+        return crate::cmd::layer_mx_linear::run(a, registry, flags, w, x);
     }
     if let Some(flag) = a.engine.first_given() {
         bail!("{flag} sets the `linear` engine, which mx-dot does not use; drop it");

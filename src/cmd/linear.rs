@@ -218,6 +218,11 @@ impl LinearArgs {
         let m = read_matrix(file, self.tensor.as_deref())?;
         let params = self.params_sized(registry, flags, Some((m.cols, m.rows)))?;
         check_shape(file, &m, &params)?;
+        if params.core == lutforge_hdl::datapath::mx::NAME {
+            bail!(
+                "--weights with --datapath mx-dot is not supported yet (initial contents are ternary codes): drop --weights and load the MX weights on the w stream (`run-layer --linear --datapath mx-dot` quantizes and loads them)"
+            );
+        }
         if params.weight_memory != WeightMemory::Bram {
             bail!(
                 "--weights needs --weight-memory bram: {} cannot start with weights in this version (spram has no initial contents, stream no memory; lutram and registers take a load)",

@@ -10,6 +10,7 @@ pub mod gen_core;
 pub mod host;
 pub mod layer;
 pub mod layer_mx;
+pub mod layer_mx_linear;
 pub mod linear;
 pub mod sim;
 pub mod sweep;

@@ -977,3 +977,149 @@ fn linear_bram_buffers_refuse_what_they_cannot_hold() {
         }
     }
 }
+
+/// An `mx-dot` engine case: formats, block, windows and output format beside the shape.
+fn mx_case(extra: &'static [(&'static str, &'static str)], memory: WeightMemory) -> Case {
+    Case {
+        core: "mx-dot",
+        extra,
+        k: 16,
+        n: 3,
+        k_total: 27,
+        n_total: 7,
+        p: 5,
+        q: 2,
+        ww: 16,
+        memory,
+        buffer: BufferMemory::Registers,
+    }
+}
+
+/// Runs an mx-dot engine case under every traffic pattern, each result
+/// against `golden_accumulate` of the row and the vector read back from
+/// the unit layout; `layer` makes the first layer (the second is random).
+fn check_mx(c: &Case, vectors: usize, exhaustive: bool) -> usize {
+    use lutforge_testbench::linear::packing_of;
+    let g = linear::generate(&params(c), &Registry::builtin()).expect("generates");
+    let Packing::Mx(mx) = packing_of(&g) else {
+        panic!("an mx-dot engine names its MX facts");
+    };
+    let mut words = 0;
+    for (seed, traffic) in TrafficKind::ALL.into_iter().enumerate() {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed as u64 + 31);
+        let first = if exhaustive {
+            mx.exhaustive_layer()
+        } else {
+            mx.random_layer(c.n_total, vectors, &mut rng)
+        };
+        let n_total = first.codes.len();
+        let run = LinearRun {
+            packing: Packing::Mx(mx),
+            first,
+            second: mx.random_layer(n_total, 2, &mut rng),
+            ww: c.ww as usize,
+            p: c.p,
+            q: c.q,
+            stream: c.memory == WeightMemory::Stream,
+            traffic,
+        };
+        let rep = run_rust_sim(&g.module, &run, &mut rng);
+        assert!(
+            rep.errors.is_empty(),
+            "mx {:?} {:?} {}: {} errors, first: {}",
+            c.extra,
+            c.memory,
+            traffic.name(),
+            rep.errors.len(),
+            rep.errors[0]
+        );
+        let flagged = rep
+            .observed
+            .iter()
+            .flatten()
+            .filter(|&&y| y & 1 == 1)
+            .count();
+        let clean = rep.observed.iter().flatten().filter(|&&y| y != 0).count();
+        assert!(
+            exhaustive || (flagged > 0 && clean > flagged),
+            "mx {:?}: the layer meets both flagged and finite results ({flagged} flagged, {clean} non-zero)",
+            c.extra
+        );
+        words += rep.words;
+    }
+    words
+}
+
+#[test]
+fn linear_mx_dot_formats_and_memories() {
+    let cases = [
+        // Block 8, K = 32: the last chunk holds one block of four, the rest padding.
+        Case {
+            k: 32,
+            k_total: 40,
+            p: 9,
+            ..mx_case(&[("block", "8")], WeightMemory::Registers)
+        },
+        Case {
+            ww: 24,
+            ..mx_case(
+                &[
+                    ("block", "8"),
+                    ("act_format", "mxfp8-e4m3"),
+                    ("w_format", "mxfp6-e3m2"),
+                ],
+                WeightMemory::Bram,
+            )
+        },
+        mx_case(
+            &[
+                ("block", "8"),
+                ("act_format", "mxfp6-e2m3"),
+                ("w_format", "mxfp8-e5m2"),
+                ("out_format", "fp32"),
+            ],
+            WeightMemory::Lutram,
+        ),
+        Case {
+            k: 32,
+            k_total: 40,
+            p: 11,
+            ww: 24,
+            ..mx_case(&[("w_format", "mxint8")], WeightMemory::Stream)
+        },
+        Case {
+            k: 32,
+            k_total: 72,
+            n: 4,
+            n_total: 9,
+            p: 33,
+            q: 4,
+            ww: 32,
+            ..mx_case(&[], WeightMemory::Spram)
+        },
+    ];
+    for c in &cases {
+        assert!(check_mx(c, 6, false) > 0);
+    }
+}
+
+#[test]
+fn linear_mx_dot_every_fp4_code_pair() {
+    let c = Case {
+        k: 8,
+        k_total: 12,
+        n: 4,
+        n_total: 16,
+        p: 3,
+        q: 3,
+        ..mx_case(
+            &[
+                ("block", "8"),
+                ("act_format", "mxfp4-e2m1"),
+                ("w_format", "mxfp4-e2m1"),
+            ],
+            WeightMemory::Bram,
+        )
+    };
+    assert!(check_mx(&c, 0, true) > 0);
+}

@@ -19,6 +19,9 @@ use crate::traffic::TrafficKind;
 
 /// The weight packing an engine's stream carries, read from its facts.
 pub fn packing_of(g: &GeneratedLinear) -> Packing {
+    if let Some(Ok(m)) = super::mx::MxPacking::of(g) {
+        return Packing::Mx(m);
+    }
     let w_bits = g
         .facts
         .core_params
@@ -37,8 +40,9 @@ pub fn random_run(
 ) -> BenchRun {
     let geo = &g.geometry;
     let packing = packing_of(g);
-    let layer = |n, rng: &mut ChaCha8Rng| {
-        random_layer(packing, geo.k_total, geo.n_total, geo.act_bits, n, rng)
+    let layer = |n, rng: &mut ChaCha8Rng| match packing {
+        Packing::Mx(m) => m.random_layer(geo.n_total, n, rng),
+        _ => random_layer(packing, geo.k_total, geo.n_total, geo.act_bits, n, rng),
     };
     let first = layer(vectors, rng);
     let second = layer(2, rng);

@@ -23,6 +23,7 @@ pub fn decode(packing: Packing, code: u64) -> i64 {
                 -1
             }
         }
+        Packing::Mx(m) => (code & ((1 << m.w_bits()) - 1)) as i64,
         Packing::Int(bits) => {
             let v = (code & ((1 << bits) - 1)) as i64;
             if v >= 1 << (bits - 1) {

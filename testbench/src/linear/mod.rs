@@ -8,6 +8,7 @@ pub mod cosim;
 pub mod driver;
 pub mod golden;
 pub mod lanes;
+pub mod mx;
 pub mod packing;
 pub mod stimulus;
 pub mod verilog;
@@ -19,6 +20,7 @@ pub use driver::{
 };
 pub use golden::{decode, gemv};
 pub use lanes::{LanesReport, run_lanes};
+pub use mx::MxPacking;
 pub use packing::{Packing, row_units, weight_words};
 pub use stimulus::{Layer, random_layer};
 pub use verilog::{BenchRun, Cosim, LinearBench, VerilogReport, cosim};

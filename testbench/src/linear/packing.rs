@@ -15,6 +15,9 @@ pub enum Packing {
     I2s,
     /// Five weights a byte: Σ (w+1)·3^i; a row is ⌈K/5⌉ bytes.
     Base3,
+    /// An `mx-dot` datapath: rows of B-bit units, scales beside the codes
+    /// (the layer's codes and vectors are units, see [`super::mx`]).
+    Mx(super::mx::MxPacking),
 }
 
 impl Packing {
@@ -25,6 +28,7 @@ impl Packing {
             Packing::Binary => 1,
             Packing::Int(b) => b,
             Packing::Base3 => 8,
+            Packing::Mx(m) => m.w_bits(),
         }
     }
 }

@@ -27,6 +27,7 @@ fn code(packing: Packing, rng: &mut impl Rng, extreme: bool) -> u64 {
         Packing::Base3 => [0b00, 0b01, 0b11][rng.random_range(0..3)],
         Packing::I2s => rng.random_range(0..4),
         Packing::Binary => rng.random_range(0..2),
+        Packing::Mx(m) => rng.random_range(0..1 << m.w_bits()),
         Packing::Int(b) => {
             if extreme {
                 [1u64 << (b - 1), (1 << (b - 1)) - 1][rng.random_range(0..2)]

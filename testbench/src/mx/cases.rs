@@ -54,7 +54,8 @@ impl MxCore {
         Some(Self::read(mx, c.m, c.n, c.k, c.max_beats))
     }
 
-    fn read(
+    /// The MX facts of a core from its metadata's `mx` key and its shape and run length.
+    pub fn read(
         mx: &serde_json::Value,
         m: usize,
         n: usize,

@@ -20,11 +20,11 @@ use super::params::{Checked, WeightMemory};
 /// Every derived size of an engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Geometry {
-    /// K_total.
+    /// K_total (for an mx-dot tile, the vector's activation units, scales included).
     pub k_total: usize,
     /// N_total.
     pub n_total: usize,
-    /// The tile's K (terms per beat).
+    /// The tile's K (terms per beat; for an mx-dot tile, activation units per chunk).
     pub k: usize,
     /// The tile's N (rows per beat).
     pub n: usize,
@@ -82,11 +82,21 @@ impl Geometry {
         };
         let chunks = p.in_features.div_ceil(k);
         let tiles = p.out_features.div_ceil(n);
-        let seg_units = if base3 { k / 5 } else { k };
-        let row_units = if base3 {
-            p.in_features.div_ceil(5)
-        } else {
-            p.in_features
+        let mx = super::mx::units(c);
+        let seg_units = match mx {
+            Some(u) => u.w_segment(),
+            None if base3 => k / 5,
+            None => k,
+        };
+        let row_units = match mx {
+            Some(u) => u.w_row(p.in_features),
+            None if base3 => p.in_features.div_ceil(5),
+            None => p.in_features,
+        };
+        // An mx-dot tile's activations are units too: scales beside the codes.
+        let (k, k_total) = match mx {
+            Some(u) => (u.act_chunk(), u.act_total(p.in_features)),
+            None => (k, p.in_features),
         };
         let word_units = (p.weight_word_bits / unit_bits) as usize;
         let slots = if p.weight_memory == WeightMemory::Stream {
@@ -95,7 +105,7 @@ impl Geometry {
             tiles
         };
         Geometry {
-            k_total: p.in_features,
+            k_total,
             n_total: p.out_features,
             k,
             n,
@@ -105,7 +115,7 @@ impl Geometry {
             tiles,
             chunks,
             last_tile_rows: p.out_features - (tiles - 1) * n,
-            x_words: p.in_features.div_ceil(p.x_lanes),
+            x_words: k_total.div_ceil(p.x_lanes),
             y_words: p.out_features.div_ceil(p.y_lanes),
             unit_bits,
             unit_ty,

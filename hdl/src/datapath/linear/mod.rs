@@ -28,6 +28,7 @@ pub mod facts;
 pub mod layout;
 pub mod loader;
 pub mod logic;
+pub mod mx;
 pub mod packed;
 pub mod params;
 pub mod per_bank;
@@ -188,7 +189,7 @@ pub fn generate_with(
             accum::check(&g)?;
             super::lut::generate_with(lp, TableLoad::Caller)?
         }
-        None => checked.inner.generate()?,
+        None => mx::inner_core(&checked)?,
     };
     let module = build(p, &g, (store.as_ref(), plan.as_ref(), init), &core, order)?;
     let per_beat = facts::cycles_per_beat(&core);
@@ -253,6 +254,7 @@ pub fn generate_with(
 fn packing_name(c: &params::Checked) -> &'static str {
     use super::core::WeightPacking;
     match c.inner.weight_packing() {
+        _ if mx::units(c).is_some() => "mx",
         WeightPacking::Codes => c.inner.common().w_format.name(),
         other => other.name(),
     }

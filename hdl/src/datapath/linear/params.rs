@@ -139,7 +139,7 @@ impl LinearParams {
         range(
             "x-lanes",
             self.x_lanes,
-            c.k,
+            super::mx::chunk_lanes(inner.as_ref()),
             "x_lanes must not exceed the tile's K; it",
         )?;
         range(

@@ -11,6 +11,7 @@
 pub mod format;
 pub mod fp32;
 pub mod generate;
+pub mod linear;
 pub mod params;
 
 use super::core::{Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamMap, ParamSpec};
