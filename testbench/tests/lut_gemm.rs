@@ -48,6 +48,7 @@ fn params_in(name: &str, c: Cfg, table_storage: TableStorage) -> LutGemmParams {
             w_format: c.format,
             w_bits: c.w_bits,
             max_beats: c.beats,
+            flow_control: Default::default(),
         },
         group: c.group,
         pad_k: !k.is_multiple_of(c.group as usize),

@@ -31,6 +31,7 @@ fn mac(
             w_format: WeightFormat::Int,
             w_bits: b,
             max_beats: beats,
+            flow_control: Default::default(),
         },
         stage_levels,
     }

@@ -27,6 +27,7 @@ fn params(
             w_format: WeightFormat::Int,
             w_bits: b,
             max_beats: beats,
+            flow_control: Default::default(),
         },
         stage_levels,
     }

@@ -37,6 +37,7 @@ fn params(
             w_format: WeightFormat::Ternary,
             w_bits: 2,
             max_beats: beats,
+            flow_control: Default::default(),
         },
         stage_levels: kn.stage_levels,
         negation: kn.negation,
