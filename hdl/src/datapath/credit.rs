@@ -1,19 +1,27 @@
 //! The result queue of the `credit` flow control (docs/spec/architecture.md,
-//! "Flow control"): the pipeline runs freely and every finished run is
-//! written into a LUT-RAM FIFO that `out_y` reads; `in_ready` is a flip-flop
-//! kept 1 while the results taken but not yet read (queued or still in the
-//! pipeline) leave an entry free for one more.
+//! "Flow control"): the pipeline runs freely and every finished run goes
+//! to the output register when it is free, else behind it into a LUT-RAM
+//! FIFO; `in_ready` is a flip-flop kept 1 while the results taken but not
+//! yet read (queued or still in the pipeline) leave room for one more.
+//!
+//! Order of the queued results: the output register (`out_y`, oldest), the
+//! LUT RAM, then a staging register that holds the newest for one cycle
+//! before the RAM takes it (a flip-flop, not the accumulator's adder, meets
+//! the RAM's write setup). `out_y` and `out_valid` are flip-flops, and
+//! `out_ready` only enables the output register.
 //!
 //! Depth: with `out_ready` held at 1 a result written on edge t + L (L the
 //! latency) is read on edge t + L + 1, so L + 1 runs are outstanding after
-//! each edge and one more must fit: `next_pow2(L + 2)` entries keep a beat
-//! taken every cycle, as the stall form does.
+//! each edge and one more must fit: L + 2. The staging register's word
+//! waits in the RAM's free slot, so the queue holds RAM depth + 1 results:
+//! a RAM of `next_pow2(L + 1)` words keeps a beat taken every cycle, as the
+//! stall form does.
 
 use crate::ir::{BuildError, CmpOp, ModuleBuilder, SignalId, Ty};
 
-/// Entries of the queue of a core of `latency` edges.
+/// Words of the LUT RAM of a core of `latency` edges (the queue holds one more).
 pub fn queue_depth(latency: u32) -> u32 {
-    (latency + 2).next_power_of_two().max(2)
+    (latency + 1).next_power_of_two().max(2)
 }
 
 /// The queue's handshake inputs.
@@ -37,9 +45,9 @@ pub fn room_register(b: &mut ModuleBuilder, rst: SignalId) -> Result<SignalId, B
     b.reg("in_ready_q", Ty::BIT, Some((rst, 1)))
 }
 
-/// Builds the queue of `depth` entries for `values` (written on
-/// `ctl.write`) and drives `out_valid` and `in_ready`; returns what `out_y`
-/// (and any flag port) carries, one signal per value.
+/// Builds the queue with a RAM of `depth` words for `values` (written on
+/// `ctl.write`) and drives `out_valid` and `in_ready`; returns the output
+/// registers (`out_y` and any flag port), one per value.
 pub fn result_queue(
     b: &mut ModuleBuilder,
     ctl: &QueueControl,
@@ -48,42 +56,57 @@ pub fn result_queue(
 ) -> Result<Vec<SignalId>, BuildError> {
     let addr_ty = Ty::unsigned(depth.trailing_zeros());
     let count_ty = Ty::unsigned(depth.trailing_zeros() + 1);
-    let read = b.and("rq_read", Ty::BIT, ctl.out_valid, ctl.out_ready)?;
-    let wr = pointer(b, "rq_wr", addr_ty, ctl.rst, ctl.write)?;
-    let rd = pointer(b, "rq_rd", addr_ty, ctl.rst, read)?;
+    let (hv, w) = (ctl.out_valid, ctl.write);
+    let read = b.and("rq_read", Ty::BIT, hv, ctl.out_ready)?;
 
-    // Queued results: out_valid is 1 while there is one. The next flags
-    // are muxes of the registers' own compares, selected by this edge's
-    // handshakes, so `out_ready` and `in_valid` are a couple of LUTs from
-    // the flip-flops they set.
-    let used = UpDown::new(b, "rq_used", count_ty, ctl.rst, ctl.write, read)?;
-    let two = b.constant("rq_two", count_ty, 2)?;
-    let more = b.compare("rq_more", CmpOp::Ge, used.value, two)?;
-    let kept = b.mux("rq_kept", Ty::BIT, read, more, ctl.out_valid)?;
-    let any = b.or("rq_any_next", Ty::BIT, ctl.write, kept)?;
-    b.drive(ctl.out_valid, any, None)?;
+    // Where each result goes: the output register when it is free (empty
+    // or read on this edge) and nothing older waits; else the staging
+    // register; a staged word moves to the RAM unless it becomes the head.
+    let empty = b.not("rq_head_empty", Ty::BIT, hv)?;
+    let head_free = b.or("rq_head_free", Ty::BIT, empty, ctl.out_ready)?;
+    let head_kept = b.not("rq_head_kept", Ty::BIT, head_free)?;
+    let sv = b.reg("rq_staged", Ty::BIT, Some((ctl.rst, 0)))?;
+    let qn = b.reg("rq_used", count_ty, Some((ctl.rst, 0)))?;
+    let zero = b.constant("rq_zero", count_ty, 0)?;
+    let q_any = b.compare("rq_any", CmpOp::Ne, qn, zero)?;
+    let behind = b.or("rq_behind", Ty::BIT, head_kept, q_any)?;
+    let q_write = b.and("rq_write", Ty::BIT, sv, behind)?;
+    let q_read = b.and("rq_pop", Ty::BIT, head_free, q_any)?;
+    let older = b.or("rq_older", Ty::BIT, behind, sv)?;
+    let staged_next = b.and("rq_staged_next", Ty::BIT, w, older)?;
+    b.drive(sv, staged_next, None)?;
+    let waiting = b.or("rq_waiting", Ty::BIT, q_any, sv)?;
+    let arriving = b.or("rq_arriving", Ty::BIT, waiting, w)?;
+    let valid_next = b.or("rq_valid_next", Ty::BIT, head_kept, arriving)?;
+    b.drive(hv, valid_next, None)?;
+    up_down(b, "rq_used", qn, q_write, q_read)?;
+    let wr = pointer(b, "rq_wr", addr_ty, ctl.rst, q_write)?;
+    let rd = pointer(b, "rq_rd", addr_ty, ctl.rst, q_read)?;
 
     // Outstanding results (queued or in flight): in_ready while one more fits.
-    let pending = UpDown::new(b, "rq_pending", count_ty, ctl.rst, ctl.taken_last, read)?;
-    let full = b.constant("rq_depth", count_ty, i128::from(depth))?;
-    let below = b.compare("rq_below_depth", CmpOp::Lt, pending.value, full)?;
-    let almost = b.constant("rq_depth_less_one", count_ty, i128::from(depth - 1))?;
-    let below_one = b.compare("rq_below_depth_less_one", CmpOp::Lt, pending.value, almost)?;
+    let held = b.reg("rq_pending", count_ty, Some((ctl.rst, 0)))?;
+    let full = b.constant("rq_capacity", count_ty, i128::from(depth + 1))?;
+    let below = b.compare("rq_below_capacity", CmpOp::Lt, held, full)?;
+    let almost = b.constant("rq_capacity_less_one", count_ty, i128::from(depth))?;
+    let below_one = b.compare("rq_below_capacity_less_one", CmpOp::Lt, held, almost)?;
     // Up alone: one more must still fit; down alone: one is freed; both or neither: as now.
     let if_up = b.mux("rq_room_up", Ty::BIT, read, below, below_one)?;
     let if_still = b.or("rq_room_still", Ty::BIT, read, below)?;
     let room = b.mux("rq_room_next", Ty::BIT, ctl.taken_last, if_up, if_still)?;
     b.drive(ctl.room, room, None)?;
-    pending.drive(b)?;
-    used.drive(b)?;
+    up_down(b, "rq_pending", held, ctl.taken_last, read)?;
 
     values
         .iter()
         .map(|(name, v)| {
             let ty = b.ty(*v);
+            let staged = b.register(&format!("rq_{name}_staged"), *v, None, None)?;
             let mem = b.memory(&format!("rq_{name}"), ty, depth)?;
-            b.write_port(mem, ctl.write, wr, *v)?;
-            b.mem_read(name, mem, rd)
+            b.write_port(mem, q_write, wr, staged)?;
+            let word = b.mem_read(&format!("rq_{name}_word"), mem, rd)?;
+            let queued = b.mux(&format!("rq_{name}_queued"), ty, q_any, word, staged)?;
+            let next = b.mux(&format!("rq_{name}_next"), ty, waiting, queued, *v)?;
+            b.register(name, next, Some(head_free), None)
         })
         .collect()
 }
@@ -102,44 +125,23 @@ fn pointer(
     Ok(p)
 }
 
-/// A count that goes up on `up` and down on `down` in the same edge, its
-/// next value chosen by them among the register's own ±1.
-struct UpDown {
-    value: SignalId,
-    name: String,
-    ty: Ty,
+/// Drives `count` to go up on `up` and down on `down` in the same edge,
+/// its next value chosen by them among the register's own ±1.
+fn up_down(
+    b: &mut ModuleBuilder,
+    name: &str,
+    count: SignalId,
     up: SignalId,
     down: SignalId,
-}
-
-impl UpDown {
-    fn new(
-        b: &mut ModuleBuilder,
-        name: &str,
-        ty: Ty,
-        rst: SignalId,
-        up: SignalId,
-        down: SignalId,
-    ) -> Result<UpDown, BuildError> {
-        Ok(UpDown {
-            value: b.reg(name, ty, Some((rst, 0)))?,
-            name: name.into(),
-            ty,
-            up,
-            down,
-        })
-    }
-
-    fn drive(self, b: &mut ModuleBuilder) -> Result<(), BuildError> {
-        let (name, ty, c) = (&self.name, self.ty, self.value);
-        let one = b.constant(&format!("{name}_one"), ty, 1)?;
-        let inc = b.add(&format!("{name}_inc"), ty, c, one)?;
-        let dec = b.sub(&format!("{name}_dec"), ty, c, one)?;
-        let if_up = b.mux(&format!("{name}_if_up"), ty, self.down, c, inc)?;
-        let if_not = b.mux(&format!("{name}_if_not"), ty, self.down, dec, c)?;
-        let next = b.mux(&format!("{name}_next"), ty, self.up, if_up, if_not)?;
-        b.drive(c, next, None)
-    }
+) -> Result<(), BuildError> {
+    let ty = b.ty(count);
+    let one = b.constant(&format!("{name}_one"), ty, 1)?;
+    let inc = b.add(&format!("{name}_inc"), ty, count, one)?;
+    let dec = b.sub(&format!("{name}_dec"), ty, count, one)?;
+    let if_up = b.mux(&format!("{name}_if_up"), ty, down, count, inc)?;
+    let if_not = b.mux(&format!("{name}_if_not"), ty, down, dec, count)?;
+    let next = b.mux(&format!("{name}_next"), ty, up, if_up, if_not)?;
+    b.drive(count, next, None)
 }
 
 #[cfg(test)]
@@ -230,9 +232,10 @@ mod tests {
 
     #[test]
     fn the_queue_holds_the_latency_and_two_more() {
+        // The queue holds the RAM's words and one more: at least L + 2.
         assert_eq!(queue_depth(0), 2);
-        assert_eq!(queue_depth(2), 4);
-        assert_eq!(queue_depth(3), 8);
-        assert_eq!(queue_depth(14), 16);
+        assert_eq!(queue_depth(3), 4);
+        assert_eq!(queue_depth(4), 8);
+        assert_eq!(queue_depth(15), 16);
     }
 }

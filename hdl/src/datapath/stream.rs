@@ -170,10 +170,7 @@ impl StreamShell {
                 let en = b.or("pipe_en", Ty::BIT, idle, out_ready)?;
                 (en, en)
             }
-            FlowControl::Credit => (
-                b.constant("pipe_en", Ty::BIT, 1)?,
-                room_register(b, rst)?,
-            ),
+            FlowControl::Credit => (b.constant("pipe_en", Ty::BIT, 1)?, room_register(b, rst)?),
         };
         if hold.period <= 1 {
             let accept = b.and("accept", Ty::BIT, in_valid, room)?;
