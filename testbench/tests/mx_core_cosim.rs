@@ -54,8 +54,8 @@ fn credit_flow_control_in_icarus_and_verilator() {
     // Results and their sticky flags go through the result queue.
     cosim(params(&[
         ("act_format", "mxfp4-e2m1".into()),
-        ("w_format", "mxfp8-e4m3".into()),
-        ("k", 16.into()),
+        ("w_format", "mxfp4-e2m1".into()),
+        ("k", 8.into()),
         ("block", 8.into()),
         ("n", 2.into()),
         ("max_beats", 3.into()),
