@@ -753,6 +753,7 @@ mod tests {
                 w_format: WeightFormat::Binary,
                 w_bits: 1,
                 max_beats: 4,
+                flow_control: Default::default(),
             },
             group: 4,
             pad_k: false,

@@ -186,6 +186,48 @@ fn linear_lut_gemm() {
     }
 }
 
+/// The engine around a core under `credit` flow control (its own
+/// handshakes with the core are the contract's, so nothing else changes):
+/// every core, one bit-serial activation-stationary lut-gemm.
+#[test]
+fn linear_every_core_under_credit_flow_control() {
+    const CREDIT: &[(&str, &str)] = &[("flow_control", "credit")];
+    const MAC_CREDIT: &[(&str, &str)] = &[
+        ("w_format", "int"),
+        ("w_bits", "4"),
+        ("flow_control", "credit"),
+    ];
+    const W4_SERIAL_CREDIT: &[(&str, &str)] = &[
+        ("table_storage", "lutram"),
+        ("w_format", "int"),
+        ("w_bits", "4"),
+        ("bit_serial", "true"),
+        ("flow_control", "credit"),
+    ];
+    for c in [
+        Case {
+            extra: CREDIT,
+            ..case("ternary-gemv", WeightMemory::Bram)
+        },
+        Case {
+            extra: CREDIT,
+            ..case("ternary-gemv", WeightMemory::Stream)
+        },
+        Case {
+            extra: MAC_CREDIT,
+            ww: 12,
+            ..case("mac-gemv", WeightMemory::Lutram)
+        },
+        Case {
+            extra: CREDIT,
+            ..case("lut-gemm", WeightMemory::Bram)
+        },
+        stationary(W4_SERIAL_CREDIT, WeightMemory::Bram),
+    ] {
+        check(&c, 4);
+    }
+}
+
 #[test]
 fn linear_lanes_from_one_to_the_tile() {
     for (p, q) in [(1, 1), (8, 4), (5, 2), (2, 3)] {

@@ -4,11 +4,13 @@
 //! a representative set in Icarus and Verilator, and an exhaustive sweep
 //! over every weight code of small tiles, all under every stimulus and
 //! traffic pattern (bubbles and back-pressure); each with the tables in
-//! registers and in LUT RAM.
+//! registers and in LUT RAM; and a spread of the same under `credit` flow
+//! control (free-running pipeline, result queue), beat holds and LUT-RAM
+//! table writes included.
 
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::lut::{LutGemmParams, TableStorage, generate};
-use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::contract::check_core_case;
 use lutforge_testbench::cosim::{cosim_every_simulator, failures};
@@ -48,6 +50,7 @@ fn params_in(name: &str, c: Cfg, table_storage: TableStorage) -> LutGemmParams {
             w_format: c.format,
             w_bits: c.w_bits,
             max_beats: c.beats,
+            flow_control: Default::default(),
         },
         group: c.group,
         pad_k: !k.is_multiple_of(c.group as usize),
@@ -434,4 +437,62 @@ fn cosim_lutram_binary_g2_and_n64() {
         },
         TableStorage::Lutram,
     ));
+}
+
+#[test]
+fn credit_flow_control_every_mode_and_both_verilog_simulators() {
+    let mut checked = 0;
+    for storage in STORAGES {
+        for (format, w_bits) in [FORMATS[0], FORMATS[4]] {
+            for serial in [false, true] {
+                for (shape, group, stage_levels) in [((1, 3, 8), 4, 1), ((2, 2, 5), 2, 2)] {
+                    let c = Cfg {
+                        shape,
+                        act_bits: 6,
+                        format,
+                        w_bits,
+                        beats: 3,
+                        group,
+                        serial,
+                        stage_levels,
+                    };
+                    let mut p = params_in("lut_cr", c, storage);
+                    p.common.flow_control = FlowControl::Credit;
+                    checked += check_rust(&p, &Plan::full(spec_for(&p.common), 2, 5, 13));
+                }
+            }
+        }
+        // Every weight code of a K = 4 column, bit-serial.
+        let c = Cfg {
+            shape: (1, 1, 4),
+            act_bits: 2,
+            format: WeightFormat::Int,
+            w_bits: 2,
+            beats: 2,
+            group: 4,
+            serial: true,
+            stage_levels: 1,
+        };
+        let mut p = params_in("lut_cr_exh", c, storage);
+        p.common.flow_control = FlowControl::Credit;
+        let mut plan = Plan::full(spec_for(&p.common), 1, 4, 1);
+        assert!(plan.stimulus.contains(&StimulusKind::Exhaustive));
+        plan.stimulus = vec![StimulusKind::Exhaustive];
+        checked += check_rust(&p, &plan);
+    }
+    assert!(checked > 10_000, "{checked} elements compared");
+    // A core that holds its beats and writes its tables into LUT RAM.
+    let c = Cfg {
+        shape: (1, 2, 6),
+        act_bits: 5,
+        format: WeightFormat::Int,
+        w_bits: 3,
+        beats: 4,
+        group: 3,
+        serial: true,
+        stage_levels: 1,
+    };
+    let mut p = params_in("lut_cr_cosim", c, TableStorage::Lutram);
+    p.common.flow_control = FlowControl::Credit;
+    cosim_both(&p);
 }

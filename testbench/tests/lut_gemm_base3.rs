@@ -33,6 +33,7 @@ fn params(
             w_format: WeightFormat::Ternary,
             w_bits: 2,
             max_beats: 4,
+            flow_control: Default::default(),
         },
         group,
         pad_k: !k.is_multiple_of(group as usize),
@@ -134,6 +135,7 @@ fn base3_every_weight_code_against_extreme_activations() {
         let p = LutGemmParams {
             common: CommonParams {
                 max_beats: 1,
+                flow_control: Default::default(),
                 ..p.common
             },
             ..p

@@ -2,11 +2,11 @@
 //! several shapes: K not a power of two, W bits 2..8, A bits 4..8, M > 1,
 //! every stimulus kind (exhaustive for a tiny tile) under every traffic
 //! pattern. Both Verilog simulators must match the golden model and the
-//! Rust simulator cycle by cycle.
+//! Rust simulator cycle by cycle; `credit` flow control included.
 
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
-use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
 use lutforge_testbench::backend::verilog::Simulator;
 use lutforge_testbench::cosim::cosim;
 use lutforge_testbench::stimulus::StimulusKind;
@@ -31,6 +31,7 @@ fn mac(
             w_format: WeightFormat::Int,
             w_bits: b,
             max_beats: beats,
+            flow_control: Default::default(),
         },
         stage_levels,
     }
@@ -113,4 +114,11 @@ fn exhaustive_tiny_tile() {
 fn exhaustive_single_term() {
     // 1·1·5 + 2·1·3 = 11 bits.
     cosim_all(&mac("mac_k1", (1, 2, 1), (5, 3), 3, 1), 6);
+}
+
+#[test]
+fn credit_flow_control_m_greater_than_one() {
+    let mut p = mac("mac_cr_m2", (2, 3, 5), (6, 3), 4, 2);
+    p.common.flow_control = FlowControl::Credit;
+    cosim_all(&p, 6);
 }

@@ -1,8 +1,9 @@
 //! `mac-gemv` on the Rust simulator against the golden model: several
-//! shapes, every stimulus kind, every traffic kind, and the metadata latency.
+//! shapes, every stimulus kind, every traffic kind, and the metadata latency,
+//! under both flow controls (`stall`, `credit`).
 
 use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
-use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::contract::check_core_case;
 use lutforge_testbench::traffic::TrafficKind;
@@ -27,6 +28,7 @@ fn params(
             w_format: WeightFormat::Int,
             w_bits: b,
             max_beats: beats,
+            flow_control: Default::default(),
         },
         stage_levels,
     }
@@ -34,7 +36,16 @@ fn params(
 
 #[test]
 fn mac_gemv_matches_golden_on_rust_sim() {
-    let shapes = [
+    check_shapes(FlowControl::Stall);
+}
+
+#[test]
+fn mac_gemv_with_credit_flow_control_matches_golden_on_rust_sim() {
+    check_shapes(FlowControl::Credit);
+}
+
+fn check_shapes(flow: FlowControl) {
+    let mut shapes = [
         params(1, 4, 16, 8, 4, 8, 2),
         params(1, 3, 7, 8, 8, 5, 1),
         params(2, 2, 5, 4, 2, 3, 3),
@@ -42,6 +53,9 @@ fn mac_gemv_matches_golden_on_rust_sim() {
         params(1, 1, 1, 5, 2, 2, 1),
         params(1, 2, 2, 2, 2, 2, 1),
     ];
+    for p in &mut shapes {
+        p.common.flow_control = flow;
+    }
     for p in &shapes {
         let core = generate(p).expect("generates");
         let plan = Plan::full(spec_for(&p.common), 8, 12, 7);
@@ -76,8 +90,15 @@ fn mac_gemv_matches_golden_on_rust_sim() {
 
 #[test]
 fn full_traffic_takes_a_beat_every_cycle() {
-    let p = params(1, 2, 8, 8, 4, 4, 2);
-    let core = generate(&p).unwrap();
+    for flow in [FlowControl::Stall, FlowControl::Credit] {
+        let mut p = params(1, 2, 8, 8, 4, 4, 2);
+        p.common.flow_control = flow;
+        full_traffic(&p);
+    }
+}
+
+fn full_traffic(p: &MacGemvParams) {
+    let core = generate(p).unwrap();
     let plan = Plan {
         traffic: vec![TrafficKind::Full],
         ..Plan::full(spec_for(&p.common), 1, 20, 3)

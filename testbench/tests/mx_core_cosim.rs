@@ -1,6 +1,7 @@
 //! `mx-dot` in Icarus and Verilator, cycle by cycle against the Rust
 //! simulator and both against the exact MX golden model, for a spread of
-//! format pairs; and the lint gate (Verilator `--lint-only -Wall`).
+//! format pairs (one under `credit` flow control); and the lint gate
+//! (Verilator `--lint-only -Wall`).
 
 use lutforge_hdl::datapath::core::{ParamMap, Registry};
 use lutforge_testbench::cosim::{cosim_every_simulator, failures};
@@ -45,6 +46,21 @@ fn a_spread_of_pairs_in_icarus_and_verilator() {
         ("n", 1.into()),
         ("max_beats", 2.into()),
         ("out_format", "fp32".into()),
+    ]));
+}
+
+#[test]
+fn credit_flow_control_in_icarus_and_verilator() {
+    // Results and their sticky flags go through the result queue.
+    cosim(params(&[
+        ("act_format", "mxfp4-e2m1".into()),
+        ("w_format", "mxfp4-e2m1".into()),
+        ("k", 8.into()),
+        ("block", 8.into()),
+        ("n", 2.into()),
+        ("max_beats", 3.into()),
+        ("out_format", "fp32".into()),
+        ("flow_control", "credit".into()),
     ]));
 }
 

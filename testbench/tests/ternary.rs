@@ -2,12 +2,13 @@
 //! weight packing and pipelining choice on the Rust simulator over many
 //! shapes (K not a multiple of the tree width or of 5, N > 1, M > 1, A from
 //! 2 to 16), and a representative set in Icarus and Verilator, all under
-//! every stimulus and traffic pattern, reserved codes included.
+//! every stimulus and traffic pattern, reserved codes included; and the
+//! same under `credit` flow control (free-running pipeline, result queue).
 
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::ternary::{Negation, TernaryGemvParams, WeightPacking, generate};
 use lutforge_hdl::datapath::tree::TreeShape;
-use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::contract::check_core_case;
 use lutforge_testbench::cosim::{cosim_every_simulator, failures};
@@ -37,6 +38,7 @@ fn params(
             w_format: WeightFormat::Ternary,
             w_bits: 2,
             max_beats: beats,
+            flow_control: Default::default(),
         },
         stage_levels: kn.stage_levels,
         negation: kn.negation,
@@ -168,4 +170,48 @@ fn cosim_base3_k64() {
         stage_levels: 2,
     };
     cosim_both(&params("tern_k64", (1, 1, 64), 8, 8, &kn));
+}
+
+#[test]
+fn credit_flow_control_on_the_rust_simulator_and_in_both_verilog_simulators() {
+    let mut checked = 0;
+    for (packing, stage_levels, tree) in [
+        (WeightPacking::Codes, 1, TreeShape::Add2),
+        (WeightPacking::Base3, 3, TreeShape::Add3),
+    ] {
+        let kn = Knobs {
+            negation: Negation::Nneg,
+            tree,
+            packing,
+            stage_levels,
+        };
+        for (shape, a, beats) in SHAPES {
+            let mut p = params("tern_cr", shape, a, beats, &kn);
+            p.common.flow_control = FlowControl::Credit;
+            let core = generate(&p).expect("generates");
+            for case in cases(&plan(&p, 4, 6)).expect("stimulus") {
+                let outcomes = run_streams(&core.module, &case.streams).expect("simulates");
+                let r = check_core_case(&core, &case, &outcomes);
+                assert!(
+                    r.passed(),
+                    "credit {packing:?} s{stage_levels} {shape:?}: {:?}/{:?}: {}",
+                    case.stimulus,
+                    case.traffic,
+                    r.summary_with_cols(shape.1)
+                );
+                checked += r.compared_elements;
+            }
+        }
+    }
+    assert!(checked > 10_000, "{checked} elements compared");
+    let kn = Knobs {
+        negation: Negation::Negate,
+        tree: TreeShape::Add2,
+        packing: WeightPacking::Codes,
+        stage_levels: 1,
+    };
+    // Every activation and code of two columns (1·2·2 + 2·2·2 = 12 input bits).
+    let mut p = params("tern_cr", (1, 2, 2), 2, 3, &kn);
+    p.common.flow_control = FlowControl::Credit;
+    cosim_both(&p);
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::params::{CommonParams, WeightFormat, limits};
+use super::params::{CommonParams, DEFAULT_FLOW_CONTROL, WeightFormat, limits};
 pub use super::ternary::WeightPacking;
 use super::{CoreError, GeneratedCore, ParamError};
 
@@ -496,7 +496,32 @@ pub fn common_specs(default_format: WeightFormat) -> Vec<ParamSpec> {
             default: ParamDefault::Fixed(Lit::Int(8)),
             axis: Some(Axis::Tagged("b")),
         },
+        flow_control_spec(),
     ]
+}
+
+/// The `flow_control` choices.
+pub const FLOW_CONTROLS: &[Choice] = &[
+    Choice {
+        value: "stall",
+        help: "one pipeline enable, !out_valid | out_ready, on every data register",
+    },
+    Choice {
+        value: "credit",
+        help: "free-running pipeline, LUT-RAM result FIFO, in_ready from a credit count",
+    },
+];
+
+/// The `flow_control` parameter every core has (quiet at its default, so
+/// that Verilog published before it stays byte-identical).
+pub fn flow_control_spec() -> ParamSpec {
+    ParamSpec {
+        key: "flow_control",
+        help: "How the pipeline answers back-pressure",
+        kind: ParamKind::Choice(FLOW_CONTROLS),
+        default: ParamDefault::Quiet(Lit::Str(DEFAULT_FLOW_CONTROL.name())),
+        axis: Some(Axis::Named),
+    }
 }
 
 /// The `stage_levels` parameter every adder-tree core has.

@@ -4,6 +4,7 @@
 pub mod blocks;
 pub mod contract;
 pub mod core;
+pub mod credit;
 pub mod linear;
 pub mod lut;
 pub mod mac;
@@ -15,7 +16,7 @@ pub mod tree;
 
 use crate::ir::{BuildError, Module};
 
-pub use params::{CommonParams, ParamError, WeightFormat};
+pub use params::{CommonParams, FlowControl, ParamError, WeightFormat};
 
 /// A generated core and the facts its metadata states.
 #[derive(Debug, Clone)]

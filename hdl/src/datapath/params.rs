@@ -36,6 +36,43 @@ impl WeightFormat {
     }
 }
 
+/// How a core's pipeline answers back-pressure (docs/spec/architecture.md,
+/// "Flow control"). Both keep the contract's handshakes, latency and
+/// throughput; they differ in what drives the data registers' enables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlowControl {
+    /// One pipeline enable, `!out_valid | out_ready`, on every data register:
+    /// the whole pipeline stops while a result waits (the smallest core; the
+    /// enable's fan-out, one net to every flip-flop, limits Fmax at size).
+    Stall,
+    /// The pipeline runs freely (no data-register enable); results queue in
+    /// a LUT-RAM FIFO of `next_pow2(latency + 2)` entries and `in_ready` is a
+    /// flip-flop that stays 1 while a credit count of results taken but not
+    /// yet read leaves a free entry for the next run.
+    Credit,
+}
+
+/// The flow control a core gets when none is given: the one line to change
+/// to flip the default.
+pub const DEFAULT_FLOW_CONTROL: FlowControl = FlowControl::Stall;
+
+impl FlowControl {
+    /// The name the CLI and metadata use.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FlowControl::Stall => "stall",
+            FlowControl::Credit => "credit",
+        }
+    }
+}
+
+impl Default for FlowControl {
+    fn default() -> Self {
+        DEFAULT_FLOW_CONTROL
+    }
+}
+
 /// A parameter outside its limits: which, its value, the limit and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{param} = {value} is invalid: {reason}")]
@@ -98,6 +135,9 @@ pub struct CommonParams {
     pub w_bits: u32,
     /// Longest run of beats one result may accumulate; sets the accumulator width.
     pub max_beats: u64,
+    /// How the pipeline answers back-pressure: `stall` or `credit`.
+    #[serde(default)]
+    pub flow_control: FlowControl,
 }
 
 impl CommonParams {
@@ -227,6 +267,7 @@ mod tests {
             w_format: WeightFormat::Int,
             w_bits: 4,
             max_beats: 8,
+            flow_control: FlowControl::Stall,
         }
     }
 

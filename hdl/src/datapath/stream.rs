@@ -2,16 +2,22 @@
 //! handshakes, the valid/last pipeline beside the datapath, the run
 //! accumulator and the output register.
 //!
-//! Flow control is one pipeline enable: everything advances when the output
-//! register is empty or being read (`en = !out_valid | out_ready`), so the
-//! core never drops or duplicates a beat or a result, and with `out_ready`
-//! held at 1 it takes a beat every cycle.
+//! Flow control is the common parameter `flow_control`
+//! ([`FlowControl`]). `stall`: one pipeline enable, everything advances
+//! when the output register is empty or being read
+//! (`en = !out_valid | out_ready`). `credit`: the enable is the constant 1,
+//! the pipeline runs freely beside its valid bits, finished runs queue in
+//! the result FIFO of [`super::credit`] and `in_ready` is a flip-flop fed
+//! by a credit count. Either way the core never drops or duplicates a beat
+//! or a result, and with `out_ready` held at 1 it takes a beat every cycle
+//! (every hold period) with the same latency.
 
 use crate::ir::{BuildError, CmpOp, ModuleBuilder, SignalId, Ty};
 
 use super::blocks::Counter;
 use super::contract::{CORE, CORE_ACT, CORE_IN, CORE_LAST, CORE_OUT, CORE_W, CORE_Y};
-use super::params::{CommonParams, WeightFormat};
+use super::credit::{QueueControl, queue_depth, result_queue, room_register};
+use super::params::{CommonParams, FlowControl, WeightFormat};
 use super::tree::Ranged;
 use super::{CoreError, GeneratedCore};
 
@@ -43,8 +49,12 @@ impl WeightBus {
 pub struct StreamShell {
     /// Synchronous reset.
     pub rst: SignalId,
-    /// Pipeline enable: data registers load only when it is 1.
+    /// Pipeline enable: data registers load only when it is 1 (the
+    /// constant 1 under `credit` flow control).
     pub en: SignalId,
+    /// The core may take a beat this cycle (before any hold of its own):
+    /// `en` under `stall`, the credit register under `credit`.
+    pub room: SignalId,
     /// A beat is taken on this edge.
     pub accept: SignalId,
     /// `in_last` of the offered beat.
@@ -55,6 +65,7 @@ pub struct StreamShell {
     pub w: Vec<SignalId>,
     /// The sequencer of a core that holds each beat for several cycles.
     pub serial: Option<BeatSequencer>,
+    flow: FlowControl,
     out_valid: SignalId,
     out_ready: SignalId,
 }
@@ -152,19 +163,28 @@ impl StreamShell {
         let w = b.input_vec(CORE_W, w_bus.elems, w_bus.ty)?;
         let out_ready = b.input(CORE_OUT.ready, Ty::BIT)?;
         let out_valid = b.reg("out_valid_q", Ty::BIT, Some((rst, 0)))?;
-        let idle = b.not("out_empty", Ty::BIT, out_valid)?;
-        let en = b.or("pipe_en", Ty::BIT, idle, out_ready)?;
+        let flow = p.flow_control;
+        let (en, room) = match flow {
+            FlowControl::Stall => {
+                let idle = b.not("out_empty", Ty::BIT, out_valid)?;
+                let en = b.or("pipe_en", Ty::BIT, idle, out_ready)?;
+                (en, en)
+            }
+            FlowControl::Credit => (b.constant("pipe_en", Ty::BIT, 1)?, room_register(b, rst)?),
+        };
         if hold.period <= 1 {
-            let accept = b.and("accept", Ty::BIT, in_valid, en)?;
-            b.output(CORE_IN.ready, en)?;
+            let accept = b.and("accept", Ty::BIT, in_valid, room)?;
+            b.output(CORE_IN.ready, room)?;
             return Ok(StreamShell {
                 rst,
                 en,
+                room,
                 accept,
                 last,
                 act,
                 w,
                 serial: None,
+                flow,
                 out_valid,
                 out_ready,
             });
@@ -178,15 +198,17 @@ impl StreamShell {
                 ),
             });
         }
-        let (accept, serial) = sequencer(b, rst, en, in_valid, last, hold)?;
+        let (accept, serial) = sequencer(b, rst, [en, room], in_valid, last, hold)?;
         Ok(StreamShell {
             rst,
             en,
+            room,
             accept,
             last,
             act,
             w,
             serial: Some(serial),
+            flow,
             out_valid,
             out_ready,
         })
@@ -237,7 +259,8 @@ impl StreamShell {
                 Some((self.rst, 0)),
             )?;
         }
-        let fire = if stages == 0 {
+        let credit = self.flow == FlowControl::Credit;
+        let fire = if stages == 0 || credit {
             valid
         } else {
             b.and("beat_fire", Ty::BIT, valid, self.en)?
@@ -253,6 +276,9 @@ impl StreamShell {
         let zero = b.constant("acc_zero", acc_ty, 0)?;
         let mut ys = Vec::with_capacity(sums.len());
         let mut flags_out = Vec::new();
+        // Under `credit` the results and flags go to the queue instead of registers.
+        let mut queued = Vec::new();
+        let mut queued_flags = Vec::new();
         for (i, s) in sums.iter().enumerate() {
             let acc = b.reg(&format!("acc_{i}"), acc_ty, None)?;
             let base = b.mux(&format!("acc_base_{i}"), acc_ty, first, zero, acc)?;
@@ -267,31 +293,55 @@ impl StreamShell {
                     let flag_next =
                         b.or(&format!("flag_next_{i}"), Ty::BIT, kept, side.flags[i])?;
                     b.drive(flag, flag_next, Some(load_acc))?;
-                    flags_out.push(b.register(
-                        &format!("flag_{i}"),
-                        flag_next,
-                        Some(load_out),
-                        None,
-                    )?);
+                    if credit {
+                        queued_flags.push((format!("flag_{i}"), flag_next));
+                    } else {
+                        flags_out.push(b.register(
+                            &format!("flag_{i}"),
+                            flag_next,
+                            Some(load_out),
+                            None,
+                        )?);
+                    }
                     (side.result)(b, i, next, flag_next)?
                 }
             };
-            ys.push(b.register(&format!("y_{i}"), y_in, Some(load_out), None)?);
+            if credit {
+                queued.push((format!("y_{i}"), y_in));
+            } else {
+                ys.push(b.register(&format!("y_{i}"), y_in, Some(load_out), None)?);
+            }
         }
-        // out_valid: set by a finished run, cleared when the consumer takes it.
-        let not_ready = b.not("out_not_ready", Ty::BIT, self.out_ready)?;
-        let hold = b.and("out_hold", Ty::BIT, self.out_valid, not_ready)?;
-        let next_valid = b.or("out_valid_next", Ty::BIT, load_out, hold)?;
-        b.drive(self.out_valid, next_valid, None)?;
+        let latency = stages + extra;
+        if credit {
+            let taken_last = b.and("taken_last", Ty::BIT, self.accept, self.last)?;
+            let ctl = QueueControl {
+                rst: self.rst,
+                taken_last,
+                write: load_out,
+                out_ready: self.out_ready,
+                out_valid: self.out_valid,
+                room: self.room,
+            };
+            let results = queued.len();
+            queued.append(&mut queued_flags);
+            let mut out = result_queue(b, &ctl, queue_depth(latency), &queued)?;
+            flags_out = out.split_off(results);
+            ys = out;
+        } else {
+            // out_valid: set by a finished run, cleared when the consumer takes it.
+            let not_ready = b.not("out_not_ready", Ty::BIT, self.out_ready)?;
+            let hold = b.and("out_hold", Ty::BIT, self.out_valid, not_ready)?;
+            let next_valid = b.or("out_valid_next", Ty::BIT, load_out, hold)?;
+            b.drive(self.out_valid, next_valid, None)?;
+        }
         b.output(CORE_OUT.valid, self.out_valid)?;
         b.output_vec(CORE_Y, &ys)?;
         if let Some(side) = side {
             b.output_vec(side.port, &flags_out)?;
         }
         b.order_ports(&CORE.port_order());
-        Ok(ShellTiming {
-            latency: stages + extra,
-        })
+        Ok(ShellTiming { latency })
     }
 
     /// Finishes the shell around `sums` and the module, and states the
@@ -322,11 +372,12 @@ impl StreamShell {
 
 /// The hold counter: returns `accept` and the sequencer. A plain bit-serial
 /// hold (planes issued from cycle 0) counts in `plane`; a longer one in
-/// `beat_phase`.
+/// `beat_phase`. The counter moves on `en`; a beat is taken while `room`
+/// is 1 and no beat is held past this cycle.
 fn sequencer(
     b: &mut ModuleBuilder,
     rst: SignalId,
-    en: SignalId,
+    [en, room]: [SignalId; 2],
     in_valid: SignalId,
     in_last: SignalId,
     hold: BeatHold,
@@ -343,7 +394,7 @@ fn sequencer(
     let on_last = counter.at_last(b)?;
     let not_held = b.not("beat_not_held", Ty::BIT, held)?;
     let free = b.or("beat_free", Ty::BIT, not_held, on_last)?;
-    let ready = b.and("beat_ready", Ty::BIT, en, free)?;
+    let ready = b.and("beat_ready", Ty::BIT, room, free)?;
     let accept = b.and("accept", Ty::BIT, in_valid, ready)?;
     b.output(CORE_IN.ready, ready)?;
     // While a beat is held and its last cycle is not yet reached, count on.

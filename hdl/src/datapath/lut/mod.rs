@@ -707,10 +707,10 @@ impl<'a> LutCore<'a> {
         self.ram_table_set(pad, &act, [we, r, sum_we])
     }
 
-    /// The core's `in_ready`: the pipeline moves and no beat is held past this cycle.
+    /// The core's `in_ready`: the shell has room and no beat is held past this cycle.
     fn in_ready(&mut self) -> Result<SignalId, BuildError> {
         let Some(seq) = self.shell.serial else {
-            return Ok(self.shell.en);
+            return Ok(self.shell.room);
         };
         let b = &mut self.b;
         let ph_ty = b.ty(seq.phase);
@@ -718,7 +718,7 @@ impl<'a> LutCore<'a> {
         let on_last = b.compare("tbl_hold_last", CmpOp::Eq, seq.phase, last)?;
         let not_held = b.not("tbl_not_held", Ty::BIT, seq.held)?;
         let free = b.or("tbl_free", Ty::BIT, not_held, on_last)?;
-        b.and("tbl_ready", Ty::BIT, self.shell.en, free)
+        b.and("tbl_ready", Ty::BIT, self.shell.room, free)
     }
 
     /// The beat's activations, held while the writer steps through the entries.

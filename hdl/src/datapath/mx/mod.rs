@@ -235,6 +235,7 @@ impl CoreParams for MxDotParams {
                 Fixed(Lit::Int(2)),
                 Some(Axis::Tagged("s")),
             ),
+            super::core::flow_control_spec(),
         ]
     }
     fn check(&self) -> Result<(), ParamError> {

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::ident::identifier_problem;
 
-use super::super::params::{CommonParams, ParamError, WeightFormat, limits};
+use super::super::params::{CommonParams, FlowControl, ParamError, WeightFormat, limits};
 use super::format::ElementFormat;
 
 /// Block sizes the core accepts: 32 is OCP MX; 8 and 16 are for exploration (non-OCP).
@@ -74,6 +74,9 @@ pub struct MxDotSpec {
     pub out_format: OutFormat,
     /// Adder-tree levels per register stage in each block's tree, 1..=8.
     pub stage_levels: u32,
+    /// How the pipeline answers back-pressure (the common parameter).
+    #[serde(default)]
+    pub flow_control: FlowControl,
 }
 
 /// Validated-shape parameters of `mx-dot`: the spec and the common view
@@ -97,6 +100,7 @@ impl From<MxDotSpec> for MxDotParams {
             w_format: WeightFormat::Int,
             w_bits: spec.w_format.bits(),
             max_beats: spec.max_beats,
+            flow_control: spec.flow_control,
         };
         MxDotParams { spec, common }
     }
