@@ -334,6 +334,7 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
             w_format: WeightFormat::Int,
             w_bits: 4,
             max_beats: 4,
+            flow_control: Default::default(),
         },
         stage_levels: lutforge_hdl::datapath::mac::DEFAULT_STAGE_LEVELS,
     };
