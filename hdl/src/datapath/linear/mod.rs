@@ -308,16 +308,24 @@ fn control(
 }
 
 /// `x_ready`'s gate: in memory modes, weights loaded, no word held and no load starting.
+///
+/// With no word held the loader takes a word exactly when it may take one
+/// and one is offered, so "no load starting" is formed from those two
+/// inputs rather than from the loader's `take`, whose piece arithmetic
+/// would otherwise lie on the path from the loader's counters to the
+/// activation buffer's write (the same function, a shorter path).
 fn x_gate(
     b: &mut ModuleBuilder,
     ctl: &Control,
     ld: &loader::Loader,
+    w_valid: SignalId,
 ) -> Result<SignalId, BuildError> {
     let Some(loaded) = ctl.loaded else {
         return logic::bit(b, "x_gate", true);
     };
     let idle = logic::not(b, "x_gate_idle", ld.holding)?;
-    let starting = logic::not(b, "x_gate_nostart", ld.take)?;
+    let offered = logic::and(b, "x_gate_offered", ctl.take_ok, w_valid)?;
+    let starting = logic::not(b, "x_gate_nostart", offered)?;
     logic::all(b, "x_gate", &[loaded, idle, starting])
 }
 
@@ -377,7 +385,7 @@ fn build(
         &io.w_data,
         aty,
     )?;
-    let gate = x_gate(&mut b, &ctl, &ld)?;
+    let gate = x_gate(&mut b, &ctl, &ld, io.w_valid)?;
     let mut xb = actbuf::build(
         &mut b,
         g,

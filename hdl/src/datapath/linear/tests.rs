@@ -243,3 +243,54 @@ fn linear_stationary_accumulator_refuses_too_many_tiles() {
         other => panic!("{other:?}"),
     }
 }
+
+/// The signals `sig`'s value depends on within one cycle (up to registers, memory reads, SPRAMs and inputs).
+fn combinational_cone(m: &crate::ir::Module, sig: crate::ir::SignalId) -> Vec<String> {
+    use crate::ir::Def;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut stack = vec![sig];
+    while let Some(s) = stack.pop() {
+        if !seen.insert(s.0) {
+            continue;
+        }
+        let def = &m.signal(s).def;
+        let state = matches!(
+            def,
+            Def::Reg { .. }
+                | Def::BlockRead { .. }
+                | Def::Spram { .. }
+                | Def::Memory { .. }
+                | Def::BlockMemory { .. }
+        );
+        if !state || s == sig {
+            stack.extend(def.operands());
+        }
+    }
+    seen.into_iter()
+        .map(|i| m.signals[i as usize].name.clone())
+        .collect()
+}
+
+#[test]
+fn linear_activation_gate_does_not_wait_for_the_loaders_piece_arithmetic() {
+    let reg = Registry::builtin();
+    for mem in [
+        WeightMemory::Bram,
+        WeightMemory::Spram,
+        WeightMemory::Registers,
+    ] {
+        let g = generate(&params("ternary-gemv", 8, 4, mem), &reg).unwrap();
+        let x_ready = g.module.port("x_ready").expect("an x_ready port").signals[0];
+        let cone = combinational_cone(&g.module, x_ready);
+        assert!(cone.iter().any(|n| n == "wl_held"), "{mem:?}: {cone:?}");
+        let slow: Vec<&String> = cone
+            .iter()
+            .filter(|n| {
+                ["wl_rem_", "wl_len", "wl_seg_le", "wl_word_le"]
+                    .iter()
+                    .any(|p| n.starts_with(p))
+            })
+            .collect();
+        assert!(slow.is_empty(), "{mem:?}: x_ready reads {slow:?}");
+    }
+}
