@@ -211,8 +211,11 @@ impl Runner<'_> {
                 json,
                 stat,
                 lutram: self.req.target.family.has_lutram(),
-                cell_lib: (self.req.target.family == Family::Ice40)
-                    .then_some("+/ice40/cells_sim.v"),
+                cell_lib: match self.req.target.family {
+                    Family::Ice40 => Some("+/ice40/cells_sim.v"),
+                    Family::Ecp5 => Some("+/ecp5/cells_sim.v"),
+                    Family::Xc7 => None,
+                },
             },
         )
         .map_err(|e| FlowError::Files(e.to_string()))?;
@@ -601,6 +604,7 @@ fn build_report(
         definitions,
         submodules: BTreeMap::new(),
         linear: None,
+        picked: BTreeMap::new(),
     }
 }
 

@@ -97,6 +97,10 @@ pub struct Report {
     /// A `linear` engine's layer figures (`lutforge flow linear`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linear: Option<LinearFigures>,
+    /// Parameters the flow chose for the target because the command left
+    /// them unset: key → value (e.g. `map` → `ecp5`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub picked: BTreeMap<String, String>,
 }
 
 /// What a `linear` engine's flow run adds: the layer's rate and the memory blocks it holds its weights in.
@@ -188,6 +192,9 @@ impl Report {
         }
         if let Some(b) = &self.bitstream {
             md.push_str(&format!("| bitstream | `{b}` |\n"));
+        }
+        for (key, value) in &self.picked {
+            md.push_str(&format!("| picked for the target | {key} = {value} |\n"));
         }
         if let Some(l) = &self.linear {
             md.push_str(&format!(

@@ -98,10 +98,12 @@ pub fn yosys_synth(
 }
 
 /// The vendor cell library `hierarchy -check` needs for the primitives a family's
-/// designs may instantiate (the iCE40 SB_SPRAM256KA), as script commands.
+/// designs may instantiate (the iCE40 SB_SPRAM256KA, the ECP5 CCU2C), as script commands.
 fn cell_library(synth: &str) -> &'static str {
     if synth.starts_with("synth_ice40") {
         "read_verilog -lib +/ice40/cells_sim.v; "
+    } else if synth.starts_with("synth_ecp5") {
+        "read_verilog -lib +/ecp5/cells_sim.v; "
     } else {
         ""
     }

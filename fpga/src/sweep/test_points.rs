@@ -83,6 +83,7 @@ pub(super) fn point(
         definitions: [("gops".to_string(), "2 · MACs/cycle · Fmax".to_string())].into(),
         submodules: BTreeMap::new(),
         linear: None,
+        picked: BTreeMap::new(),
     };
     SweepPoint {
         label: label.into(),
