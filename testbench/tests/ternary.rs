@@ -211,4 +211,19 @@ fn cosim_ecp5_carry_map_with_yosys_cells() {
         ..tiny
     };
     cosim_both(&params("tern_ccu", (2, 2, 7), 8, 4, &kn));
+    // Verilator's -Wall lint passes on the mapped core of an odd sum width
+    // (a spare CCU2C half), Yosys' cell models beside it.
+    if lutforge_tools::for_test(lutforge_tools::Tool::Verilator, "lint of the mapped core")
+        .is_some()
+    {
+        let p = params("tern_ccu_lint", (1, 2, 5), 4, 2, &kn);
+        let core = generate(&p).expect("generates");
+        let verilog = render_verilog(&core.module, &Header::default()).expect("renders");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tern_ccu_lint.v"), verilog).unwrap();
+        let lines =
+            lutforge_tools::checks::verilator_lint(dir.path(), "tern_ccu_lint.v", "tern_ccu_lint")
+                .expect("verilator runs");
+        assert!(lines.is_empty(), "lint: {lines:?}");
+    }
 }
