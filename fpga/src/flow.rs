@@ -208,8 +208,11 @@ impl Runner<'_> {
                 json,
                 stat,
                 lutram: self.req.target.family.has_lutram(),
-                cell_lib: (self.req.target.family == Family::Ice40)
-                    .then_some("+/ice40/cells_sim.v"),
+                cell_lib: match self.req.target.family {
+                    Family::Ice40 => Some("+/ice40/cells_sim.v"),
+                    Family::Ecp5 => Some("+/ecp5/cells_sim.v"),
+                    Family::Xc7 => None,
+                },
                 lut_products: self.dsp.yosys_commands(),
             },
         )
@@ -613,6 +616,7 @@ fn build_report(
         submodules: BTreeMap::new(),
         linear: None,
         dsp: (r.dsp.split.multipliers > 0).then(|| r.dsp.split.clone()),
+        picked: BTreeMap::new(),
     }
 }
 

@@ -100,6 +100,10 @@ pub struct Report {
     /// How `--dsp` shared the core's multipliers between DSP blocks and LUTs (cores that multiply).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dsp: Option<crate::dsp::DspSplit>,
+    /// Parameters the flow chose for the target because the command left
+    /// them unset: key → value (e.g. `map` → `ecp5`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub picked: BTreeMap<String, String>,
 }
 
 /// What a `linear` engine's flow run adds: the layer's rate and the memory blocks it holds its weights in.
@@ -197,6 +201,9 @@ impl Report {
         }
         if let Some(b) = &self.bitstream {
             md.push_str(&format!("| bitstream | `{b}` |\n"));
+        }
+        for (key, value) in &self.picked {
+            md.push_str(&format!("| picked for the target | {key} = {value} |\n"));
         }
         if let Some(l) = &self.linear {
             md.push_str(&format!(

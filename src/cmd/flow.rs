@@ -1,6 +1,7 @@
 //! `lutforge synth` and `lutforge flow`: how big and how fast a core is on
 //! an FPGA, measured with Yosys and nextpnr in the characterisation harness.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,12 +11,12 @@ use clap::Args;
 use lutforge_fpga::dsp::DspMode;
 use lutforge_fpga::flow::{FlowRequest, run_flow};
 use lutforge_fpga::report::Report;
-use lutforge_fpga::targets::Target;
+use lutforge_fpga::targets::{Family, Target};
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::contract::check_core_case;
 use lutforge_testbench::verify::cases;
 
-use lutforge_hdl::datapath::core::{Design, Registry};
+use lutforge_hdl::datapath::core::{Design, ParamMap, Registry};
 
 use crate::cores::{header, metadata, plan};
 use crate::params::CoreFlags;
@@ -55,6 +56,9 @@ pub struct FlowPlan {
     pub target: Target,
     /// Output folder.
     pub out: PathBuf,
+    /// Parameters chosen for the target because the command left them
+    /// unset (key → value), stated in the report.
+    pub picked: BTreeMap<String, String>,
 }
 
 /// Reads `--dsp`.
@@ -71,12 +75,20 @@ impl FlowArgs {
     /// Resolves the core, the target and the output folder.
     pub fn plan(&self, registry: &Registry, flags: &CoreFlags) -> Result<FlowPlan> {
         let target = self.target_checked()?;
-        let design = flags.design(registry, &self.core)?;
+        let values = flags.values(registry, &self.core)?;
+        let (design, picked) = match target_mapping(registry, &self.core, &target, &values) {
+            Some((design, picked)) => (design, picked),
+            None => (
+                crate::params::design(registry, &self.core, &values)?,
+                BTreeMap::new(),
+            ),
+        };
         let out = self.out_dir(&design.common().name, &target)?;
         Ok(FlowPlan {
             design,
             target,
             out,
+            picked,
         })
     }
 
@@ -108,6 +120,27 @@ impl FlowArgs {
         }
         Ok(out)
     }
+}
+
+/// The design with the target's carry mapping (`map`) when the core has
+/// one, the command left it unset and the target is an ECP5 (whose
+/// `CCU2C` cells take a ternary select); `None` otherwise, or when the other
+/// parameters rule the mapping out.
+fn target_mapping(
+    registry: &Registry,
+    core: &str,
+    target: &Target,
+    values: &ParamMap,
+) -> Option<(Arc<dyn Design>, BTreeMap<String, String>)> {
+    const KEY: &str = "map";
+    let has_map = registry.get(core)?.specs().iter().any(|s| s.key == KEY);
+    if !has_map || values.contains_key(KEY) || target.family != Family::Ecp5 {
+        return None;
+    }
+    let mut values = values.clone();
+    values.insert(KEY.into(), "ecp5".into());
+    let design = crate::params::design(registry, core, &values).ok()?;
+    Some((design, BTreeMap::from([(KEY.into(), "ecp5".into())])))
 }
 
 /// Runs `synth` (`place_and_route` false) or `flow` (true) and prints the summary.
@@ -192,6 +225,7 @@ pub fn run_plan(
         report.steps.insert(name, (secs * 100.0).round() / 100.0);
     }
     report.bitstream = outcome.bitstream.map(|b| relative(&b, &plan.out));
+    report.picked = plan.picked.clone();
     lutforge_gen::write_atomic(&plan.out, "report.md", &report.to_markdown())?;
     lutforge_gen::write_atomic(&plan.out, "report.json", &report.to_json())?;
     Ok(report)
@@ -243,6 +277,9 @@ pub fn print_summary(r: &Report, out: &Path) {
             "  multipliers:             {} in {}, {} from LUTs ({})",
             d.in_dsp, d.cell, d.in_luts, d.picked
         );
+    }
+    for (key, value) in &r.picked {
+        println!("  picked for the target:   --{key} {value}");
     }
     println!(
         "  Fmax:                    {} MHz (constraint {:.1})",

@@ -319,6 +319,23 @@ impl<R: Rng> Gen<'_, R> {
 
     /// An SPRAM on words 0..4, filled after each reset, pushed to the pool
     /// as its output where the last access was a read (0 elsewhere).
+    /// An ECP5 select-add `((a ^ {neg}) & {nz}) + b` of random operands
+    /// (its `nz` a constant 1 now and then, so every select is exercised
+    /// on wide values), added to the pool.
+    fn select_add_unit(&mut self) -> Result<(), BuildError> {
+        let (a, b) = (self.pick(), self.pick());
+        let nz = if self.rng.random_bool(0.25) {
+            self.b.constant("one", Ty::BIT, 1)?
+        } else {
+            self.pick_bit()?
+        };
+        let neg = self.pick_bit()?;
+        let ty = self.wider(a, Some(b));
+        let s = self.b.select_add("sadd", ty, a, nz, neg, b)?;
+        self.pool.push(s);
+        Ok(())
+    }
+
     fn spram_unit(&mut self, rst: SignalId) -> Result<(), BuildError> {
         let (cnt, filling) = self.fill_counter(rst, 2)?;
         let fill_addr = self.b.slice("fill_addr", cnt, 0, 2, false)?;
@@ -379,9 +396,10 @@ pub fn random_circuit(
     build(name, size, false, rng)
 }
 
-/// A random circuit as [`random_circuit`] makes, with one or two block
-/// memories (a third of the way through its ops) and, half the time, an
-/// SPRAM (two thirds of the way); their outputs join the signals the
+/// A random circuit as [`random_circuit`] makes, with one to three ECP5
+/// select-adds (a quarter of the way through its ops), one or two block
+/// memories (a third of the way) and, half the time, an SPRAM (two thirds
+/// of the way); their outputs join the signals the
 /// rest of the circuit reads. `rst` must be 1 in the first cycle.
 pub fn random_memory_circuit(
     name: &str,
@@ -418,6 +436,11 @@ fn build(
         if memories && i == size.ops / 3 {
             for _ in 0..g.rng.random_range(1..=2) {
                 g.block_memory_unit(rst)?;
+            }
+        }
+        if memories && i == size.ops / 4 {
+            for _ in 0..g.rng.random_range(1..=3) {
+                g.select_add_unit()?;
             }
         }
         if memories && i == 2 * size.ops / 3 && g.rng.random_bool(0.5) {

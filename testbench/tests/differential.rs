@@ -1,6 +1,7 @@
 //! The proof that the emitter means what the IR means: random IR circuits
 //! (every op, widths 1..64, mixed signedness, registers, ROMs, an instance;
-//! and in a second set block memories and SPRAMs) run on the Rust
+//! and in a second set the vendor primitives: ECP5 select-adds in `CCU2C`
+//! cells, run with Yosys' cell models, block memories and SPRAMs) run on the Rust
 //! simulator, Icarus and Verilator with the same inputs, and all three
 //! agree on every output of every cycle.
 //!
@@ -8,7 +9,7 @@
 //! ten times as many. Each simulator builds all circuits of a batch at once.
 
 use lutforge_gen::{Header, render_verilog};
-use lutforge_hdl::ir::{Dir, Module, mask};
+use lutforge_hdl::ir::{Def, Dir, Module, mask};
 use lutforge_testbench::backend::rust_sim::run_cycles;
 use lutforge_testbench::backend::verilog::{CycleCircuit, Simulator, run_cycle_bench};
 use lutforge_testbench::random_circuit::{CircuitSize, random_circuit, random_memory_circuit};
@@ -74,6 +75,12 @@ fn rust_sim_icarus_and_verilator_agree_on_random_memory_circuits() {
                 .expect("random memory circuit builds")
         })
         .collect();
+    let select_adds = modules
+        .iter()
+        .flat_map(|m| &m.signals)
+        .filter(|s| matches!(s.def, Def::SelectAdd { .. }))
+        .count();
+    assert!(select_adds >= modules.len(), "{select_adds} select-adds");
     agree("memory circuits", &modules, &mut rng);
 }
 

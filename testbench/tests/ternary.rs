@@ -2,11 +2,15 @@
 //! weight packing and pipelining choice on the Rust simulator over many
 //! shapes (K not a multiple of the tree width or of 5, N > 1, M > 1, A from
 //! 2 to 16), and a representative set in Icarus and Verilator, all under
-//! every stimulus and traffic pattern, reserved codes included; and the
-//! same under `credit` flow control (free-running pipeline, result queue).
+//! every stimulus and traffic pattern, reserved codes included; the same
+//! under `credit` flow control (free-running pipeline, result queue); the
+//! ECP5 carry mapping (`--map ecp5`) in all three back ends, its `CCU2C`
+//! cells simulated by Yosys' models.
 
 use lutforge_gen::{Header, render_verilog};
-use lutforge_hdl::datapath::ternary::{Negation, TernaryGemvParams, WeightPacking, generate};
+use lutforge_hdl::datapath::ternary::{
+    CarryMap, Negation, TernaryGemvParams, WeightPacking, generate,
+};
 use lutforge_hdl::datapath::tree::TreeShape;
 use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
@@ -19,6 +23,7 @@ struct Knobs {
     tree: TreeShape,
     packing: WeightPacking,
     stage_levels: u32,
+    map: CarryMap,
 }
 
 fn params(
@@ -44,6 +49,7 @@ fn params(
         negation: kn.negation,
         tree: kn.tree,
         w_packing: kn.packing,
+        map: kn.map,
     }
 }
 
@@ -70,12 +76,22 @@ fn every_knob_on_the_rust_simulator() {
                 WeightPacking::Base3,
                 WeightPacking::I2s,
             ] {
-                for stage_levels in [1, 2, 3] {
+                for (stage_levels, map) in [1, 2, 3]
+                    .into_iter()
+                    .flat_map(|s| [(s, CarryMap::Generic), (s, CarryMap::Ecp5)])
+                {
+                    // The carry mapping fuses the N_neg select into two-input adders only.
+                    if map == CarryMap::Ecp5
+                        && (negation != Negation::Nneg || tree != TreeShape::Add2)
+                    {
+                        continue;
+                    }
                     let kn = Knobs {
                         negation,
                         tree,
                         packing,
                         stage_levels,
+                        map,
                     };
                     for (shape, a, beats) in SHAPES {
                         let p = params("tern", shape, a, beats, &kn);
@@ -86,11 +102,12 @@ fn every_knob_on_the_rust_simulator() {
                             let r = check_core_case(&core, &case, &outcomes);
                             assert!(
                                 r.passed(),
-                                "{:?} {:?} {:?} s{} {:?}: {:?}/{:?}: {}",
+                                "{:?} {:?} {:?} s{} {:?} {:?}: {:?}/{:?}: {}",
                                 negation,
                                 tree,
                                 packing,
                                 stage_levels,
+                                map,
                                 shape,
                                 case.stimulus,
                                 case.traffic,
@@ -123,6 +140,7 @@ fn cosim_nneg_codes_add2() {
         tree: TreeShape::Add2,
         packing: WeightPacking::Codes,
         stage_levels: 2,
+        map: CarryMap::Generic,
     };
     cosim_both(&params("tern_a", (1, 3, 13), 8, 4, &kn));
 }
@@ -134,6 +152,7 @@ fn cosim_negate_base3_add3() {
         tree: TreeShape::Add3,
         packing: WeightPacking::Base3,
         stage_levels: 1,
+        map: CarryMap::Generic,
     };
     cosim_both(&params("tern_b", (2, 2, 7), 6, 3, &kn));
 }
@@ -145,6 +164,7 @@ fn cosim_nneg_i2s_add3_wide_acts() {
         tree: TreeShape::Add3,
         packing: WeightPacking::I2s,
         stage_levels: 3,
+        map: CarryMap::Generic,
     };
     cosim_both(&params("tern_c", (1, 2, 9), 16, 5, &kn));
 }
@@ -157,6 +177,7 @@ fn cosim_exhaustive_tiny_tile() {
         tree: TreeShape::Add2,
         packing: WeightPacking::Codes,
         stage_levels: 1,
+        map: CarryMap::Generic,
     };
     cosim_both(&params("tern_tiny", (1, 1, 2), 2, 2, &kn));
 }
@@ -168,6 +189,7 @@ fn cosim_base3_k64() {
         tree: TreeShape::Add2,
         packing: WeightPacking::Base3,
         stage_levels: 2,
+        map: CarryMap::Generic,
     };
     cosim_both(&params("tern_k64", (1, 1, 64), 8, 8, &kn));
 }
@@ -184,6 +206,7 @@ fn credit_flow_control_on_the_rust_simulator_and_in_both_verilog_simulators() {
             tree,
             packing,
             stage_levels,
+            map: CarryMap::Generic,
         };
         for (shape, a, beats) in SHAPES {
             let mut p = params("tern_cr", shape, a, beats, &kn);
@@ -209,9 +232,46 @@ fn credit_flow_control_on_the_rust_simulator_and_in_both_verilog_simulators() {
         tree: TreeShape::Add2,
         packing: WeightPacking::Codes,
         stage_levels: 1,
+        map: CarryMap::Generic,
     };
     // Every activation and code of two columns (1·2·2 + 2·2·2 = 12 input bits).
     let mut p = params("tern_cr", (1, 2, 2), 2, 3, &kn);
     p.common.flow_control = FlowControl::Credit;
     cosim_both(&p);
+}
+
+#[test]
+fn cosim_ecp5_carry_map_with_yosys_cells() {
+    // Every activation and code of a K = 2 tile (one select-add), then odd K
+    // with a term alone, N > 1 and M > 1: Icarus and Verilator run the
+    // CCU2C cells with Yosys' ecp5/cells_sim.v.
+    let tiny = Knobs {
+        negation: Negation::Nneg,
+        tree: TreeShape::Add2,
+        packing: WeightPacking::Codes,
+        stage_levels: 1,
+        map: CarryMap::Ecp5,
+    };
+    cosim_both(&params("tern_ccu_tiny", (1, 1, 2), 2, 2, &tiny));
+    let kn = Knobs {
+        packing: WeightPacking::I2s,
+        stage_levels: 2,
+        ..tiny
+    };
+    cosim_both(&params("tern_ccu", (2, 2, 7), 8, 4, &kn));
+    // Verilator's -Wall lint passes on the mapped core of an odd sum width
+    // (a spare CCU2C half), Yosys' cell models beside it.
+    if lutforge_tools::for_test(lutforge_tools::Tool::Verilator, "lint of the mapped core")
+        .is_some()
+    {
+        let p = params("tern_ccu_lint", (1, 2, 5), 4, 2, &kn);
+        let core = generate(&p).expect("generates");
+        let verilog = render_verilog(&core.module, &Header::default()).expect("renders");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("tern_ccu_lint.v"), verilog).unwrap();
+        let lines =
+            lutforge_tools::checks::verilator_lint(dir.path(), "tern_ccu_lint.v", "tern_ccu_lint")
+                .expect("verilator runs");
+        assert!(lines.is_empty(), "lint: {lines:?}");
+    }
 }

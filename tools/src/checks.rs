@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::cells;
 use crate::discovery::{MissingTool, Tool, find};
 use crate::process::{ToolError, run};
 
@@ -21,15 +22,32 @@ pub enum CheckError {
 const LIMIT: Duration = Duration::from_secs(600);
 
 /// Lines of `verilator --lint-only -Wall` on `file` (in `dir`) with top `top`: empty when clean.
+/// A file that instantiates ECP5 `CCU2C` cells is linted with Yosys' ECP5
+/// models beside it, their own warnings waived.
 pub fn verilator_lint(dir: &Path, file: &str, top: &str) -> Result<Vec<String>, CheckError> {
     let verilator = find(Tool::Verilator)?;
-    match run(
-        &verilator,
-        &["--lint-only", "-Wall", "--top-module", top, file],
-        dir,
-        LIMIT,
-        "linting",
-    ) {
+    let mut args = vec!["--lint-only", "-Wall", "--top-module", top];
+    let text = std::fs::read_to_string(dir.join(file)).unwrap_or_default();
+    let library = cells::needs_ecp5_cells(&text)
+        .then(cells::ecp5_cells_sim)
+        .flatten()
+        .map(|p| p.display().to_string());
+    let define = format!("-D{}", cells::NO_INCLUDES_DEFINE);
+    if let Some(lib) = &library {
+        let waiver = cells::verilator_library_waiver(Path::new(lib));
+        let vlt = dir.join("lutforge_cells.vlt");
+        std::fs::write(&vlt, waiver).map_err(|e| ToolError::Spawn {
+            tool: "verilator".into(),
+            path: vlt.display().to_string(),
+            message: format!("writing the cell-library waiver: {e}"),
+        })?;
+        args.extend([define.as_str(), "lutforge_cells.vlt"]);
+    }
+    args.push(file);
+    if let Some(lib) = &library {
+        args.push(lib);
+    }
+    match run(&verilator, &args, dir, LIMIT, "linting") {
         Ok(out) => Ok(lines(&out.stdout, &out.stderr)),
         Err(ToolError::Failed { excerpt, .. }) => Ok(vec![excerpt]),
         Err(e) => Err(e.into()),
@@ -80,10 +98,12 @@ pub fn yosys_synth(
 }
 
 /// The vendor cell library `hierarchy -check` needs for the primitives a family's
-/// designs may instantiate (the iCE40 SB_SPRAM256KA), as script commands.
+/// designs may instantiate (the iCE40 SB_SPRAM256KA, the ECP5 CCU2C), as script commands.
 fn cell_library(synth: &str) -> &'static str {
     if synth.starts_with("synth_ice40") {
         "read_verilog -lib +/ice40/cells_sim.v; "
+    } else if synth.starts_with("synth_ecp5") {
+        "read_verilog -lib +/ecp5/cells_sim.v; "
     } else {
         ""
     }

@@ -5,6 +5,7 @@
 
 #![warn(missing_docs)]
 
+pub mod cells;
 pub mod checks;
 mod discovery;
 pub mod process;

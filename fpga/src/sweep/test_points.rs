@@ -84,6 +84,7 @@ pub(super) fn point(
         submodules: BTreeMap::new(),
         linear: None,
         dsp: None,
+        picked: BTreeMap::new(),
     };
     SweepPoint {
         label: label.into(),

@@ -129,6 +129,14 @@ impl<'m> Exprs<'m> {
         cat(parts)
     }
 
+    /// Bit `i` of `id` extended without end by its own signedness (a copy
+    /// of its top bit, or a zero, past its width).
+    pub(crate) fn ext_bit(&mut self, id: SignalId, i: u32) -> String {
+        let sign = self.ty(id).signed;
+        let parts = self.field(id, sign, i, 1);
+        cat(parts)
+    }
+
     /// `id` extended to `width` bits by its own signedness.
     fn ext_own(&mut self, id: SignalId, width: u32) -> String {
         let sign = self.ty(id).signed;
@@ -229,6 +237,7 @@ impl<'m> Exprs<'m> {
             | Def::BlockMemory { .. }
             | Def::BlockRead { .. }
             | Def::Spram { .. }
+            | Def::SelectAdd { .. }
             | Def::InstOut { .. } => {
                 return None;
             }

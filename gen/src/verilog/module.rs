@@ -8,9 +8,10 @@ use lutforge_hdl::ir::{BuildError, Collision, Def, Dir, Module, Signal, SignalId
 
 use super::expr::{Exprs, decl_type, literal, range, select};
 use super::names::Names;
+use super::usage::unread_note;
 use super::view::{
-    AssignGroup, AssignView, BlockMemoryView, BlockReadView, ConnView, DeclView, InitWord,
-    InstView, MemoryView, ModuleView, RegView, RomEntry, RomView, SpramView,
+    AssignGroup, AssignView, BlockMemoryView, BlockReadView, CarryView, CcuView, ConnView,
+    DeclView, InitWord, InstView, MemoryView, ModuleView, RegView, RomEntry, RomView, SpramView,
 };
 use crate::error::GenError;
 
@@ -57,6 +58,7 @@ pub(crate) fn module_view(m: &Module, is_top: bool) -> Result<ModuleView, GenErr
         block_memories: body.block_memories,
         block_reads: body.block_reads,
         sprams: body.sprams,
+        carries: body.carries,
         instances,
     })
 }
@@ -151,6 +153,7 @@ struct Body {
     block_memories: Vec<BlockMemoryView>,
     block_reads: Vec<BlockReadView>,
     sprams: Vec<SpramView>,
+    carries: Vec<CarryView>,
     declared_buses: BTreeSet<String>,
 }
 
@@ -309,6 +312,10 @@ impl Body {
                     chip_select: exprs.whole(chip_select),
                 });
             }
+            &Def::SelectAdd { a, nz, neg, b } => {
+                self.declare("wire", s, id);
+                self.add_select_add(s, [a, nz, neg, b], exprs, names);
+            }
             &Def::Reg { d, en, rst, init } => {
                 self.declare("reg", s, id);
                 let clock = verified_clock(m)?;
@@ -333,6 +340,103 @@ impl Body {
             }
         }
         Ok(())
+    }
+}
+
+/// The LUT4 INIT of a select-add half with A = b's bit, B = a's bit, C = nz,
+/// D = neg: the propagate b XOR ((a XOR neg) AND nz). Its low four bits (C
+/// and D at 0) are A, so the half's generate (LUT2 of A, B) is b's bit.
+pub(crate) const SELECT_ADD_INIT: u16 = 0x9a6a;
+
+impl Body {
+    /// The `CCU2C` chain of select-add `s` (operands `a`, `nz`, `neg`, `b`):
+    /// one half per result bit, the carry in at 0, a spare last half tied
+    /// to 0 when the width is odd. The halves' sums land on a padded wire
+    /// `<name>_s` that drives the signal; the carries on `<name>_co`.
+    fn add_select_add(
+        &mut self,
+        s: &Signal,
+        [a, nz, neg, b]: [SignalId; 4],
+        exprs: &mut Exprs,
+        names: &mut Names,
+    ) {
+        let w = s.ty.width;
+        let cells = w.div_ceil(2);
+        let sum = names.fresh(&format!("{}_s", s.name));
+        let carry = names.fresh(&format!("{}_co", s.name));
+        let (sum_w, carry_w) = (u64::from(2 * cells), u64::from(cells));
+        let sum_read = lutforge_hdl::ir::mask(w);
+        let carry_read = lutforge_hdl::ir::mask(cells - 1);
+        for (name, width, read) in [(&sum, sum_w, sum_read), (&carry, carry_w, carry_read)] {
+            self.decls.push(DeclView {
+                kind: "wire",
+                ty: range(width),
+                name: name.clone(),
+                unread: unread_note(read, width as u32, name),
+                signal: None,
+            });
+        }
+        self.logic.push(AssignView {
+            lhs: s.name.clone(),
+            rhs: select(&sum, sum_w, 0, w.into()),
+            waiver: None,
+        });
+        let (nz, neg) = (exprs.whole(nz), exprs.whole(neg));
+        let mut views = Vec::with_capacity(cells as usize);
+        for j in 0..cells {
+            let cin = if j == 0 {
+                "1'b0".to_string()
+            } else {
+                select(&carry, carry_w, u64::from(j - 1), 1)
+            };
+            let mut pins = vec![ConnView {
+                port: "CIN".into(),
+                expr: cin,
+            }];
+            let mut inits = [String::new(), String::new()];
+            for half in 0..2 {
+                let bit = 2 * j + half;
+                let ins = if bit < w {
+                    inits[half as usize] = format!("{SELECT_ADD_INIT:04x}");
+                    [
+                        exprs.ext_bit(b, bit),
+                        exprs.ext_bit(a, bit),
+                        nz.clone(),
+                        neg.clone(),
+                    ]
+                } else {
+                    inits[half as usize] = "0000".into();
+                    std::array::from_fn(|_| "1'b0".to_string())
+                };
+                for (pin, expr) in ["A", "B", "C", "D"].into_iter().zip(ins) {
+                    pins.push(ConnView {
+                        port: format!("{pin}{half}"),
+                        expr,
+                    });
+                }
+            }
+            for (half, port) in ["S0", "S1"].into_iter().enumerate() {
+                pins.push(ConnView {
+                    port: port.into(),
+                    expr: select(&sum, sum_w, u64::from(2 * j) + half as u64, 1),
+                });
+            }
+            pins.push(ConnView {
+                port: "COUT".into(),
+                expr: select(&carry, carry_w, u64::from(j), 1),
+            });
+            let [init0, init1] = inits;
+            views.push(CcuView {
+                instance: names.fresh(&format!("{}_ccu{j}", s.name)),
+                init0,
+                init1,
+                pins,
+            });
+        }
+        self.carries.push(CarryView {
+            name: s.name.clone(),
+            cells: views,
+        });
     }
 }
 

@@ -37,6 +37,7 @@ pub(crate) struct ModuleView {
     pub(crate) block_memories: Vec<BlockMemoryView>,
     pub(crate) block_reads: Vec<BlockReadView>,
     pub(crate) sprams: Vec<SpramView>,
+    pub(crate) carries: Vec<CarryView>,
     pub(crate) instances: Vec<InstView>,
 }
 
@@ -164,6 +165,24 @@ pub(crate) struct SpramView {
     pub(crate) mask_wren: String,
     pub(crate) wren: String,
     pub(crate) chip_select: String,
+}
+
+/// A select-add ([`lutforge_hdl::ir::Def::SelectAdd`]): a chain of ECP5
+/// `CCU2C` cells driving `name`.
+#[derive(Serialize)]
+pub(crate) struct CarryView {
+    pub(crate) name: String,
+    pub(crate) cells: Vec<CcuView>,
+}
+
+/// One `CCU2C` cell: its instance name, the INIT of each half's LUT4 (four
+/// hex digits) and its pin connections.
+#[derive(Serialize)]
+pub(crate) struct CcuView {
+    pub(crate) instance: String,
+    pub(crate) init0: String,
+    pub(crate) init1: String,
+    pub(crate) pins: Vec<ConnView>,
 }
 
 /// An instance with named port connections.

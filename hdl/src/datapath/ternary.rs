@@ -24,7 +24,7 @@ use super::core::{
 };
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{StreamShell, WeightBus};
-use super::tree::{Ranged, TreeShape, adder_tree};
+use super::tree::{Ranged, TreeShape, adder_tree, adder_tree_from};
 use super::{CoreError, GeneratedCore};
 
 /// How a −1 weight negates its activation.
@@ -84,6 +84,29 @@ impl WeightPacking {
     }
 }
 
+/// How the first adder level is built for a target's fabric.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CarryMap {
+    /// Generic Verilog: every term is its own select, every adder a `+`.
+    #[default]
+    Generic,
+    /// ECP5: the first level adds pairs of terms with one term's select
+    /// fused into the `CCU2C` carry cells ([`crate::ir::Def::SelectAdd`]),
+    /// one LUT4 per bit for the other term (N_neg negation only).
+    Ecp5,
+}
+
+impl CarryMap {
+    /// The name the CLI and metadata use.
+    pub fn name(self) -> &'static str {
+        match self {
+            CarryMap::Generic => "generic",
+            CarryMap::Ecp5 => "ecp5",
+        }
+    }
+}
+
 /// Parameters of `ternary-gemv`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TernaryGemvParams {
@@ -98,6 +121,9 @@ pub struct TernaryGemvParams {
     pub tree: TreeShape,
     /// How weights arrive on `in_w`.
     pub w_packing: WeightPacking,
+    /// Target-specific mapping of the first adder level.
+    #[serde(default)]
+    pub map: CarryMap,
 }
 
 impl TernaryGemvParams {
@@ -119,6 +145,15 @@ impl TernaryGemvParams {
             });
         }
         self.common.validate()?;
+        if self.map == CarryMap::Ecp5
+            && (self.negation != Negation::Nneg || self.tree != TreeShape::Add2)
+        {
+            return Err(ParamError::new(
+                "map",
+                self.map.name(),
+                "the ECP5 carry mapping fuses the N_neg select into two-input adders; use --negation nneg --tree add2, or --map generic",
+            ));
+        }
         validate_stage_levels(self.stage_levels)
     }
 }
@@ -230,6 +265,41 @@ fn term(
     }
 }
 
+/// The first adder level with the select fused into the carry cells: terms
+/// k = 2i and 2i + 1 become one [`crate::ir::Def::SelectAdd`] of activation
+/// 2i's select onto term 2i + 1 (an odd last term passes through alone).
+fn select_add_level(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    acts: &[SignalId],
+    weights: &[Trit],
+    a_ty: Ty,
+) -> Result<Vec<Ranged>, BuildError> {
+    let (lo, hi) = (a_ty.min_value(), a_ty.max_value());
+    (0..acts.len().div_ceil(2))
+        .map(|i| {
+            let (k, j) = (2 * i, (2 * i + 1).min(acts.len() - 1));
+            let other = term(
+                b,
+                &format!("{prefix}_k{j}"),
+                Negation::Nneg,
+                acts[j],
+                weights[j],
+                a_ty,
+            )?;
+            if j == k {
+                return Ok(other);
+            }
+            let (lo, hi) = (2 * lo, 2 * hi);
+            let ty = Ty::signed_for_range(lo, hi);
+            let t = weights[k];
+            let name = format!("{prefix}_k{k}_sa");
+            let sig = b.select_add(&name, ty, acts[k], t.nz, t.neg, other.sig)?;
+            Ok(Ranged { sig, lo, hi })
+        })
+        .collect()
+}
+
 /// Builds the `ternary-gemv` core.
 pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
     p.validate()?;
@@ -291,26 +361,28 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
     let mut stages = 1;
     for m in 0..c.m {
         for n in 0..c.n {
-            let terms = (0..c.k)
-                .map(|k| {
-                    term(
-                        &mut b,
-                        &format!("t_m{m}_n{n}_k{k}"),
-                        p.negation,
-                        act[m * c.k + k],
-                        trits[n * c.k + k],
-                        a_ty,
-                    )
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            let tree = adder_tree(
-                &mut b,
-                &format!("sum_m{m}_n{n}"),
-                terms,
-                shell.en,
-                p.stage_levels,
-                p.tree,
-            )?;
+            let prefix = format!("sum_m{m}_n{n}");
+            let acts = &act[m * c.k..(m + 1) * c.k];
+            let weights = &trits[n * c.k..(n + 1) * c.k];
+            // One term alone has no adder to fuse its select into.
+            let tree = if p.map == CarryMap::Ecp5 && c.k >= 2 {
+                let pairs = select_add_level(&mut b, &format!("t_m{m}_n{n}"), acts, weights, a_ty)?;
+                adder_tree_from(&mut b, &prefix, pairs, shell.en, p.stage_levels, p.tree)?
+            } else {
+                let terms = (0..c.k)
+                    .map(|k| {
+                        term(
+                            &mut b,
+                            &format!("t_m{m}_n{n}_k{k}"),
+                            p.negation,
+                            acts[k],
+                            weights[k],
+                            a_ty,
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                adder_tree(&mut b, &prefix, terms, shell.en, p.stage_levels, p.tree)?
+            };
             stages = 2 + tree.stages;
             let sum = match nneg.get(n) {
                 Some(count) => {
@@ -354,6 +426,17 @@ const TREES: &[Choice] = &[
     Choice {
         value: "add3",
         help: "three-input adders (LUT6 fabrics)",
+    },
+];
+
+const MAPS: &[Choice] = &[
+    Choice {
+        value: "generic",
+        help: "generic Verilog: a select per term, a `+` per adder",
+    },
+    Choice {
+        value: "ecp5",
+        help: "ECP5 CCU2C carry cells with one term's select fused into each first-level adder",
     },
 ];
 
@@ -401,6 +484,13 @@ impl CoreParams for TernaryGemvParams {
                 help: "How weights arrive on in_w",
                 kind: ParamKind::Choice(PACKINGS),
                 default: ParamDefault::Fixed(Lit::Str("codes")),
+                axis: Some(Axis::Named),
+            },
+            ParamSpec {
+                key: "map",
+                help: "Target-specific mapping of the first adder level (`flow --target ecp5-*` picks ecp5)",
+                kind: ParamKind::Choice(MAPS),
+                default: ParamDefault::Quiet(Lit::Str("generic")),
                 axis: Some(Axis::Named),
             },
         ]);

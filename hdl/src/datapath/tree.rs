@@ -79,6 +79,37 @@ pub fn adder_tree(
     Ok(TreeSum { sum, stages })
 }
 
+/// [`adder_tree`] over values that are already the sums of its first
+/// level (level 1, built by the caller and not yet registered): they are
+/// registered as that level would be, and the tree goes on from level 2.
+pub fn adder_tree_from(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    first_level: Vec<Ranged>,
+    en: SignalId,
+    stage_levels: u32,
+    shape: TreeShape,
+) -> Result<TreeSum, BuildError> {
+    let mut level_vals = first_level;
+    let mut level = 1u32;
+    let mut stages = 0u32;
+    if stage_levels == 1 {
+        stages += 1;
+        level_vals = register_level(b, prefix, level, &level_vals, en)?;
+    }
+    while level_vals.len() > 1 {
+        level += 1;
+        let mut next = add_level(b, prefix, level, &level_vals, shape)?;
+        if stage_levels > 0 && level.is_multiple_of(stage_levels) {
+            stages += 1;
+            next = register_level(b, prefix, level, &next, en)?;
+        }
+        level_vals = next;
+    }
+    let sum = only_sum(b, prefix, level_vals)?;
+    Ok(TreeSum { sum, stages })
+}
+
 /// The sum of `terms` through a tree of adders of `shape` with no
 /// registers (combinational), each adder sized to the exact range of its sum.
 pub fn sum_tree(

@@ -251,6 +251,22 @@ impl ModuleBuilder {
         self.push_checked(name, ty, Def::Add3(a, b, c))
     }
 
+    /// `((a XOR {W{neg}}) AND {W{nz}}) + b` as one ECP5 carry-chain adder
+    /// with the select fused into its LUTs ([`Def::SelectAdd`]), wrapped to
+    /// `ty` (`a`, `b` no wider than `ty`; `nz`, `neg` one bit each).
+    #[track_caller]
+    pub fn select_add(
+        &mut self,
+        name: &str,
+        ty: Ty,
+        a: SignalId,
+        nz: SignalId,
+        neg: SignalId,
+        b: SignalId,
+    ) -> Result<SignalId, BuildError> {
+        self.push_checked(name, ty, Def::SelectAdd { a, nz, neg, b })
+    }
+
     /// a − b, wrapped to `ty`.
     #[track_caller]
     pub fn sub(

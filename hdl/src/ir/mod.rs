@@ -11,6 +11,9 @@
 //!   [`Def::Slice`].
 //! - `shl(k)` is value·2^k and `shr(k)` is ⌊value / 2^k⌋, both wrapped to the
 //!   result width (so `shr` of a signed value is arithmetic).
+//! - A select-add ([`Def::SelectAdd`]) is `((a XOR {W{neg}}) AND {W{nz}}) + b`
+//!   with `a` and `b` extended to the result width, wrapped; the emitter
+//!   builds it from ECP5 `CCU2C` carry cells.
 //! - Comparisons compare the operands' exact values (mixed signedness is
 //!   fine) and give one unsigned bit.
 //! - Registers update on the rising edge of the module's `clk`; a
@@ -261,6 +264,23 @@ pub enum Def {
     Binary(BinOp, SignalId, SignalId),
     /// a + b + c as one three-input adder (for LUT6 fabrics), wrapped.
     Add3(SignalId, SignalId, SignalId),
+    /// `((a XOR {W{neg}}) AND {W{nz}}) + b`, wrapped: one operand's ternary
+    /// select (activation `a`, weight bits `nz` and `neg`) fused into an
+    /// adder, as ECP5 builds it: one `CCU2C` half per result bit, whose LUT4
+    /// forms the propagate from (b, a, nz, neg) and whose generate is b's
+    /// bit. `a` and `b` are extended by their own signedness to the result
+    /// width W; `nz` and `neg` are one bit each. The emitter always
+    /// instantiates `CCU2C` cells (simulate with Yosys' `ecp5/cells_sim.v`).
+    SelectAdd {
+        /// The selected operand (an activation).
+        a: SignalId,
+        /// One bit: the weight is non-zero (0 selects 0).
+        nz: SignalId,
+        /// One bit: the weight is −1 (selects NOT a, that is −a−1).
+        neg: SignalId,
+        /// The other addend.
+        b: SignalId,
+    },
     /// A comparison; the signal is one unsigned bit.
     Compare(CmpOp, SignalId, SignalId),
     /// A reduction; the signal is one unsigned bit.
@@ -387,7 +407,7 @@ pub enum Def {
 
 impl Def {
     /// The signals this definition reads, in a fixed order (for a register:
-    /// `d`, then `en`, then `rst`; for a memory or block memory: `data`,
+    /// `d`, then `en`, then `rst`; for a select-add: `a`, `nz`, `neg`, `b`; for a memory or block memory: `data`,
     /// `en`, `addr`; for a memory read: the memory, then `addr`; for a
     /// block read: the memory, `addr`, `en`; for an SPRAM: `addr`,
     /// `data_in`, `mask_wren`, `wren`, `chip_select`).
@@ -398,6 +418,7 @@ impl Def {
             Def::Slice { src, .. } | Def::Extend { src, .. } => vec![*src],
             Def::Binary(_, a, b) | Def::Compare(_, a, b) => vec![*a, *b],
             Def::Add3(a, b, c) => vec![*a, *b, *c],
+            Def::SelectAdd { a, nz, neg, b } => vec![*a, *nz, *neg, *b],
             Def::Concat(parts) => parts.clone(),
             Def::Mux {
                 sel,
@@ -454,6 +475,17 @@ impl Def {
                 let a = f(*a);
                 let b = f(*b);
                 Def::Add3(a, b, f(*c))
+            }
+            Def::SelectAdd { a, nz, neg, b } => {
+                let a = f(*a);
+                let nz = f(*nz);
+                let neg = f(*neg);
+                Def::SelectAdd {
+                    a,
+                    nz,
+                    neg,
+                    b: f(*b),
+                }
             }
             Def::Concat(parts) => Def::Concat(parts.iter().map(|&p| f(p)).collect()),
             Def::Mux {

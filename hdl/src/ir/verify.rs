@@ -186,6 +186,12 @@ impl<'a> Parts<'a> {
                 fits(b)?;
                 fits(c)
             }
+            &Def::SelectAdd { a, nz, neg, b } => {
+                fits(a)?;
+                select(nz)?;
+                select(neg)?;
+                fits(b)
+            }
             Def::Compare(..) | Def::Reduce(..) if w != 1 => Err(self.invalid(format!(
                 "signal `{}`: a comparison or reduction is one bit, not {w}",
                 s.name

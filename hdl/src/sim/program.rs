@@ -42,6 +42,14 @@ pub(crate) enum Instr {
         c: Operand,
         mask: u64,
     },
+    SelectAdd {
+        dst: u32,
+        a: Operand,
+        nz: u32,
+        neg: u32,
+        b: Operand,
+        mask: u64,
+    },
     Un {
         op: UnOp,
         dst: u32,
@@ -246,6 +254,14 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                     a: own(a.0),
                     b: own(b.0),
                     c: own(c.0),
+                    mask: m,
+                },
+                Def::SelectAdd { a, nz, neg, b } => Instr::SelectAdd {
+                    dst,
+                    a: own(a.0),
+                    nz: nz.0,
+                    neg: neg.0,
+                    b: own(b.0),
                     mask: m,
                 },
                 Def::Unary(op, a) => Instr::Un {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use lutforge_hdl::ir::{Module, Ty, mask};
+use lutforge_tools::cells;
 use lutforge_tools::process::{ToolError, run, run_command};
 use lutforge_tools::{FoundTool, MissingTool, Tool, find};
 use serde::Serialize;
@@ -120,18 +121,48 @@ impl Compiled {
     }
 }
 
-/// Compiles Verilog sources (already written into `work`) with top `top`.
+/// Yosys' ECP5 cell models when a source (in `work`) instantiates ECP5
+/// primitives, `None` when none does.
+fn cell_library(work: &Path, sources: &[&str]) -> Result<Option<String>, BackendError> {
+    let mut needed = false;
+    for src in sources {
+        let text = std::fs::read_to_string(work.join(src)).map_err(io_err(work))?;
+        needed |= cells::needs_ecp5_cells(&text);
+    }
+    if !needed {
+        return Ok(None);
+    }
+    match cells::ecp5_cells_sim() {
+        Some(lib) => Ok(Some(lib.display().to_string())),
+        None => Err(BackendError::Design(
+            "the design instantiates ECP5 CCU2C cells and needs Yosys' ecp5/cells_sim.v: install yosys, or generate without --map ecp5".into(),
+        )),
+    }
+}
+
+/// Compiles Verilog sources (already written into `work`) with top `top`;
+/// a design with ECP5 primitives is compiled with Yosys' cell models.
 pub(crate) fn compile(
     simulator: Simulator,
     work: &Path,
     sources: &[&str],
     top: &str,
 ) -> Result<Compiled, BackendError> {
+    let library = cell_library(work, sources)?;
+    let define = format!("-D{}", cells::NO_INCLUDES_DEFINE);
+    let mut sources = sources.to_vec();
+    if let Some(lib) = &library {
+        sources.push(lib.as_str());
+    }
+    let sources = &sources[..];
     match simulator {
         Simulator::Icarus => {
             let iverilog = find(Tool::Iverilog)?;
             let vvp = find(Tool::Vvp)?;
             let mut args = vec!["-g2005", "-o", "bench.vvp", "-s", top];
+            if library.is_some() {
+                args.push(&define);
+            }
             args.extend_from_slice(sources);
             run(&iverilog, &args, work, BUILD_LIMIT, "compiling the bench")?;
             let image = work.join("bench.vvp").display().to_string();
@@ -160,6 +191,7 @@ pub(crate) fn compile(
             ])
             .args(["-Mdir", "obj", "-j", &jobs, "-O1"])
             .env("OPT_FAST", "-O1")
+            .args(library.as_ref().map(|_| &define))
             .args(sources);
             run_command(cmd, "verilator", work, BUILD_LIMIT, "building the bench")?;
             let exe = FoundTool {

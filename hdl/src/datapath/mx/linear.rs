@@ -247,6 +247,7 @@ mod tests {
             w_scale_max: w1,
             out_format: OutFormat::Fixed,
             stage_levels: 2,
+            flow_control: Default::default(),
         })
     }
 
