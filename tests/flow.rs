@@ -336,6 +336,8 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
             max_beats: 4,
         },
         stage_levels: lutforge_hdl::datapath::mac::DEFAULT_STAGE_LEVELS,
+        mul_pack: 1,
+        mul_pack_count: 0,
     };
     let core = generate(&p).unwrap();
     let all = cases(&Plan::full(spec_for(&p.common), 2, 2, 13)).unwrap();

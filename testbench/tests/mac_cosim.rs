@@ -33,6 +33,8 @@ fn mac(
             max_beats: beats,
         },
         stage_levels,
+        mul_pack: 1,
+        mul_pack_count: 0,
     }
 }
 
