@@ -2,8 +2,8 @@
 //! shapes, every stimulus kind, every traffic kind, and the metadata latency.
 
 use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
-use lutforge_hdl::ir::{BinOp, Def, Module};
 use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+use lutforge_hdl::ir::{BinOp, Def, Module};
 use lutforge_testbench::backend::rust_sim::run_streams;
 use lutforge_testbench::contract::check_core_case;
 use lutforge_testbench::stimulus::StimulusKind;
