@@ -95,7 +95,7 @@ impl MacGemvParams {
                 "mul-pack",
                 2,
                 format!(
-                    "two products need a {} × {}-bit multiply (A + 2B bits), wider than {MAX_PACKED_BITS}; use --mul-pack 1 or A + 2B ≤ {MAX_PACKED_BITS}",
+                    "two products need an A × (A + 2B) = {} × {}-bit multiply, wider than {MAX_PACKED_BITS} × {MAX_PACKED_BITS}; use --mul-pack 1, or A + 2B ≤ {MAX_PACKED_BITS}",
                     c.act_bits,
                     l.packed_bits()
                 ),
