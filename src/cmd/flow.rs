@@ -113,16 +113,26 @@ impl FlowArgs {
             _ => return Ok((design, None)),
         };
         values.insert(PACK.into(), 2.into());
-        values.insert(format!("{PACK}_count"), blocks.into());
-        let Ok(packed) = crate::params::design(registry, &self.core, &values) else {
-            return Ok((design, None));
-        };
-        let note = format!(
-            "--dsp auto picked --mul-pack 2 --mul-pack-count {blocks}: {blocks} multipliers take two products each ({} products) in the {blocks} {}",
-            2 * blocks,
-            split.cell
-        );
-        Ok((packed, Some(note)))
+        // One packed multiplier per block, or every pair when the tile has fewer.
+        for count in [blocks, 0] {
+            values.insert(format!("{PACK}_count"), count.into());
+            if let Ok(packed) = crate::params::design(registry, &self.core, &values) {
+                let what = if count == 0 {
+                    "every column pair shares a multiplier".to_string()
+                } else {
+                    format!(
+                        "{count} multipliers take two products each ({} products)",
+                        2 * count
+                    )
+                };
+                let note = format!(
+                    "--dsp auto picked --mul-pack 2 --mul-pack-count {count} for the {blocks} {}: {what}",
+                    split.cell
+                );
+                return Ok((packed, Some(note)));
+            }
+        }
+        Ok((design, None))
     }
 
     /// The target, with the clock and time limits checked.
