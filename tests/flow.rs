@@ -230,11 +230,8 @@ fn core_too_big_for_the_device() {
 /// every stimulus and traffic pattern.
 #[test]
 fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
-    use lutforge_hdl::datapath::mac::{MacGemvParams, generate};
+    use lutforge_hdl::datapath::mac::MacGemvParams;
     use lutforge_hdl::datapath::{CommonParams, WeightFormat};
-    use lutforge_testbench::backend::verilog::Simulator;
-    use lutforge_testbench::cosim::cosim;
-    use lutforge_testbench::verify::{Plan, cases, spec_for};
     let Some(yosys) = for_test(Tool::Yosys, "dsp auto") else {
         return;
     };
@@ -285,8 +282,99 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
         "{md}"
     );
 
-    // The netlist Yosys made of the core alone, with the same script.
-    let work = dir.path().join("work");
+    let p = MacGemvParams {
+        common: CommonParams {
+            name: "macdsp".into(),
+            m: 1,
+            n: 1,
+            k: 9,
+            act_bits: 8,
+            w_format: WeightFormat::Int,
+            w_bits: 4,
+            max_beats: 4,
+            flow_control: Default::default(),
+        },
+        stage_levels: lutforge_hdl::datapath::mac::DEFAULT_STAGE_LEVELS,
+        mul_pack: 1,
+        mul_pack_count: 0,
+    };
+    netlist_matches_golden(&yosys.path, &dir.path().join("work"), &p);
+}
+
+/// `--dsp auto` on a UP5K with 18 products (N = 2, K = 9) and 8 SB_MAC16
+/// picks `--mul-pack 2 --mul-pack-count 8`: 8 multipliers of two products
+/// each in the DSP blocks, the last pair's 2 from LUTs; the netlist matches
+/// the golden model in Icarus under every stimulus and traffic pattern.
+#[test]
+fn dsp_auto_packs_two_products_into_each_dsp_block() {
+    use lutforge_hdl::datapath::mac::MacGemvParams;
+    use lutforge_hdl::datapath::{CommonParams, WeightFormat};
+    let Some(yosys) = for_test(Tool::Yosys, "dsp auto packing") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let r = lutforge(&[
+        "synth",
+        "mac-gemv",
+        "--name",
+        "macpack",
+        "--k",
+        "9",
+        "--n",
+        "2",
+        "--act-bits",
+        "8",
+        "--w-bits",
+        "4",
+        "--max-beats",
+        "4",
+        "--target",
+        "ice40-up5k",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.contains("picked --mul-pack 2 --mul-pack-count 8")
+            && r.stdout.contains("8 in SB_MAC16, 2 from LUTs"),
+        "{}",
+        r.stdout
+    );
+    let report = json(&dir.path().join("report.json"));
+    assert_eq!(report["params"]["mul_pack"], 2, "{}", report["params"]);
+    assert_eq!(report["dsp"]["multipliers"], 10, "{}", report["dsp"]);
+    assert_eq!(report["resources_out_of_context"]["SB_MAC16"], 8);
+    let p = MacGemvParams {
+        common: CommonParams {
+            name: "macpack".into(),
+            m: 1,
+            n: 2,
+            k: 9,
+            act_bits: 8,
+            w_format: WeightFormat::Int,
+            w_bits: 4,
+            max_beats: 4,
+            flow_control: Default::default(),
+        },
+        stage_levels: lutforge_hdl::datapath::mac::DEFAULT_STAGE_LEVELS,
+        mul_pack: 2,
+        mul_pack_count: 8,
+    };
+    netlist_matches_golden(&yosys.path, &dir.path().join("work"), &p);
+}
+
+/// The netlist Yosys made of the core alone in the flow folder's `work`
+/// (with the flow's own script), in Icarus with Yosys' iCE40 cell models,
+/// against the golden model and the Rust simulator of `p`'s core.
+fn netlist_matches_golden(
+    yosys: &Path,
+    work: &Path,
+    p: &lutforge_hdl::datapath::mac::MacGemvParams,
+) {
+    use lutforge_hdl::datapath::mac::generate;
+    use lutforge_testbench::backend::verilog::Simulator;
+    use lutforge_testbench::cosim::cosim;
+    use lutforge_testbench::verify::{Plan, cases, spec_for};
     let script = std::fs::read_to_string(work.join("stat_core.json.ys")).unwrap();
     assert!(
         script.contains("alumacc"),
@@ -297,9 +385,9 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
         format!("{script}write_verilog -noattr net.v\n"),
     )
     .unwrap();
-    let out = std::process::Command::new(&yosys.path)
+    let out = std::process::Command::new(yosys)
         .args(["-q", "-s", "net.ys"])
-        .current_dir(&work)
+        .current_dir(work)
         .output()
         .unwrap();
     assert!(
@@ -308,7 +396,6 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
         String::from_utf8_lossy(&out.stderr)
     );
     let cells = yosys
-        .path
         .parent()
         .unwrap()
         .join("../share/yosys/ice40/cells_sim.v");
@@ -324,21 +411,7 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
     }
     let net = std::fs::read_to_string(work.join("net.v")).unwrap();
     let dut = format!("`define NO_ICE40_DEFAULT_ASSIGNMENTS\n{net}\n{models}");
-    let p = MacGemvParams {
-        common: CommonParams {
-            name: "macdsp".into(),
-            m: 1,
-            n: 1,
-            k: 9,
-            act_bits: 8,
-            w_format: WeightFormat::Int,
-            w_bits: 4,
-            max_beats: 4,
-            flow_control: Default::default(),
-        },
-        stage_levels: lutforge_hdl::datapath::mac::DEFAULT_STAGE_LEVELS,
-    };
-    let core = generate(&p).unwrap();
+    let core = generate(p).unwrap();
     let all = cases(&Plan::full(spec_for(&p.common), 2, 2, 13)).unwrap();
     let sim = tempfile::tempdir().unwrap();
     let results = cosim(
@@ -356,7 +429,7 @@ fn dsp_auto_fills_the_dsp_blocks_then_builds_from_luts() {
             "{} / {}: {} | {:?}",
             c.stimulus.name(),
             c.traffic.name(),
-            res.verilog.summary_with_cols(1),
+            res.verilog.summary_with_cols(p.common.n),
             res.disagreements
         );
     }

@@ -127,6 +127,9 @@ pub struct Multiplier {
     pub instances: u64,
     /// DSP blocks one instance of it takes (0: too narrow for the mapper).
     pub blocks: u64,
+    /// Operand bits multiplied, A × B: about what building it from LUTs
+    /// costs; `--dsp auto` gives the blocks to the largest first.
+    pub area: u64,
 }
 
 /// Blocks for `x` bits of an operand on a block `max` wide: one when it
@@ -184,6 +187,7 @@ pub fn multipliers(top: &Module, target: &Target) -> Vec<Multiplier> {
                     product: s.name.clone(),
                     instances,
                     blocks: blocks_for(&block, m.signal(a).ty, m.signal(b).ty, s.ty),
+                    area: u64::from(m.signal(a).ty.width) * u64::from(m.signal(b).ty.width),
                 });
             }
         }
@@ -226,7 +230,10 @@ pub struct DspPlan {
 impl DspPlan {
     /// Shares the multipliers of `top` on `target` as `mode` says.
     pub fn new(mode: DspMode, target: &Target, top: &Module) -> DspPlan {
-        let muls = multipliers(top, target);
+        let mut muls = multipliers(top, target);
+        // The widest first (a stable sort: equal ones keep the core's order),
+        // so that the DSP share saves the most LUTs.
+        muls.sort_by_key(|m| std::cmp::Reverse(m.area));
         let cell = dsp_cell(target);
         let available = dsp_available(target);
         let total: u64 = muls.iter().map(|m| m.instances).sum();
@@ -319,6 +326,26 @@ mod tests {
         }
         let e = "yes".parse::<DspMode>().unwrap_err();
         assert!(e.contains("`yes`") && e.contains("auto"), "{e}");
+    }
+
+    #[test]
+    fn auto_gives_the_blocks_to_the_widest_multipliers_first() {
+        use lutforge_hdl::ir::ModuleBuilder;
+        let mut b = ModuleBuilder::new("mix").unwrap();
+        let a = b.input("a", Ty::signed(8)).unwrap();
+        let w = b.input("w", Ty::signed(4)).unwrap();
+        let wide = b.input("wide", Ty::signed(16)).unwrap();
+        for i in 0..8 {
+            let p = b.mul(&format!("narrow{i}"), Ty::signed(12), a, w).unwrap();
+            b.output(&format!("y{i}"), p).unwrap();
+        }
+        let p = b.mul("packed", Ty::signed(24), a, wide).unwrap();
+        b.output("y8", p).unwrap();
+        let m = b.finish().unwrap();
+        let plan = DspPlan::new(DspMode::Auto, &Target::by_name("ice40-up5k").unwrap(), &m);
+        assert_eq!((plan.split.in_dsp, plan.split.in_luts), (8, 1));
+        let out: Vec<&str> = plan.in_luts.iter().map(|m| m.product.as_str()).collect();
+        assert_eq!(out, ["narrow7"], "the 8 × 16 one takes a block");
     }
 
     #[test]

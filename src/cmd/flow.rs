@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use lutforge_fpga::dsp::DspMode;
+use lutforge_fpga::dsp::{DspMode, DspPlan};
 use lutforge_fpga::flow::{FlowRequest, run_flow};
 use lutforge_fpga::report::Report;
 use lutforge_fpga::targets::{Family, Target};
@@ -59,7 +59,12 @@ pub struct FlowPlan {
     /// Parameters chosen for the target because the command left them
     /// unset (key → value), stated in the report.
     pub picked: BTreeMap<String, String>,
+    /// What `--dsp auto` changed in the core, in words (multiplier packing).
+    pub note: Option<String>,
 }
+
+/// The parameter that packs two products into one multiplier.
+const PACK: &str = "mul_pack";
 
 /// Reads `--dsp`.
 pub(crate) fn parse_dsp(s: &str) -> Result<DspMode, String> {
@@ -83,13 +88,63 @@ impl FlowArgs {
                 BTreeMap::new(),
             ),
         };
+        let (design, note) = self.packed_for_dsp(registry, flags, design, &target)?;
         let out = self.out_dir(&design.common().name, &target)?;
         Ok(FlowPlan {
             design,
             target,
             out,
             picked,
+            note,
         })
+    }
+
+    /// Under `--dsp auto`, a core with a `mul_pack` parameter the user left
+    /// unset whose multipliers outnumber the device's DSP blocks is made with
+    /// one packed multiplier (two products) per block, so the DSP share
+    /// takes twice the products; the rest keep a multiplier each, from LUTs.
+    /// Any other core comes back as it is.
+    fn packed_for_dsp(
+        &self,
+        registry: &Registry,
+        flags: &CoreFlags,
+        design: Arc<dyn Design>,
+        target: &Target,
+    ) -> Result<(Arc<dyn Design>, Option<String>)> {
+        let mut values = flags.values(registry, &self.core)?;
+        let has_pack = registry
+            .get(&self.core)
+            .is_some_and(|c| c.specs().iter().any(|s| s.key == PACK));
+        if self.dsp_mode() != DspMode::Auto || !has_pack || values.contains_key(PACK) {
+            return Ok((design, None));
+        }
+        let core = design.generate()?;
+        let split = DspPlan::new(DspMode::Auto, target, &core.module).split;
+        let blocks = match split.available {
+            Some(n) if n > 0 && split.in_luts > 0 => n,
+            _ => return Ok((design, None)),
+        };
+        values.insert(PACK.into(), 2.into());
+        // One packed multiplier per block, or every pair when the tile has fewer.
+        for count in [blocks, 0] {
+            values.insert(format!("{PACK}_count"), count.into());
+            if let Ok(packed) = crate::params::design(registry, &self.core, &values) {
+                let what = if count == 0 {
+                    "every column pair shares a multiplier".to_string()
+                } else {
+                    format!(
+                        "{count} multipliers take two products each ({} products)",
+                        2 * count
+                    )
+                };
+                let note = format!(
+                    "--dsp auto picked --mul-pack 2 --mul-pack-count {count} for the {blocks} {}: {what}",
+                    split.cell
+                );
+                return Ok((packed, Some(note)));
+            }
+        }
+        Ok((design, None))
     }
 
     /// The target, with the clock and time limits checked.
@@ -167,6 +222,9 @@ pub fn run(
     });
     spinner.finish_and_clear();
     let report = report?;
+    if let Some(note) = &plan.note {
+        println!("{note}");
+    }
     print_summary(&report, &plan.out);
     Ok(())
 }

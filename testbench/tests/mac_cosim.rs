@@ -10,6 +10,7 @@ use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
 use lutforge_testbench::backend::verilog::Simulator;
 use lutforge_testbench::cosim::cosim;
 use lutforge_testbench::stimulus::StimulusKind;
+use lutforge_testbench::traffic::TrafficKind;
 use lutforge_testbench::verify::{Plan, cases, spec_for};
 use lutforge_tools::for_test;
 
@@ -34,21 +35,32 @@ fn mac(
             flow_control: Default::default(),
         },
         stage_levels,
+        mul_pack: 1,
+        mul_pack_count: 0,
     }
 }
 
 fn cosim_all(p: &MacGemvParams, runs: usize) {
+    cosim_plan(
+        p,
+        &Plan::full(spec_for(&p.common), 1, runs, 11),
+        &[Simulator::Icarus, Simulator::Verilator],
+    );
+}
+
+/// Every case of `plan` in each of `sims` against the golden model and the Rust simulator.
+fn cosim_plan(p: &MacGemvParams, plan: &Plan, sims: &[Simulator]) {
+    let runs = plan.runs;
     let core = generate(p).expect("generates");
     let verilog = render_verilog(&core.module, &Header::default()).expect("renders");
-    let plan = Plan::full(spec_for(&p.common), 1, runs, 11);
-    let cases = cases(&plan).expect("stimulus");
+    let cases = cases(plan).expect("stimulus");
     if spec_for(&p.common).shape.k <= 2 {
         assert!(
             cases.iter().any(|c| c.stimulus == StimulusKind::Exhaustive),
             "tiny tiles are tested exhaustively"
         );
     }
-    for sim in [Simulator::Icarus, Simulator::Verilator] {
+    for &sim in sims {
         if !sim
             .tools()
             .iter()
@@ -121,4 +133,38 @@ fn credit_flow_control_m_greater_than_one() {
     let mut p = mac("mac_cr_m2", (2, 3, 5), (6, 3), 4, 2);
     p.common.flow_control = FlowControl::Credit;
     cosim_all(&p, 6);
+}
+
+/// `p` with weight columns packed two to a multiplier (`count` 0: all pairs).
+fn packed(mut p: MacGemvParams, count: u32) -> MacGemvParams {
+    p.mul_pack = 2;
+    p.mul_pack_count = count;
+    p
+}
+
+#[test]
+fn packed_multiply_exhaustive_in_icarus() {
+    // N = 2, K = 1: every (a, w0, w1) through one shared multiplier, A = 4..8, B = 2..4.
+    for a in 4..=8 {
+        for b in 2..=4 {
+            let p = packed(
+                mac(&format!("mac_pack_a{a}w{b}"), (1, 2, 1), (a, b), 1, 1),
+                0,
+            );
+            let plan = Plan {
+                stimulus: vec![StimulusKind::Exhaustive],
+                traffic: vec![TrafficKind::Full],
+                ..Plan::full(spec_for(&p.common), 1, 1, 3)
+            };
+            cosim_plan(&p, &plan, &[Simulator::Icarus]);
+        }
+    }
+}
+
+#[test]
+fn packed_core_under_every_traffic() {
+    // The flow's UP5K pick (8 packed multipliers of the default tile) and an
+    // odd-N, M > 1 tile with every pair packed.
+    cosim_all(&packed(mac("mac_pack_k16", (1, 4, 16), (8, 4), 8, 2), 8), 6);
+    cosim_all(&packed(mac("mac_pack_m2", (2, 3, 5), (6, 3), 4, 1), 0), 6);
 }
