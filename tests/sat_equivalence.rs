@@ -319,9 +319,10 @@ fn mx_spec(acc: usize, latency: usize, k: usize, a_win: (u8, u8), w_win: (u8, u8
     }
     v.push_str("                default: m = 8'd0;\n            endcase\n            prod = (a[3] ^ w[3]) ? -$signed({1'b0, m}) : $signed({1'b0, m});\n        end\n    endfunction\n");
     // The exact block sum, added pairwise (any order is exact; the pairwise
-    // one keeps the solver's search within reach).
+    // one, on constant slices rather than `+:` selects, keeps the solver's
+    // search within reach: 40 s against over 300 s).
     let mut terms: Vec<String> = (0..k)
-        .map(|i| format!("prod(act[{i}*4 +: 4], w[{i}*4 +: 4])"))
+        .map(|i| format!("prod(act[{h}:{l}], w[{h}:{l}])", h = 4 * i + 3, l = 4 * i))
         .collect();
     while terms.len() > 1 {
         terms = terms
@@ -379,7 +380,7 @@ fn mx_spec(acc: usize, latency: usize, k: usize, a_win: (u8, u8), w_win: (u8, u8
 /// the contract written from the format over every input sequence of
 /// latency + 2 cycles (the first result reaches `out_y`): every one-beat
 /// run (decode, products, block sum, scale shift, window flags, handshakes,
-/// reset) from the all-zero state, about 35 s of solver time. Runs of two
+/// reset) from the all-zero state, about 40 s of solver time. Runs of two
 /// beats (one cycle more) are beyond the solver in a test's time (ABC's
 /// `dprove` too leaves them undecided); the simulation tests (mx_core.rs,
 /// mx_core_cosim.rs) cover accumulation. A core whose E2M1 decode ROM is
@@ -389,7 +390,7 @@ fn mx_core_equals_the_contract_and_a_broken_decode_does_not() {
     if for_test(Tool::Yosys, "SAT equivalence").is_none() {
         return;
     }
-    let (a_win, w_win) = ((126u8, 129u8), (127u8, 128u8));
+    let (a_win, w_win) = ((126u8, 127u8), (127u8, 127u8));
     let dir = tempfile::tempdir().unwrap();
     let (amin, amax, wmin, wmax) = (
         a_win.0.to_string(),
