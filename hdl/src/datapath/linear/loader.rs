@@ -17,6 +17,9 @@ pub struct Loader {
     pub ready: SignalId,
     /// Per tile row r, per unit j of a segment: the bank's write port.
     pub writes: Vec<Vec<BankWrite>>,
+    /// Per unit j of a segment, whatever the row: the write of `writes[r][j]`
+    /// for the row being written (the enable of exactly one row's port).
+    pub segment: Vec<BankWrite>,
     /// The last unit of a tile's rows is written on this edge.
     pub tile_done: SignalId,
     /// The last unit of the matrix is written on this edge.
@@ -112,11 +115,21 @@ pub fn build(
         .map(|(i, &d)| b.register(&format!("wl_word{i}"), d, Some(take), None))
         .collect::<Result<_, _>>()?;
     let addr = write_addr(b, g, inp, &c, &t, tile_done, addr_ty)?;
-    let cols = columns(b, g, &held, off, j, len, ty)?;
-    let writes = bank_writes(b, g, r, active, c.last, &cols, addr)?;
+    let cols = columns(b, g, &held, [off, j], seg_len, ty)?;
+    let pads = pad_columns(b, g, c.last, &cols)?;
+    let writes = bank_writes(b, g, r, active, &pads, addr)?;
+    let segment = pads
+        .iter()
+        .enumerate()
+        .map(|(jj, &(data, hit))| {
+            let en = logic::and(b, &format!("wl_seg_we{jj}"), active, hit)?;
+            Ok(BankWrite { en, addr, data })
+        })
+        .collect::<Result<_, BuildError>>()?;
     Ok(Loader {
         ready,
         writes,
+        segment,
         tile_done,
         matrix_done,
         take,
@@ -171,20 +184,24 @@ fn write_addr(
 }
 
 /// Per unit j of a segment: (the unit of the held word that lands on it, whether one does).
+///
+/// Unit jj of the segment is written when j ≤ jj < j + len, with len =
+/// min(units − off, seg_len − j); the upper bound splits into
+/// jj < j + units − off and jj < seg_len, so no comparison waits for `len`.
 fn columns(
     b: &mut ModuleBuilder,
     g: &Geometry,
     held: &[SignalId],
-    off: SignalId,
-    j: SignalId,
-    len: SignalId,
+    [off, j]: [SignalId; 2],
+    seg_len: SignalId,
     ty: Ty,
 ) -> Result<Vec<(SignalId, SignalId)>, BuildError> {
     let sty = Ty::signed(ty.width + 2);
     let off_s = b.resize("wl_off_s", off, sty)?;
     let j_s = b.resize("wl_j_s", j, sty)?;
     let delta = b.sub("wl_delta", sty, off_s, j_s)?;
-    let end = b.add("wl_end", ty, j, len)?;
+    let units = b.constant("wl_units_s", sty, g.word_units as i128)?;
+    let word_end = b.sub("wl_word_end_at", sty, units, delta)?;
     let sel_bits = bits_for(g.word_units);
     (0..g.seg_units)
         .map(|jj| {
@@ -194,28 +211,25 @@ fn columns(
             let unit = mux_tree(b, &format!("wl_pick{jj}"), ("s", "m"), sel, held)?;
             let atu = b.constant(&format!("wl_colu{jj}"), ty, jj as i128)?;
             let from = b.compare(&format!("wl_from{jj}"), CmpOp::Le, j, atu)?;
-            let to = b.compare(&format!("wl_to{jj}"), CmpOp::Lt, atu, end)?;
+            let in_word = b.compare(&format!("wl_in_word{jj}"), CmpOp::Lt, at, word_end)?;
+            let in_seg = b.compare(&format!("wl_in_seg{jj}"), CmpOp::Lt, atu, seg_len)?;
+            let to = logic::and(b, &format!("wl_to{jj}"), in_word, in_seg)?;
             let hit = logic::and(b, &format!("wl_hit{jj}"), from, to)?;
             Ok((unit, hit))
         })
         .collect()
 }
 
-/// The write port of every bank: row r's banks write when the loader is on row r;
-/// units past a short last segment are written as 0.
-fn bank_writes(
+/// Units past a short last segment are written as 0 in the last chunk.
+fn pad_columns(
     b: &mut ModuleBuilder,
     g: &Geometry,
-    r: SignalId,
-    active: SignalId,
     c_last: SignalId,
     cols: &[(SignalId, SignalId)],
-    addr: SignalId,
-) -> Result<Vec<Vec<BankWrite>>, BuildError> {
+) -> Result<Vec<(SignalId, SignalId)>, BuildError> {
     let uty = Ty::unsigned(g.unit_bits);
     let zero = b.constant("wl_unit_zero", uty, 0)?;
-    let pads: Vec<(SignalId, SignalId)> = cols
-        .iter()
+    cols.iter()
         .enumerate()
         .map(|(jj, &(unit, hit))| {
             if jj < g.last_seg_units {
@@ -225,7 +239,18 @@ fn bank_writes(
             let data = b.mux(&format!("wl_pad_data{jj}"), uty, c_last, zero, unit)?;
             Ok((data, en))
         })
-        .collect::<Result<_, BuildError>>()?;
+        .collect()
+}
+
+/// The write port of every bank: row r's banks write when the loader is on row r.
+fn bank_writes(
+    b: &mut ModuleBuilder,
+    g: &Geometry,
+    r: SignalId,
+    active: SignalId,
+    pads: &[(SignalId, SignalId)],
+    addr: SignalId,
+) -> Result<Vec<Vec<BankWrite>>, BuildError> {
     (0..g.n)
         .map(|row| {
             let on_row = logic::eq_const(b, &format!("wl_on_row{row}"), r, row as i128)?;

@@ -361,11 +361,8 @@ pub fn build(
 fn segment(b: &mut ModuleBuilder, plan: &Plan, ld: &Loader) -> Result<Vec<SignalId>, BuildError> {
     (0..plan.seg_units)
         .map(|j| {
-            let mut en = ld.writes[0][j].en;
-            for (r, row) in ld.writes.iter().enumerate().skip(1) {
-                en = logic::or(b, &format!("pk_seg_en{j}_{r}"), en, row[j].en)?;
-            }
-            b.register(&format!("pk_seg{j}"), ld.writes[0][j].data, Some(en), None)
+            let w = ld.segment[j];
+            b.register(&format!("pk_seg{j}"), w.data, Some(w.en), None)
         })
         .collect()
 }
