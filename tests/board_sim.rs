@@ -1,7 +1,10 @@
 //! The simulated board's plumbing on its own: a board top (PLL bypassed,
 //! power-on reset) around a UART echo built from the UART generators, run
 //! in Verilator with the harness's bit-level UART model, spoken to through
-//! `SimTransport`. The echo is a test scaffold, not the board logic.
+//! `SimTransport`. The echo is a test scaffold, not the board logic. And
+//! `lutforge host --sim` on a board whose engine takes int4 activations.
+
+mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,7 +16,10 @@ use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::board::uart::{uart_rx_module, uart_tx_module};
 use lutforge_hdl::ir::{Module, ModuleBuilder, Ty};
 use lutforge_host::{SimTransport, Transport};
+use lutforge_testbench::layer::{random_activations, write_npy_f32};
 use lutforge_tools::{Tool, for_test};
+
+use common::{assert_one_line_error, files_in, lutforge};
 
 /// `echo_board`: every byte received is sent back (one byte of buffer).
 fn echo_board(clocks_per_bit: u32) -> Module {
@@ -157,5 +163,78 @@ fn bytes_echo_through_the_simulated_board_bit_by_bit() {
     assert!(
         (1..64).contains(&damaged),
         "{damaged} of 128 bytes damaged at 1 % a bit"
+    );
+}
+
+/// A board built with `--act-bits 4` (8 × 16 over a 1 × 4 tile): `host
+/// --sim` quantizes to the width of the board's HELLO, with `--act-bits 4`
+/// or without it, and every integer equals the golden GEMV; `--act-bits 8`
+/// is refused in one line before any weight is sent.
+#[test]
+fn int4_activations_run_exactly_on_the_simulated_board() {
+    if for_test(Tool::Verilator, "host --sim --act-bits 4").is_none() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("board");
+    let r = lutforge(&[
+        "board",
+        "--board",
+        "icebreaker",
+        "--in-features",
+        "16",
+        "--out-features",
+        "8",
+        "--n",
+        "1",
+        "--k",
+        "4",
+        "--act-bits",
+        "4",
+        "--no-build",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut w = random_activations(8, 16, 3);
+    for v in &mut w.data {
+        *v *= 0.02;
+    }
+    let wf = tmp.path().join("w.npy");
+    write_npy_f32(&wf, &w).unwrap();
+    let host = |extra: &[&str]| {
+        let mut args = vec![
+            "host",
+            "--sim",
+            dir.to_str().unwrap(),
+            "--weights",
+            wf.to_str().unwrap(),
+            "--packing",
+            "codes",
+            "--tokens",
+            "4",
+        ];
+        args.extend(extra);
+        lutforge(&args)
+    };
+    let out = tmp.path().join("out");
+    for extra in [
+        &["--act-bits", "4", "--out", out.to_str().unwrap()][..],
+        &[],
+    ] {
+        let r = host(extra);
+        assert_eq!(r.code, 0, "{extra:?}: {}", r.stderr);
+        assert!(
+            r.stdout
+                .contains("int4 activations, every one of 32 integers equal to the golden GEMV"),
+            "{extra:?}: {}",
+            r.stdout
+        );
+        assert!(r.stdout.contains("4 vectors run"), "{}", r.stdout);
+    }
+    assert_eq!(files_in(&out), ["acc.npy", "y.npy"]);
+    assert_one_line_error(
+        &host(&["--act-bits", "8"]),
+        "the bitstream's engine takes int4 activations, --act-bits says 8: rebuild with `lutforge board … --act-bits 8` or drop --act-bits",
     );
 }

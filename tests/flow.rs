@@ -335,13 +335,29 @@ fn dsp_auto_packs_two_products_into_each_dsp_block() {
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
-        r.stdout.contains("picked --mul-pack 2 --mul-pack-count 8")
+        r.stdout.contains("picked for the target:   --mul-pack 2\n")
+            && r.stdout
+                .contains("picked for the target:   --mul-pack-count 8\n")
             && r.stdout.contains("8 in SB_MAC16, 2 from LUTs"),
         "{}",
         r.stdout
     );
     let report = json(&dir.path().join("report.json"));
     assert_eq!(report["params"]["mul_pack"], 2, "{}", report["params"]);
+    assert_eq!(
+        (
+            &report["picked"]["mul_pack"],
+            &report["picked"]["mul_pack_count"]
+        ),
+        (&Value::from("2"), &Value::from("8")),
+        "{}",
+        report["picked"]
+    );
+    let md = std::fs::read_to_string(dir.path().join("report.md")).unwrap();
+    assert!(
+        md.contains("| picked for the target | mul_pack_count = 8 |"),
+        "{md}"
+    );
     assert_eq!(report["dsp"]["multipliers"], 10, "{}", report["dsp"]);
     assert_eq!(report["resources_out_of_context"]["SB_MAC16"], 8);
     let p = MacGemvParams {
@@ -583,4 +599,57 @@ fn lut_ram_tables_map_to_distributed_ram() {
             }
         }
     }
+}
+
+/// The flow picks `--flow-control credit` for a lut-gemm core on an ECP5
+/// when the command leaves it unset and the core has at least 8 000
+/// flip-flops (binary g = 2, K = 64: N = 16 does, N = 4 does not); an
+/// explicit `--flow-control stall`, and the iCE40, keep `stall`. The choice
+/// is made before any tool runs: the core's metadata, written before
+/// synthesis, says which (no Yosys on PATH here, so the run then stops).
+#[test]
+fn flow_control_is_picked_by_size_for_lut_gemm_on_ecp5() {
+    let flow_control = |n: &str, target: &str, extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "synth",
+            "lut-gemm",
+            "--name",
+            "lg",
+            "--k",
+            "64",
+            "--n",
+            n,
+            "--act-bits",
+            "8",
+            "--max-beats",
+            "40",
+            "--stage-levels",
+            "1",
+            "--w-format",
+            "binary",
+            "--group",
+            "2",
+            "--target",
+            target,
+            "--out",
+            dir.path().to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        let r = lutforge_with(&args, |c| {
+            c.env("PATH", "/lutforge-no-tools");
+        });
+        assert_one_line_error(&r, "yosys not found on PATH");
+        json(&dir.path().join("lg.json"))["params"]["flow_control"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(flow_control("16", "ecp5-25k", &[]), "credit");
+    assert_eq!(
+        flow_control("16", "ecp5-25k", &["--flow-control", "stall"]),
+        "stall"
+    );
+    assert_eq!(flow_control("4", "ecp5-25k", &[]), "stall");
+    assert_eq!(flow_control("16", "ice40-up5k", &[]), "stall");
 }

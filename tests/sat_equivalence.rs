@@ -56,21 +56,59 @@ fn spec(acc: usize, latency: usize, f: &Format, k: usize) -> String {
         b = f.bits,
         term = f.term,
     ));
-    v.push_str("    reg out_valid_q, first;\n    wire en = !out_valid_q || out_ready;\n    assign in_ready = en;\n    assign out_valid = out_valid_q;\n");
-    for s in 1..=latency {
-        v.push_str(&format!(
-            "    reg v{s}, l{s};\n    reg signed [{}:0] d{s};\n",
-            acc - 1
-        ));
-    }
-    v.push_str(&format!(
-        "    reg signed [{a1}:0] acc, y;\n    assign out_y = y;\n    wire fire = v{latency} && en;\n    wire signed [{a1}:0] nxt = (first ? {acc}'sd0 : acc) + d{latency};\n    always @(posedge clk) begin\n        if (en) begin\n            d1 <= dot(in_act, in_w);\n",
-        a1 = acc - 1
-    ));
+    v.push_str(&pipeline_regs(acc, latency, false));
+    v.push_str("    always @(posedge clk) begin\n        if (en) begin\n            d1 <= dot(in_act, in_w);\n");
     for s in 2..=latency {
         v.push_str(&format!("            d{s} <= d{};\n", s - 1));
     }
-    v.push_str("        end\n        if (rst) begin\n            first <= 1'b1;\n            out_valid_q <= 1'b0;\n");
+    v.push_str(&valid_last_pipeline(latency));
+    v.push_str(&format!(
+        "        if (fire && !l{latency}) acc <= nxt;\n        if (fire && l{latency}) y <= nxt;\n    end\nendmodule\n"
+    ));
+    v
+}
+
+/// The spec's registers and wires: the handshake (`en = !out_valid |
+/// out_ready`), `latency` stages of valid, last and data (and a flag a stage
+/// with `flag`, with the run's flag `facc` and the result's `fy` on
+/// `out_flag`), and the run accumulator: `fire` when the last stage moves,
+/// `nxt` its sum with the run so far (0 on a run's first beat).
+fn pipeline_regs(acc: usize, latency: usize, flag: bool) -> String {
+    let a1 = acc - 1;
+    let (regs, stage) = if flag {
+        (", facc, fy", ", f")
+    } else {
+        ("", "")
+    };
+    let mut v = format!(
+        "    reg out_valid_q, first{regs};\n    wire en = !out_valid_q || out_ready;\n    assign in_ready = en;\n    assign out_valid = out_valid_q;\n"
+    );
+    if flag {
+        v.push_str("    assign out_flag = fy;\n");
+    }
+    for s in 1..=latency {
+        let f = if flag {
+            format!("{stage}{s}")
+        } else {
+            String::new()
+        };
+        v.push_str(&format!(
+            "    reg v{s}, l{s}{f};\n    reg signed [{a1}:0] d{s};\n"
+        ));
+    }
+    v.push_str(&format!(
+        "    reg signed [{a1}:0] acc, y;\n    assign out_y = y;\n    wire fire = v{latency} && en;\n    wire signed [{a1}:0] nxt = (first ? {acc}'sd0 : acc) + d{latency};\n"
+    ));
+    v
+}
+
+/// The spec's valid/last pipeline inside its `always` block (after the data
+/// stages): reset clears it, `en` moves it, a result's last beat sets
+/// `out_valid` until `out_ready` takes it, and `first` marks a run's start.
+fn valid_last_pipeline(latency: usize) -> String {
+    let mut v =
+        "        end\n        if (rst) begin\n            first <= 1'b1;\n            out_valid_q <= 1'b0;\n"
+            .to_string();
     for s in 1..=latency {
         v.push_str(&format!(
             "            v{s} <= 1'b0;\n            l{s} <= 1'b0;\n"
@@ -84,7 +122,7 @@ fn spec(acc: usize, latency: usize, f: &Format, k: usize) -> String {
         ));
     }
     v.push_str(&format!(
-        "            end\n            if (fire) first <= l{latency};\n            out_valid_q <= (fire && l{latency}) || (out_valid_q && !out_ready);\n        end\n        if (fire && !l{latency}) acc <= nxt;\n        if (fire && l{latency}) y <= nxt;\n    end\nendmodule\n"
+        "            end\n            if (fire) first <= l{latency};\n            out_valid_q <= (fire && l{latency}) || (out_valid_q && !out_ready);\n        end\n"
     ));
     v
 }
@@ -342,14 +380,9 @@ fn mx_spec(acc: usize, latency: usize, k: usize, a_win: (u8, u8), w_win: (u8, u8
         "    wire bad = in_act_scale < 8'd{} || in_act_scale > 8'd{} || in_w_scale < 8'd{} || in_w_scale > 8'd{};\n",
         a_win.0, a_win.1, w_win.0, w_win.1
     ));
-    v.push_str("    reg out_valid_q, first, facc, fy;\n    wire en = !out_valid_q || out_ready;\n    assign in_ready = en;\n    assign out_valid = out_valid_q;\n    assign out_flag = fy;\n");
-    for s in 1..=latency {
-        v.push_str(&format!(
-            "    reg v{s}, l{s}, f{s};\n    reg signed [{a1}:0] d{s};\n"
-        ));
-    }
+    v.push_str(&pipeline_regs(acc, latency, true));
     v.push_str(&format!(
-        "    reg signed [{a1}:0] acc, y;\n    assign out_y = y;\n    wire fire = v{latency} && en;\n    wire signed [{a1}:0] nxt = (first ? {acc}'sd0 : acc) + d{latency};\n    wire nflag = (first ? 1'b0 : facc) | f{latency};\n    always @(posedge clk) begin\n        if (en) begin\n            d1 <= bad ? {acc}'sd0 : block(in_act, in_w, in_act_scale, in_w_scale);\n            f1 <= bad;\n"
+        "    wire nflag = (first ? 1'b0 : facc) | f{latency};\n    always @(posedge clk) begin\n        if (en) begin\n            d1 <= bad ? {acc}'sd0 : block(in_act, in_w, in_act_scale, in_w_scale);\n            f1 <= bad;\n"
     ));
     for s in 2..=latency {
         v.push_str(&format!(
@@ -357,21 +390,9 @@ fn mx_spec(acc: usize, latency: usize, k: usize, a_win: (u8, u8), w_win: (u8, u8
             p = s - 1
         ));
     }
-    v.push_str("        end\n        if (rst) begin\n            first <= 1'b1;\n            out_valid_q <= 1'b0;\n");
-    for s in 1..=latency {
-        v.push_str(&format!(
-            "            v{s} <= 1'b0;\n            l{s} <= 1'b0;\n"
-        ));
-    }
-    v.push_str("        end else begin\n            if (en) begin\n                v1 <= in_valid;\n                l1 <= in_last;\n");
-    for s in 2..=latency {
-        v.push_str(&format!(
-            "                v{s} <= v{p};\n                l{s} <= l{p};\n",
-            p = s - 1
-        ));
-    }
+    v.push_str(&valid_last_pipeline(latency));
     v.push_str(&format!(
-        "            end\n            if (fire) first <= l{latency};\n            out_valid_q <= (fire && l{latency}) || (out_valid_q && !out_ready);\n        end\n        if (fire && !l{latency}) begin acc <= nxt; facc <= nflag; end\n        if (fire && l{latency}) begin y <= nflag ? {acc}'sd0 : nxt; fy <= nflag; end\n    end\nendmodule\n"
+        "        if (fire && !l{latency}) begin acc <= nxt; facc <= nflag; end\n        if (fire && l{latency}) begin y <= nflag ? {acc}'sd0 : nxt; fy <= nflag; end\n    end\nendmodule\n"
     ));
     v
 }

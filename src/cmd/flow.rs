@@ -59,8 +59,6 @@ pub struct FlowPlan {
     /// Parameters chosen for the target because the command left them
     /// unset (key → value), stated in the report.
     pub picked: BTreeMap<String, String>,
-    /// What `--dsp auto` changed in the core, in words (multiplier packing).
-    pub note: Option<String>,
 }
 
 /// The parameter that packs two products into one multiplier.
@@ -71,80 +69,41 @@ pub(crate) fn parse_dsp(s: &str) -> Result<DspMode, String> {
     s.parse()
 }
 
+/// One choice the flow makes for the target: the parameters to add to the
+/// command's `values` (none when the choice does not apply, the command set
+/// them, or the core would not take them).
+type Pick = fn(&FlowArgs, &Registry, &Target, &ParamMap) -> Result<ParamMap>;
+
 impl FlowArgs {
     /// The DSP use asked for (`--no-dsp` is `--dsp off`).
     pub fn dsp_mode(&self) -> DspMode {
         if self.no_dsp { DspMode::Off } else { self.dsp }
     }
 
-    /// Resolves the core, the target and the output folder.
+    /// Resolves the core, the target and the output folder, with every
+    /// parameter the flow picks for the target (`picks`) in `picked`.
     pub fn plan(&self, registry: &Registry, flags: &CoreFlags) -> Result<FlowPlan> {
         let target = self.target_checked()?;
-        let values = flags.values(registry, &self.core)?;
-        let (design, picked) = match target_mapping(registry, &self.core, &target, &values) {
-            Some((design, picked)) => (design, picked),
-            None => (
-                crate::params::design(registry, &self.core, &values)?,
-                BTreeMap::new(),
-            ),
-        };
-        let (design, note) = self.packed_for_dsp(registry, flags, design, &target)?;
+        let mut values = flags.values(registry, &self.core)?;
+        let mut picked = BTreeMap::new();
+        let picks: [Pick; 3] = [carry_mapping, flow_control_by_size, packed_for_dsp];
+        for pick in picks {
+            for (key, value) in pick(self, registry, &target, &values)? {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_string);
+                picked.insert(key.clone(), text);
+                values.insert(key, value);
+            }
+        }
+        let design = crate::params::design(registry, &self.core, &values)?;
         let out = self.out_dir(&design.common().name, &target)?;
         Ok(FlowPlan {
             design,
             target,
             out,
             picked,
-            note,
         })
-    }
-
-    /// Under `--dsp auto`, a core with a `mul_pack` parameter the user left
-    /// unset whose multipliers outnumber the device's DSP blocks is made with
-    /// one packed multiplier (two products) per block, so the DSP share
-    /// takes twice the products; the rest keep a multiplier each, from LUTs.
-    /// Any other core comes back as it is.
-    fn packed_for_dsp(
-        &self,
-        registry: &Registry,
-        flags: &CoreFlags,
-        design: Arc<dyn Design>,
-        target: &Target,
-    ) -> Result<(Arc<dyn Design>, Option<String>)> {
-        let mut values = flags.values(registry, &self.core)?;
-        let has_pack = registry
-            .get(&self.core)
-            .is_some_and(|c| c.specs().iter().any(|s| s.key == PACK));
-        if self.dsp_mode() != DspMode::Auto || !has_pack || values.contains_key(PACK) {
-            return Ok((design, None));
-        }
-        let core = design.generate()?;
-        let split = DspPlan::new(DspMode::Auto, target, &core.module).split;
-        let blocks = match split.available {
-            Some(n) if n > 0 && split.in_luts > 0 => n,
-            _ => return Ok((design, None)),
-        };
-        values.insert(PACK.into(), 2.into());
-        // One packed multiplier per block, or every pair when the tile has fewer.
-        for count in [blocks, 0] {
-            values.insert(format!("{PACK}_count"), count.into());
-            if let Ok(packed) = crate::params::design(registry, &self.core, &values) {
-                let what = if count == 0 {
-                    "every column pair shares a multiplier".to_string()
-                } else {
-                    format!(
-                        "{count} multipliers take two products each ({} products)",
-                        2 * count
-                    )
-                };
-                let note = format!(
-                    "--dsp auto picked --mul-pack 2 --mul-pack-count {count} for the {blocks} {}: {what}",
-                    split.cell
-                );
-                return Ok((packed, Some(note)));
-            }
-        }
-        Ok((design, None))
     }
 
     /// The target, with the clock and time limits checked.
@@ -177,25 +136,123 @@ impl FlowArgs {
     }
 }
 
-/// The design with the target's carry mapping (`map`) when the core has
-/// one, the command left it unset and the target is an ECP5 (whose
-/// `CCU2C` cells take a ternary select); `None` otherwise, or when the other
-/// parameters rule the mapping out.
-fn target_mapping(
+/// Whether `core` has the parameter `key` and the command left it unset.
+fn unset(registry: &Registry, core: &str, values: &ParamMap, key: &str) -> bool {
+    registry
+        .get(core)
+        .is_some_and(|c| c.specs().iter().any(|s| s.key == key))
+        && !values.contains_key(key)
+}
+
+/// `values` with `more` added, when they make a valid design of `core`.
+fn valid_with(registry: &Registry, core: &str, values: &ParamMap, more: &ParamMap) -> bool {
+    let mut all = values.clone();
+    all.extend(more.clone());
+    crate::params::design(registry, core, &all).is_ok()
+}
+
+/// The target's carry mapping, `map = ecp5`, when the core has one, the
+/// command left it unset and the target is an ECP5 (whose `CCU2C` cells take
+/// a ternary select), unless the other parameters rule it out.
+fn carry_mapping(
+    args: &FlowArgs,
     registry: &Registry,
-    core: &str,
     target: &Target,
     values: &ParamMap,
-) -> Option<(Arc<dyn Design>, BTreeMap<String, String>)> {
+) -> Result<ParamMap> {
     const KEY: &str = "map";
-    let has_map = registry.get(core)?.specs().iter().any(|s| s.key == KEY);
-    if !has_map || values.contains_key(KEY) || target.family != Family::Ecp5 {
-        return None;
+    let pick = ParamMap::from_iter([(KEY.to_string(), "ecp5".into())]);
+    if target.family != Family::Ecp5
+        || !unset(registry, &args.core, values, KEY)
+        || !valid_with(registry, &args.core, values, &pick)
+    {
+        return Ok(ParamMap::new());
     }
-    let mut values = values.clone();
-    values.insert(KEY.into(), "ecp5".into());
-    let design = crate::params::design(registry, core, &values).ok()?;
-    Some((design, BTreeMap::from([(KEY.into(), "ecp5".into())])))
+    Ok(pick)
+}
+
+/// The flip-flops of a lut-gemm core (its stall form, in the IR) from which
+/// `credit` flow control is picked on an ECP5 (docs/results.md, "Flow
+/// control"): the stall form's one enable drives every flip-flop. Binary
+/// g = 2, K = 64 at 200 MHz: N = 4 (2 950 flip-flops) is a tie, 152.5 MHz
+/// stall against 150.9 credit for 8 % more LUT4-eq; N = 16 (10 018) places
+/// at 121.3 against 89.7, the enable's fan-out then the stall form's path.
+const CREDIT_FROM_FLIP_FLOPS: usize = 8_000;
+
+/// `flow_control = credit` for a lut-gemm core on an ECP5 that the command
+/// left at the default and whose pipeline has at least
+/// [`CREDIT_FROM_FLIP_FLOPS`] flip-flops (counted in the generated stall
+/// form); smaller cores and the other targets keep `stall`.
+fn flow_control_by_size(
+    args: &FlowArgs,
+    registry: &Registry,
+    target: &Target,
+    values: &ParamMap,
+) -> Result<ParamMap> {
+    const KEY: &str = "flow_control";
+    if args.core != "lut-gemm"
+        || target.family != Family::Ecp5
+        || !unset(registry, &args.core, values, KEY)
+    {
+        return Ok(ParamMap::new());
+    }
+    let Ok(design) = crate::params::design(registry, &args.core, values) else {
+        return Ok(ParamMap::new());
+    };
+    let flip_flops = flip_flops(&design.generate()?.module);
+    let pick = ParamMap::from_iter([(KEY.to_string(), "credit".into())]);
+    if flip_flops < CREDIT_FROM_FLIP_FLOPS || !valid_with(registry, &args.core, values, &pick) {
+        return Ok(ParamMap::new());
+    }
+    Ok(pick)
+}
+
+/// Register bits of `m` over its whole hierarchy, each instance counted.
+fn flip_flops(m: &lutforge_hdl::ir::Module) -> usize {
+    let own: usize = m
+        .signals
+        .iter()
+        .filter(|s| matches!(s.def, lutforge_hdl::ir::Def::Reg { .. }))
+        .map(|s| s.ty.width as usize)
+        .sum();
+    own + m
+        .instances
+        .iter()
+        .map(|i| flip_flops(&i.module))
+        .sum::<usize>()
+}
+
+/// Under `--dsp auto`, a core with a `mul_pack` parameter the user left
+/// unset whose multipliers outnumber the device's DSP blocks is made with
+/// one packed multiplier (two products) per block (`mul_pack = 2`,
+/// `mul_pack_count` = the blocks, or 0 for every pair when the tile has
+/// fewer), so the DSP share takes twice the products; the rest keep a
+/// multiplier each, from LUTs.
+fn packed_for_dsp(
+    args: &FlowArgs,
+    registry: &Registry,
+    target: &Target,
+    values: &ParamMap,
+) -> Result<ParamMap> {
+    if args.dsp_mode() != DspMode::Auto || !unset(registry, &args.core, values, PACK) {
+        return Ok(ParamMap::new());
+    }
+    let core = crate::params::design(registry, &args.core, values)?.generate()?;
+    let split = DspPlan::new(DspMode::Auto, target, &core.module).split;
+    let blocks = match split.available {
+        Some(n) if n > 0 && split.in_luts > 0 => n,
+        _ => return Ok(ParamMap::new()),
+    };
+    for count in [blocks, 0] {
+        let pick = ParamMap::from_iter([
+            (PACK.to_string(), 2.into()),
+            (format!("{PACK}_count"), count.into()),
+        ]);
+        if valid_with(registry, &args.core, values, &pick) {
+            return Ok(pick);
+        }
+    }
+    Ok(ParamMap::new())
 }
 
 /// Runs `synth` (`place_and_route` false) or `flow` (true) and prints the summary.
@@ -222,9 +279,6 @@ pub fn run(
     });
     spinner.finish_and_clear();
     let report = report?;
-    if let Some(note) = &plan.note {
-        println!("{note}");
-    }
     print_summary(&report, &plan.out);
     Ok(())
 }
@@ -337,7 +391,10 @@ pub fn print_summary(r: &Report, out: &Path) {
         );
     }
     for (key, value) in &r.picked {
-        println!("  picked for the target:   --{key} {value}");
+        println!(
+            "  picked for the target:   --{} {value}",
+            key.replace('_', "-")
+        );
     }
     println!(
         "  Fmax:                    {} MHz (constraint {:.1})",

@@ -15,9 +15,7 @@ use lutforge_host::{
     PROTOCOL_VERSION, SerialTransport, SimTransport, Transport, WeightPacking, WeightWords,
     metadata_hash, pack,
 };
-use lutforge_testbench::layer::{
-    dequantize, quantize_activations_absmax, quantize_weights_absmean,
-};
+use lutforge_testbench::layer::{Matrix, TernaryWeights, quantize_weights_absmean};
 
 use crate::cmd::layer::{LayerInput, write_results};
 
@@ -57,6 +55,9 @@ pub struct HostArgs {
     /// Weight packing the board's engine takes
     #[arg(long, value_enum, default_value = "base3")]
     pub packing: PackingArg,
+    /// Activation bits A the board's engine takes (2..=16), checked against its HELLO [default: the HELLO's; 8 with --model]
+    #[arg(long, value_name = "N")]
+    pub act_bits: Option<u8>,
     /// Flip bits on the line at this rate per bit, both ways (tests the retries)
     #[arg(long, value_name = "RATE")]
     pub line_errors: Option<f64>,
@@ -93,12 +94,14 @@ pub fn run(a: &HostArgs) -> Result<()> {
             dir.display()
         );
     }
+    if let Some(b) = a.act_bits
+        && !ACT_BITS.contains(&b)
+    {
+        bail!("--act-bits {b} is invalid: give the engine's activation bits, 2 to 16");
+    }
     let (w, x) = a.input.load()?;
     let (n, k, tokens) = (w.rows, w.cols, x.rows);
-    let (wq, xq) = (
-        quantize_weights_absmean(&w),
-        quantize_activations_absmax(&x),
-    );
+    let wq = quantize_weights_absmean(&w);
     let packing = match a.packing {
         PackingArg::Base3 => WeightPacking::Base3,
         PackingArg::Codes => WeightPacking::Ternary,
@@ -110,7 +113,7 @@ pub fn run(a: &HostArgs) -> Result<()> {
         k: u32::try_from(k).context("K_total too large")?,
         n: u32::try_from(n).context("N_total too large")?,
         packing,
-        act_bits: Some(8),
+        act_bits: None,
         metadata_hash: None,
     };
     let config = HostConfig {
@@ -123,19 +126,16 @@ pub fn run(a: &HostArgs) -> Result<()> {
             .unwrap_or(if a.line_errors.is_some() { 20 } else { 5 }),
         ..HostConfig::default()
     };
-    let vectors: Vec<Vec<i64>> = (0..tokens)
-        .map(|t| {
-            xq.q[t * k..(t + 1) * k]
-                .iter()
-                .map(|&v| i64::from(v))
-                .collect()
-        })
-        .collect();
+    let layer = Layer {
+        bits: &bits,
+        x: &x,
+        act_bits: a.act_bits,
+    };
     let baud = a.baud.unwrap_or(1_000_000);
-    let (results, report) = if let Some(dir) = &a.sim {
-        sim_board(dir, a, config, &spec, &bits, &vectors)?
+    let (results, report, acts) = if let Some(dir) = &a.sim {
+        sim_board(dir, a, config, &spec, &layer)?
     } else if a.model {
-        let info = model_engine(&spec, &bits)?;
+        let info = model_engine(&spec, &bits, a.act_bits.unwrap_or(8))?;
         let (host_end, board_end) = MemoryTransport::pair();
         let _board = BoardModel::new(info)
             .map_err(|e| anyhow::anyhow!("the board model: {}", e.0))?
@@ -147,15 +147,15 @@ pub fn run(a: &HostArgs) -> Result<()> {
             baud,
             config,
             &spec,
-            &bits,
-            &vectors,
+            &layer,
         )?
     } else {
         let port = a.port.clone().unwrap_or_default();
         let link = SerialTransport::open(&port, baud)?;
         println!("board: {port} at {baud} baud");
-        drive(link, a, baud, config, &spec, &bits, &vectors)?
+        drive(link, a, baud, config, &spec, &layer)?
     };
+    let vectors = &acts.vectors;
     let mut acc = Vec::with_capacity(tokens * n);
     for (t, y) in results.iter().enumerate() {
         for (nn, &got) in y.iter().enumerate() {
@@ -167,26 +167,116 @@ pub fn run(a: &HostArgs) -> Result<()> {
         }
     }
     println!(
-        "layer: {tokens} tokens × {k} inputs → {n} outputs, every one of {} integers equal to the golden GEMV",
+        "layer: {tokens} tokens × {k} inputs → {n} outputs, int{} activations, every one of {} integers equal to the golden GEMV",
+        acts.bits,
         acc.len()
     );
     print!("{report}");
     if let Some(dir) = &a.out {
-        let y = dequantize(&acc, tokens, n, &wq, &xq);
+        let y = acts.dequantize(&acc, n, &wq);
         write_results(dir, tokens, n, &acc, &y)?;
     }
     Ok(())
 }
 
+/// The activation widths the host quantizes to.
+const ACT_BITS: std::ops::RangeInclusive<u8> = 2..=16;
+
+/// The layer to run: the packed weights, the float activations (quantized
+/// once the board's HELLO tells the width) and the width `--act-bits` states.
+struct Layer<'a> {
+    bits: &'a lutforge_host::BitString,
+    x: &'a Matrix,
+    act_bits: Option<u8>,
+}
+
+/// Activations quantized per token to `bits` signed bits, the absmax way of
+/// docs/spec/algorithms.md §2 with Q = 2^(bits−1) − 1 in place of 127:
+/// x_q = clamp(round(x · Q / max|x|), −Q − 1, Q) (the quotient in f64; at 8
+/// bits exactly `quantize_activations_absmax`).
+struct Acts {
+    /// A, the signed width.
+    bits: u8,
+    /// The codes, one vector a token.
+    vectors: Vec<Vec<i64>>,
+    /// max|x| of each token (0 for a zero token, whose codes are all 0).
+    absmax: Vec<f32>,
+}
+
+impl Acts {
+    /// Quantizes every token (row) of `x` to `bits` bits (2..=16).
+    fn quantize(x: &Matrix, bits: u8) -> Self {
+        let q = Self::q_max(bits);
+        let (vectors, absmax) = (0..x.rows)
+            .map(|r| {
+                let row = x.row(r);
+                let m = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                let codes = row
+                    .iter()
+                    .map(|&v| match m {
+                        0.0 => 0,
+                        // `as i64` maps NaN to 0; the clamp keeps the value in range.
+                        _ => (f64::from(v) * q / f64::from(m)).round().clamp(-q - 1.0, q) as i64,
+                    })
+                    .collect();
+                (codes, m)
+            })
+            .unzip();
+        Acts {
+            bits,
+            vectors,
+            absmax,
+        }
+    }
+
+    /// Q = 2^(A−1) − 1, the code that stands for max|x|.
+    fn q_max(bits: u8) -> f64 {
+        f64::from((1u32 << (bits - 1)) - 1)
+    }
+
+    /// y[t][n] = acc[t][n] · mean|W| · max|x_t| / Q, tokens × `outputs`, row-major.
+    fn dequantize(&self, acc: &[i64], outputs: usize, w: &TernaryWeights) -> Vec<f64> {
+        let (sw, q) = (f64::from(w.scale), Self::q_max(self.bits));
+        acc.iter()
+            .enumerate()
+            .map(|(i, &v)| v as f64 * sw * f64::from(self.absmax[i / outputs.max(1)]) / q)
+            .collect()
+    }
+}
+
+/// The activation width to quantize to: the board's (from its HELLO), which
+/// `--act-bits`, when given, must state.
+fn act_bits_for(info: &EngineInfo, asked: Option<u8>) -> Result<u8> {
+    let board = info.act_bits;
+    if let Some(asked) = asked
+        && asked != board
+    {
+        bail!(
+            "the bitstream's engine takes int{board} activations, --act-bits says {asked}: rebuild with `lutforge board … --act-bits {asked}` or drop --act-bits"
+        );
+    }
+    if !ACT_BITS.contains(&board) {
+        bail!(
+            "the bitstream's engine takes int{board} activations; lutforge host quantizes to 2 to 16 bits: rebuild with `lutforge board … --act-bits 8`"
+        );
+    }
+    Ok(board)
+}
+
 /// The engine record the reference model answers HELLO with, for this layer.
-fn model_engine(spec: &LayerSpec, bits: &lutforge_host::BitString) -> Result<EngineInfo> {
+fn model_engine(
+    spec: &LayerSpec,
+    bits: &lutforge_host::BitString,
+    act_bits: u8,
+) -> Result<EngineInfo> {
     let words = WeightWords::from_bits(bits, 8).context("cutting the weights into words")?;
-    let acc_bits = (64 - (u64::from(spec.k) * 128).leading_zeros() + 1) as u8;
+    let largest = u64::from(spec.k) << (act_bits - 1);
+    let acc_bits = (64 - largest.leading_zeros() + 1) as u8;
     Ok(EngineInfo {
         version: PROTOCOL_VERSION,
         k: spec.k,
         n: spec.n,
-        act_bits: 8,
+        act_bits,
         acc_bits,
         word_bits: 8,
         x_lanes: 1,
@@ -208,9 +298,8 @@ fn sim_board(
     a: &HostArgs,
     config: HostConfig,
     spec: &LayerSpec,
-    bits: &lutforge_host::BitString,
-    vectors: &[Vec<i64>],
-) -> Result<(Vec<Vec<i64>>, String)> {
+    layer: &Layer,
+) -> Result<Run> {
     let record = crate::cmd::board::BoardRecord::read(dir)?;
     if let Some(b) = a.baud
         && b != record.baud
@@ -259,23 +348,21 @@ fn sim_board(
         record.baud,
         config,
         spec,
-        bits,
-        vectors,
+        layer,
         &simulated,
         Some(record.clock_mhz),
     )
 }
 
-/// Loads the weights and runs the vectors over `link`; returns y and the report lines.
+/// Loads the weights and runs the vectors over `link`.
 fn drive<T: Transport>(
     link: T,
     a: &HostArgs,
     baud: u32,
     config: HostConfig,
     spec: &LayerSpec,
-    bits: &lutforge_host::BitString,
-    vectors: &[Vec<i64>],
-) -> Result<(Vec<Vec<i64>>, String)> {
+    layer: &Layer,
+) -> Result<Run> {
     let start = Instant::now();
     match a.line_errors {
         Some(rate) => run_on(
@@ -283,8 +370,7 @@ fn drive<T: Transport>(
             baud,
             config,
             spec,
-            bits,
-            vectors,
+            layer,
             &|_: &NoisyLine<T>| Ok(start.elapsed()),
             None,
         ),
@@ -293,30 +379,34 @@ fn drive<T: Transport>(
             baud,
             config,
             spec,
-            bits,
-            vectors,
+            layer,
             &|_: &T| Ok(start.elapsed()),
             None,
         ),
     }
 }
 
-/// Runs the layer over `link`; `now` tells the time on the wall clock, or
-/// on the simulated board's clock when `simulated_mhz` gives its rate.
-#[allow(clippy::too_many_arguments)]
+/// What a run on the board gave: y for every token, the report lines and
+/// the activations as sent.
+type Run = (Vec<Vec<i64>>, String, Acts);
+
+/// Runs the layer over `link`, its activations quantized to the width of
+/// the board's HELLO; `now` tells the time on the wall clock, or on the
+/// simulated board's clock when `simulated_mhz` gives its rate.
 fn run_on<T: Transport>(
     link: T,
     baud: u32,
     config: HostConfig,
     spec: &LayerSpec,
-    bits: &lutforge_host::BitString,
-    vectors: &[Vec<i64>],
+    layer: &Layer,
     now: &dyn Fn(&T) -> Result<Duration>,
     simulated_mhz: Option<f64>,
-) -> Result<(Vec<Vec<i64>>, String)> {
+) -> Result<Run> {
     let mut host = Host::new(link, config);
     let info = host.hello_expecting(spec)?;
-    let words = WeightWords::from_bits(bits, u32::from(info.word_bits))
+    let acts = Acts::quantize(layer.x, act_bits_for(&info, layer.act_bits)?);
+    let vectors = &acts.vectors;
+    let words = WeightWords::from_bits(layer.bits, u32::from(info.word_bits))
         .context("cutting the weights into the engine's words")?;
     let t0 = now(host.link())?;
     host.load_weights(&words)?;
@@ -366,5 +456,5 @@ fn run_on<T: Transport>(
         "board status: {:?}, {} vectors run, {} frames acted on, {} refused for a bad CRC, {} duplicates replayed\n",
         status.state, status.vectors_run, status.frames_accepted, status.bad_crc, status.duplicates
     ));
-    Ok((results, report))
+    Ok((results, report, acts))
 }

@@ -237,7 +237,9 @@ pub fn validate_stage_levels(stage_levels: u32) -> Result<(), ParamError> {
     )
 }
 
-fn range<T: PartialOrd + std::fmt::Display + Copy>(
+/// Ok when `value` is in `lo..=hi`; else the error for `param`, naming
+/// `what` and the bounds.
+pub(crate) fn range<T: PartialOrd + std::fmt::Display + Copy>(
     param: &'static str,
     value: T,
     (lo, hi): (T, T),

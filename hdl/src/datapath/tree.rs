@@ -63,20 +63,12 @@ pub fn adder_tree(
     stage_levels: u32,
     shape: TreeShape,
 ) -> Result<TreeSum, BuildError> {
-    let mut level_vals = terms;
-    let mut level = 0u32;
-    let mut stages = 0u32;
-    while level_vals.len() > 1 {
-        level += 1;
-        let mut next = add_level(b, prefix, level, &level_vals, shape)?;
-        if stage_levels > 0 && level.is_multiple_of(stage_levels) {
-            stages += 1;
-            next = register_level(b, prefix, level, &next, en)?;
-        }
-        level_vals = next;
-    }
-    let sum = only_sum(b, prefix, level_vals)?;
-    Ok(TreeSum { sum, stages })
+    let start = Partial {
+        values: terms,
+        level: 0,
+        stages: 0,
+    };
+    finish_tree(b, prefix, start, en, stage_levels, shape)
 }
 
 /// [`adder_tree`] over values that are already the sums of its first
@@ -90,24 +82,65 @@ pub fn adder_tree_from(
     stage_levels: u32,
     shape: TreeShape,
 ) -> Result<TreeSum, BuildError> {
-    let mut level_vals = first_level;
-    let mut level = 1u32;
-    let mut stages = 0u32;
-    if stage_levels == 1 {
-        stages += 1;
-        level_vals = register_level(b, prefix, level, &level_vals, en)?;
-    }
+    let (values, staged) = stage_level(b, prefix, 1, first_level, en, stage_levels)?;
+    let start = Partial {
+        values,
+        level: 1,
+        stages: u32::from(staged),
+    };
+    finish_tree(b, prefix, start, en, stage_levels, shape)
+}
+
+/// Where a pipelined tree stands: the values of `level` (registered when
+/// that level is a stage) and the register stages passed so far.
+struct Partial {
+    values: Vec<Ranged>,
+    level: u32,
+    stages: u32,
+}
+
+/// The levels of a pipelined tree above `start`, each level of adders of
+/// `shape` registered with enable `en` after every `stage_levels` levels
+/// (0 = never), down to the one sum.
+fn finish_tree(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    start: Partial,
+    en: SignalId,
+    stage_levels: u32,
+    shape: TreeShape,
+) -> Result<TreeSum, BuildError> {
+    let Partial {
+        values: mut level_vals,
+        mut level,
+        mut stages,
+    } = start;
     while level_vals.len() > 1 {
         level += 1;
-        let mut next = add_level(b, prefix, level, &level_vals, shape)?;
-        if stage_levels > 0 && level.is_multiple_of(stage_levels) {
-            stages += 1;
-            next = register_level(b, prefix, level, &next, en)?;
-        }
+        let next = add_level(b, prefix, level, &level_vals, shape)?;
+        let (next, staged) = stage_level(b, prefix, level, next, en, stage_levels)?;
+        stages += u32::from(staged);
         level_vals = next;
     }
     let sum = only_sum(b, prefix, level_vals)?;
     Ok(TreeSum { sum, stages })
+}
+
+/// The values of tree level `level`, registered with enable `en` when the
+/// level ends a stage of `stage_levels` levels (0 = never); true when it did.
+fn stage_level(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    level: u32,
+    values: Vec<Ranged>,
+    en: SignalId,
+    stage_levels: u32,
+) -> Result<(Vec<Ranged>, bool), BuildError> {
+    if stage_levels > 0 && level.is_multiple_of(stage_levels) {
+        Ok((register_level(b, prefix, level, &values, en)?, true))
+    } else {
+        Ok((values, false))
+    }
 }
 
 /// The sum of `terms` through a tree of adders of `shape` with no

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ir::ident::identifier_problem;
 
-use super::super::params::{CommonParams, FlowControl, ParamError, WeightFormat, limits};
+use super::super::params::{CommonParams, FlowControl, ParamError, WeightFormat, limits, range};
 use super::format::ElementFormat;
 
 /// Block sizes the core accepts: 32 is OCP MX; 8 and 16 are for exploration (non-OCP).
@@ -301,22 +301,6 @@ fn window(param: &'static str, min: u8, max: u8) -> Result<(), ParamError> {
             param,
             format!("{min}..={max}"),
             "the window is empty; give min ≤ max",
-        ));
-    }
-    Ok(())
-}
-
-fn range<T: PartialOrd + std::fmt::Display + Copy>(
-    param: &'static str,
-    value: T,
-    (lo, hi): (T, T),
-    what: &str,
-) -> Result<(), ParamError> {
-    if value < lo || value > hi {
-        return Err(ParamError::new(
-            param,
-            value,
-            format!("{what} must be in {lo}..={hi}"),
         ));
     }
     Ok(())
