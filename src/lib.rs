@@ -64,6 +64,8 @@ enum Command {
 enum ReportCommand {
     /// Join report.json files of flow runs into one sweep's tables and plots
     Merge(cmd::sweep::MergeArgs),
+    /// Draw an error-against-area SVG (Pareto front marked) from a CSV of points
+    ErrorArea(cmd::layer_mx_map::ErrorAreaArgs),
 }
 
 /// The subcommands that take one core and its parameters.
@@ -158,6 +160,9 @@ where
         Command::Report {
             what: ReportCommand::Merge(a),
         } => cmd::sweep::merge(a),
+        Command::Report {
+            what: ReportCommand::ErrorArea(a),
+        } => cmd::layer_mx_map::run(a),
         Command::Bench(a) => cmd::bench::run(a, registry, &core_flags),
         Command::Cores(a) => cmd::cores::run(a, registry),
         Command::Board(a) => cmd::board::run(a, registry, &core_flags, &cmd::board::board_logic),

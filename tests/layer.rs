@@ -376,3 +376,73 @@ fn mx_dot_layer_through_the_engine() {
         "x_lanes",
     );
 }
+
+/// `--w-quant absmax`: per-tensor int4 weights (scale max|W|/7) through
+/// mac-gemv; the hardware's integers equal the GEMV of codes computed here
+/// from the definition, and a non-int format is refused in one line.
+#[test]
+fn int4_per_tensor_weights_through_mac_gemv() {
+    use lutforge_testbench::layer::quantize_activations_absmax;
+    let dir = tempfile::tempdir().unwrap();
+    let w = weights(4, 32, 3);
+    let x = random_activations(2, 32, 4);
+    let (wf, xf) = (dir.path().join("w.npy"), dir.path().join("x.npy"));
+    write_npy_f32(&wf, &w).unwrap();
+    write_npy_f32(&xf, &x).unwrap();
+    let max = w.data.iter().fold(0f64, |m, &v| m.max(f64::from(v.abs())));
+    let q: Vec<i64> = w
+        .data
+        .iter()
+        .map(|&v| (f64::from(v) * 7.0 / max).round().clamp(-7.0, 7.0) as i64)
+        .collect();
+    assert!(q.iter().any(|&c| c.abs() == 7) && q.iter().any(|&c| c.abs() > 1 && c.abs() < 7));
+    let xq = quantize_activations_absmax(&x);
+    let want: Vec<i64> = (0..2)
+        .flat_map(|t| {
+            let (q, xq) = (&q, &xq);
+            (0..4).map(move |n| {
+                (0..32)
+                    .map(|k| i64::from(xq.q[t * 32 + k]) * q[n * 32 + k])
+                    .sum()
+            })
+        })
+        .collect();
+    let out = dir.path().join("out");
+    let (wp, xp, op) = (
+        wf.to_str().unwrap(),
+        xf.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    let base = [
+        "--datapath",
+        "mac-gemv",
+        "--weights",
+        wp,
+        "--acts",
+        xp,
+        "--k",
+        "16",
+        "--n",
+        "2",
+    ];
+    let mut args = base.to_vec();
+    args.extend_from_slice(&[
+        "--w-format",
+        "int",
+        "--w-bits",
+        "4",
+        "--w-quant",
+        "absmax",
+        "--out",
+        op,
+    ]);
+    let r = layer(&args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("max|W|/(2^(B−1)−1)"), "{}", r.stdout);
+    let (shape, acc) = read_i64_npy(&out.join("acc.npy"));
+    assert_eq!(shape, [2, 4]);
+    assert_eq!(acc, want, "the hardware's integers");
+    let mut bad = base.to_vec();
+    bad.extend_from_slice(&["--w-quant", "absmax"]);
+    assert_one_line_error(&layer(&bad), "--w-quant absmax");
+}

@@ -302,6 +302,70 @@ fn gen_linear_weights_become_initial_contents_and_sim_answers_with_no_load() {
 }
 
 #[test]
+fn gen_linear_mx_dot_weights_become_initial_contents_and_sim_answers_with_no_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = dir.path().join("w.npy");
+    npy(&w, 7, 27);
+    let wp = w.to_str().unwrap();
+    let tile = [
+        "--datapath",
+        "mx-dot",
+        "--act-format",
+        "mxint8",
+        "--w-format",
+        "mxfp4-e2m1",
+        "--block",
+        "8",
+        "--k",
+        "16",
+        "--n",
+        "3",
+    ];
+    let out = dir.path().join("g");
+    let mut args = vec!["--weights", wp];
+    args.extend_from_slice(&tile);
+    let r = gen_linear(&out, &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("linear.json")).unwrap()).unwrap();
+    assert_eq!(meta["initial_weights"], true);
+    assert_eq!(meta["weight_packing"], "mx");
+    assert!(meta["command"].as_str().unwrap().contains("--weights"));
+    let v = std::fs::read_to_string(out.join("linear.v")).unwrap();
+    assert!(v.contains("initial begin"), "no initial contents");
+    let mut sim = vec!["sim", "linear", "--weights", wp];
+    sim.extend_from_slice(&tile);
+    sim.extend_from_slice(&["--x-lanes", "5", "--vectors", "3"]);
+    let r = lutforge(&sim);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("no load"), "{}", r.stdout);
+    assert!(r.stdout.contains("PASS"), "{}", r.stdout);
+    // Bad input: the one line the integer engines give, nothing written.
+    let bad = dir.path().join("bad");
+    for (extra, needle) in [
+        (
+            vec!["--weight-memory", "spram"],
+            "--weights needs --weight-memory bram",
+        ),
+        (
+            vec!["--weight-memory", "stream"],
+            "--weights needs --weight-memory bram",
+        ),
+        (
+            vec!["--in-features", "7", "--out-features", "27"],
+            "out_features × in_features = 27 × 7",
+        ),
+    ] {
+        let mut args = vec!["gen", "linear", "--weights", wp];
+        args.extend_from_slice(&tile);
+        args.extend_from_slice(&extra);
+        args.extend_from_slice(&["--out", bad.to_str().unwrap()]);
+        assert_one_line_error(&lutforge(&args), needle);
+        assert!(!bad.exists(), "{args:?} wrote {}", bad.display());
+    }
+}
+
+#[test]
 fn bad_weights_and_memories_for_the_target_are_one_line_and_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let w = dir.path().join("w.npy");

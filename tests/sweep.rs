@@ -203,3 +203,62 @@ fn ternary_knobs_are_grid_axes() {
         "{mk}"
     );
 }
+
+/// `report error-area`: a CSV of points becomes an SVG with the Pareto
+/// front of area and error; the table marks the front; bad columns are one line.
+#[test]
+fn report_error_area_draws_the_front_from_a_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("map.csv");
+    std::fs::write(
+        &csv,
+        "label,error,ecp5,xc7\nA x A,0.01,340,\nB x B,0.03,350,90\nC x C,0.11,170,91\nT,0.5,23,17\n",
+    )
+    .unwrap();
+    let svg = dir.path().join("map.svg");
+    let (c, s) = (csv.to_str().unwrap(), svg.to_str().unwrap());
+    let r = lutforge(&[
+        "report",
+        "error-area",
+        "--csv",
+        c,
+        "--area",
+        "ecp5",
+        "--out",
+        s,
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows: Vec<&str> = r.stdout.lines().filter(|l| l.ends_with("yes")).collect();
+    assert_eq!(rows.len(), 3, "A, C and T are on the front: {}", r.stdout);
+    assert!(!rows.iter().any(|l| l.starts_with("B x B")));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("Pareto front") && text.contains("C x C"));
+    let again = dir.path().join("again.svg");
+    let r = lutforge(&[
+        "report",
+        "error-area",
+        "--csv",
+        c,
+        "--area",
+        "ecp5",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0);
+    assert_eq!(
+        std::fs::read(&again).unwrap(),
+        text.as_bytes(),
+        "deterministic"
+    );
+    let r = lutforge(&[
+        "report",
+        "error-area",
+        "--csv",
+        c,
+        "--area",
+        "lut9",
+        "--out",
+        s,
+    ]);
+    assert_one_line_error(&r, "no column `lut9`");
+}

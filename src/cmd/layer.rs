@@ -16,8 +16,8 @@ use lutforge_testbench::backend::verilog::{Simulator, StreamBench};
 use lutforge_testbench::check::{CheckReport, Observed, check_stream};
 use lutforge_testbench::golden::{Beat, Run, Shape};
 use lutforge_testbench::layer::{
-    Matrix, dequantize, error_stats, float_matmul, npy_bytes, quantize_activations_absmax,
-    quantize_weights_absmean, random_activations, read_matrix,
+    Matrix, TernaryWeights, dequantize, error_stats, float_matmul, npy_bytes,
+    quantize_activations_absmax, quantize_weights_absmean, random_activations, read_matrix,
 };
 use lutforge_testbench::packing::run_result_encoded;
 use lutforge_testbench::traffic::Schedule;
@@ -70,6 +70,44 @@ impl LayerInput {
     }
 }
 
+/// How `run-layer` quantizes the weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WeightQuant {
+    /// Ternary {−1, 0, +1} with the BitNet b1.58 absmean scale
+    Ternary,
+    /// Per-tensor symmetric int of --w-bits: q = clamp(round(w·(2^(B−1)−1)/max|w|), ±(2^(B−1)−1))
+    Absmax,
+}
+
+/// Per-tensor symmetric `bits`-bit weights: scale max|w|/(2^(bits−1)−1),
+/// codes rounded to nearest (ties away from zero) and clamped to ±(2^(bits−1)−1).
+fn quantize_weights_absmax_int(w: &Matrix, bits: u32) -> TernaryWeights {
+    let top = f64::from((1i32 << (bits - 1)) - 1);
+    let max = w
+        .data
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0f64, |m, &v| m.max(f64::from(v.abs())));
+    let scale = if max == 0.0 { 0.0 } else { max / top };
+    let q = w
+        .data
+        .iter()
+        .map(|&v| {
+            if scale == 0.0 {
+                0
+            } else {
+                (f64::from(v) / scale).round().clamp(-top, top) as i8
+            }
+        })
+        .collect();
+    TernaryWeights {
+        rows: w.rows,
+        cols: w.cols,
+        q,
+        scale: scale as f32,
+    }
+}
+
 /// Arguments of `lutforge run-layer`.
 #[derive(Debug, Args)]
 pub struct LayerArgs {
@@ -86,6 +124,9 @@ pub struct LayerArgs {
     /// Also run the layer through the emitted Verilog in Verilator (the bare core, or the engine with --linear), cycle-exact against the Rust simulator
     #[arg(long)]
     pub cosim: bool,
+    /// Weight quantization: `ternary` (BitNet absmean) or `absmax` (per-tensor symmetric int of --w-bits, for --w-format int)
+    #[arg(long, value_enum, default_value_t = WeightQuant::Ternary)]
+    pub w_quant: WeightQuant,
     /// Clock for the throughput estimate, MHz
     #[arg(long, value_name = "MHZ")]
     pub fmax: Option<f64>,
@@ -124,7 +165,20 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
             "run-layer quantizes weights to ternary {{−1, 0, +1}}, which --w-format binary cannot carry; use ternary or int"
         );
     }
-    let wq = quantize_weights_absmean(&w);
+    let wq = match a.w_quant {
+        WeightQuant::Ternary => quantize_weights_absmean(&w),
+        WeightQuant::Absmax => {
+            let bits = count(&values, "w_bits").unwrap_or(0);
+            if values.get("w_format").and_then(|v| v.as_str()) != Some("int")
+                || !(2..=8).contains(&bits)
+            {
+                bail!(
+                    "--w-quant absmax quantizes to int weights of --w-bits: give --w-format int and --w-bits 2..=8"
+                );
+            }
+            quantize_weights_absmax_int(&w, bits as u32)
+        }
+    };
     let xq = quantize_activations_absmax(&x);
     let layer = Quantized {
         wq: &wq,
@@ -150,14 +204,18 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
     let reference = float_matmul(&x, &w);
     let err = error_stats(&y, &reference);
     println!(
-        "layer: {tokens} tokens × {k_total} inputs → {n_total} outputs; weight scale mean|W| = {:.6}",
+        "layer: {tokens} tokens × {k_total} inputs → {n_total} outputs; weight scale {} = {:.6}",
+        match a.w_quant {
+            WeightQuant::Ternary => "mean|W|",
+            WeightQuant::Absmax => "max|W|/(2^(B−1)−1)",
+        },
         wq.scale
     );
     println!(
         "error against the float matmul: max |Δ| {:.5}, mean |Δ| {:.5}, relative ‖Δ‖/‖y‖ {:.4}",
         err.max_abs, err.mean_abs, err.relative
     );
-    // The same matmul with the ternary weights in float: what int8 activations alone cost.
+    // The same matmul with the quantized weights in float: what int8 activations alone cost.
     let w_ternary = Matrix {
         rows: n_total,
         cols: k_total,
@@ -165,8 +223,14 @@ pub fn run(a: &LayerArgs, registry: &Registry, flags: &CoreFlags) -> Result<()> 
     };
     let act = error_stats(&y, &float_matmul(&x, &w_ternary));
     println!(
-        "error against the float matmul with the ternary weights (int8 activations only): max |Δ| {:.5}, relative {:.4}",
-        act.max_abs, act.relative
+        "error against the float matmul with the {} weights (int8 activations only): max |Δ| {:.5}, relative {:.4}",
+        if a.w_quant == WeightQuant::Ternary {
+            "ternary"
+        } else {
+            "quantized"
+        },
+        act.max_abs,
+        act.relative
     );
     let fmax = match (&a.report, a.fmax) {
         (Some(p), _) => Some(fmax_from_report(p)?),

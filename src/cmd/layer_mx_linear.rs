@@ -8,15 +8,15 @@
 
 use anyhow::{Context, Result, bail};
 use lutforge_hdl::datapath::core::Registry;
-use lutforge_hdl::datapath::linear::{WeightMemory, generate};
+use lutforge_hdl::datapath::linear::{GeneratedLinear, WeightMemory, generate};
 use lutforge_hdl::datapath::mx::NAME;
 use lutforge_testbench::layer::{Matrix, error_stats, float_matmul};
 use lutforge_testbench::linear::{
     BenchRun, Idle, Layer, LinearRun, MxPacking, Packing, run_rust_sim_with, schedules,
 };
-use lutforge_testbench::mx::MxTensor;
 use lutforge_testbench::mx::layer::result_value;
 use lutforge_testbench::mx::quant::quantize;
+use lutforge_testbench::mx::{MxFormat, MxTensor};
 use lutforge_testbench::traffic::TrafficKind;
 use rand::SeedableRng;
 
@@ -28,6 +28,29 @@ fn scale_range(ts: &[MxTensor]) -> (u8, u8) {
     ts.iter()
         .flat_map(|t| t.scales.iter().copied())
         .fold((u8::MAX, 0), |(lo, hi), s| (lo.min(s), hi.max(s)))
+}
+
+/// Every row of `m` quantized to `fmt` in blocks of `block`.
+fn quant_rows(
+    m: &Matrix,
+    fmt: MxFormat,
+    block: usize,
+) -> Result<Vec<MxTensor>, lutforge_testbench::mx::MxError> {
+    (0..m.rows)
+        .map(|r| quantize(fmt, block, m.row(r)))
+        .collect()
+}
+
+/// The initial contents of an `mx-dot` engine `g` for the weights `w`
+/// (N_total × K_total): each row quantized to the engine's weight format
+/// as `run-layer --linear` does, as its weight unit string (each block's
+/// E8M0 scale ahead of its codes), and the packing they are in.
+pub fn initial_units(g: &GeneratedLinear, w: &Matrix) -> Result<(Vec<Vec<u64>>, Packing)> {
+    let mx = MxPacking::of(g)
+        .context("an mx-dot engine states its MX facts in its metadata")?
+        .context("reading mx-dot's MX facts")?;
+    let units = mx.quantized_rows(w).context("quantizing the --weights")?;
+    Ok((units, Packing::Mx(mx)))
 }
 
 /// Runs the layer `w` (N_total × K_total) × `x` (tokens × K_total) through the engine around `mx-dot`.
@@ -58,13 +81,8 @@ pub fn run(
         .context("an mx-dot engine states its MX facts in its metadata")?
         .context("reading mx-dot's MX facts")?;
     let spec = &mx.core.accum;
-    let quant_rows = |m: &Matrix, fmt| {
-        (0..m.rows)
-            .map(|r| quantize(fmt, spec.block, m.row(r)))
-            .collect::<Result<Vec<MxTensor>, _>>()
-    };
-    let wq = quant_rows(w, spec.b_fmt).context("quantizing the weights")?;
-    let xq = quant_rows(x, spec.a_fmt).context("quantizing the activations")?;
+    let wq = quant_rows(w, spec.b_fmt, spec.block).context("quantizing the weights")?;
+    let xq = quant_rows(x, spec.a_fmt, spec.block).context("quantizing the activations")?;
     let (ws, xs) = (scale_range(&wq), scale_range(&xq));
     println!(
         "quantized: {} × {} blocks of {}; activation scale codes {}..={}, weight scale codes {}..={} (windows act {}..={}, w {}..={})",

@@ -57,7 +57,7 @@ pub struct LinearArgs {
     /// linear: output features, N_total, 1..=65536 (not a multiple of the tile's N: padded inside)
     #[arg(long, value_name = "N_TOTAL")]
     pub out_features: Option<u64>,
-    /// linear: bake this weight matrix (.safetensors/.npy, out_features × in_features, quantized to ternary as run-layer does) into the memory's initial contents (bram only), so no load is needed after configuration; sets the features when they are not given
+    /// linear: bake this weight matrix (.safetensors/.npy, out_features × in_features, quantized as run-layer does: ternary, or --w-format's MX format with --datapath mx-dot) into the memory's initial contents (bram only), so no load is needed after configuration; sets the features when they are not given
     #[arg(long, value_name = "FILE")]
     pub weights: Option<PathBuf>,
     /// linear: tensor name inside a --weights .safetensors file holding several
@@ -196,7 +196,7 @@ pub struct Engine {
     pub params: LinearParams,
     /// The engine.
     pub generated: GeneratedLinear,
-    /// The initial weights (`--weights`) as ternary codes `codes[n][k]`, and their packing.
+    /// The initial weights (`--weights`) as codes `codes[n][k]` (MX: each row's unit string), and their packing.
     pub initial: Option<(Vec<Vec<u64>>, Packing)>,
 }
 
@@ -218,11 +218,6 @@ impl LinearArgs {
         let m = read_matrix(file, self.tensor.as_deref())?;
         let params = self.params_sized(registry, flags, Some((m.cols, m.rows)))?;
         check_shape(file, &m, &params)?;
-        if params.core == lutforge_hdl::datapath::mx::NAME {
-            bail!(
-                "--weights with --datapath mx-dot is not supported yet (initial contents are ternary codes): drop --weights and load the MX weights on the w stream (`run-layer --linear --datapath mx-dot` quantizes and loads them)"
-            );
-        }
         if params.weight_memory != WeightMemory::Bram {
             bail!(
                 "--weights needs --weight-memory bram: {} cannot start with weights in this version (spram has no initial contents, stream no memory; lutram and registers take a load)",
@@ -230,19 +225,11 @@ impl LinearArgs {
             );
         }
         let plain = generate(&params, registry)?;
-        let f = &plain.facts;
-        let w_bits = f
-            .core_params
-            .get("w_bits")
-            .and_then(|v| v.as_u64())
-            .unwrap_or(2) as u32;
-        let packing = Packing::from_facts(f.weight_packing, w_bits);
-        if packing == Packing::Binary {
-            bail!(
-                "--weights are quantized to ternary {{−1, 0, +1}}, which --w-format binary cannot carry; use ternary or int"
-            );
-        }
-        let codes = crate::cmd::layer::engine_codes(&quantize_weights_absmean(&m), packing);
+        let (codes, packing) = if params.core == lutforge_hdl::datapath::mx::NAME {
+            crate::cmd::layer_mx_linear::initial_units(&plain, &m)?
+        } else {
+            ternary_codes(&plain, &m)?
+        };
         let init = InitialWeights {
             units: row_units(packing, &codes),
         };
@@ -253,6 +240,24 @@ impl LinearArgs {
             initial: Some((codes, packing)),
         })
     }
+}
+
+/// The `--weights` quantized to ternary (BitNet absmean) as the engine `plain`'s codes, and their packing.
+fn ternary_codes(plain: &GeneratedLinear, m: &Matrix) -> Result<(Vec<Vec<u64>>, Packing)> {
+    let f = &plain.facts;
+    let w_bits = f
+        .core_params
+        .get("w_bits")
+        .and_then(|v| v.as_u64())
+        .unwrap_or(2) as u32;
+    let packing = Packing::from_facts(f.weight_packing, w_bits);
+    if packing == Packing::Binary {
+        bail!(
+            "--weights are quantized to ternary {{−1, 0, +1}}, which --w-format binary cannot carry; use ternary or int"
+        );
+    }
+    let codes = crate::cmd::layer::engine_codes(&quantize_weights_absmean(m), packing);
+    Ok((codes, packing))
 }
 
 fn check_shape(file: &Path, m: &Matrix, p: &LinearParams) -> Result<()> {
@@ -414,17 +419,21 @@ pub fn run_once(
             .and_then(|v| v.as_u64())
             .unwrap_or(default) as u32
     };
-    let packing = Packing::from_facts(f.weight_packing, count("w_bits", 2));
+    let packing = lutforge_testbench::linear::packing_of(&e.generated);
     let act_bits = count("act_bits", 8);
     let (k, n) = (p.in_features, p.out_features);
-    let mut first = random_layer(packing, k, n, act_bits, vectors, rng);
+    let layer = |vectors, rng: &mut rand_chacha::ChaCha8Rng| match packing {
+        Packing::Mx(mx) => mx.random_layer(n, vectors, rng),
+        _ => random_layer(packing, k, n, act_bits, vectors, rng),
+    };
+    let mut first = layer(vectors, rng);
     if let Some((codes, _)) = &e.initial {
         first.codes = codes.clone();
     }
     let run = LinearRun {
         packing,
         first,
-        second: random_layer(packing, k, n, act_bits, 2, rng),
+        second: layer(2, rng),
         ww: p.weight_word_bits as usize,
         p: p.x_lanes,
         q: p.y_lanes,

@@ -11,6 +11,7 @@ pub mod host;
 pub mod layer;
 pub mod layer_mx;
 pub mod layer_mx_linear;
+pub mod layer_mx_map;
 pub mod linear;
 pub mod sim;
 pub mod sweep;

@@ -1165,3 +1165,91 @@ fn linear_mx_dot_every_fp4_code_pair() {
     };
     assert!(check_mx(&c, 0, true) > 0);
 }
+
+/// `gen linear --datapath mx-dot --weights`: the rows of a float matrix,
+/// quantized with the MX quantizer, are the block RAM's initial contents
+/// (codes and E8M0 scales in the unit layout). Vectors follow reset with
+/// no weight load, under every traffic pattern, every result and flag
+/// against the exact MX golden model, then a reload and two vectors. The
+/// same run on an engine without those contents must disagree.
+#[test]
+fn linear_mx_dot_initial_weights_answer_with_no_load() {
+    use lutforge_hdl::datapath::linear::InitialWeights;
+    use lutforge_testbench::layer::random_activations;
+    use lutforge_testbench::linear::{packing_of, run_rust_sim_preloaded};
+    let cases = [
+        mx_case(
+            &[
+                ("block", "8"),
+                ("act_format", "mxint8"),
+                ("w_format", "mxfp4-e2m1"),
+            ],
+            WeightMemory::Bram,
+        ),
+        Case {
+            k: 32,
+            k_total: 40,
+            n_total: 5,
+            p: 9,
+            ww: 24,
+            ..mx_case(
+                &[
+                    ("act_format", "mxfp8-e4m3"),
+                    ("w_format", "mxfp6-e2m3"),
+                    ("out_format", "fp32"),
+                ],
+                WeightMemory::Bram,
+            )
+        },
+    ];
+    for (i, c) in cases.iter().enumerate() {
+        let plain = linear::generate(&params(c), &Registry::builtin()).expect("generates");
+        let Packing::Mx(mx) = packing_of(&plain) else {
+            panic!("an mx-dot engine names its MX facts");
+        };
+        let mut w = random_activations(c.n_total, c.k_total, 40 + i as u64);
+        // Row 0 spans a wide range, so its blocks meet max-normal codes and subnormals.
+        for (j, v) in w.data[..c.k_total].iter_mut().enumerate() {
+            *v *= [1e-3, 1.0, 30.0][j % 3];
+        }
+        let units = mx.quantized_rows(&w).expect("quantizes");
+        let init = InitialWeights {
+            units: units.clone(),
+        };
+        let g = linear::generate_with(&params(c), &Registry::builtin(), Some(&init))
+            .expect("generates");
+        for (seed, traffic) in TrafficKind::ALL.into_iter().enumerate() {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed as u64 + 90);
+            let mut first = mx.random_layer(c.n_total, 4, &mut rng);
+            first.codes = units.clone();
+            let run = LinearRun {
+                packing: Packing::Mx(mx),
+                first,
+                second: mx.random_layer(c.n_total, 2, &mut rng),
+                ww: c.ww as usize,
+                p: c.p,
+                q: c.q,
+                stream: false,
+                traffic,
+            };
+            let rep = run_rust_sim_preloaded(&g.module, &run, &mut rng);
+            assert!(
+                rep.errors.is_empty(),
+                "mx {:?} {}: {:?}",
+                c.extra,
+                traffic.name(),
+                rep.errors.first()
+            );
+            assert_eq!(rep.observed.len(), 6, "{}", traffic.name());
+            let nonzero = rep.observed[..4].iter().flatten().filter(|&&y| y != 0);
+            assert!(nonzero.count() > 0, "the preloaded weights give results");
+            if traffic == TrafficKind::Full {
+                let empty = run_rust_sim_preloaded(&plain.module, &run, &mut rng);
+                assert!(
+                    !empty.errors.is_empty(),
+                    "an engine without the initial contents must disagree"
+                );
+            }
+        }
+    }
+}

@@ -94,6 +94,16 @@ fn base(memory: WeightMemory) -> Config {
 }
 
 fn engine(c: &Config) -> (linear::GeneratedLinear, String) {
+    let g = linear::generate(&config_params(c), &Registry::builtin()).expect("generates");
+    let header = Header {
+        command: "test".into(),
+        params: vec![],
+    };
+    let v = lutforge_gen::render_verilog(&g.module, &header).expect("renders");
+    (g, v)
+}
+
+fn config_params(c: &Config) -> LinearParams {
     let mut cp = ParamMap::new();
     cp.insert("k".into(), c.k.into());
     cp.insert("n".into(), c.n.into());
@@ -101,7 +111,7 @@ fn engine(c: &Config) -> (linear::GeneratedLinear, String) {
         let value = v.parse::<u64>().map_or_else(|_| (*v).into(), Into::into);
         cp.insert((*key).into(), value);
     }
-    let p = LinearParams {
+    LinearParams {
         name: "lin".into(),
         in_features: c.k_total,
         out_features: c.n_total,
@@ -112,14 +122,7 @@ fn engine(c: &Config) -> (linear::GeneratedLinear, String) {
         weight_word_bits: c.ww,
         weight_memory: c.memory,
         buffer_memory: c.buffer,
-    };
-    let g = linear::generate(&p, &Registry::builtin()).expect("generates");
-    let header = Header {
-        command: "test".into(),
-        params: vec![],
-    };
-    let v = lutforge_gen::render_verilog(&g.module, &header).expect("renders");
-    (g, v)
+    }
 }
 
 /// Runs every config in `simulator` under `traffic`, cycle-exact against the Rust simulator; returns the y-words checked.
@@ -389,5 +392,100 @@ fn linear_mx_dot_cycle_exact() {
     ];
     if have(Simulator::Icarus, "linear_mx_dot_cycle_exact") {
         assert!(cosim_configs(Simulator::Icarus, &configs, &TrafficKind::ALL) > 0);
+    }
+}
+
+/// `gen linear --datapath mx-dot --weights` in Icarus: an engine whose
+/// block RAM starts with MX-quantized float weights (the emitted initial
+/// contents) answers vectors that follow reset with no weight load, then a
+/// reload, under every traffic pattern; cycle-exact against the Rust
+/// simulator, every result and flag against the exact MX golden model.
+#[test]
+fn linear_mx_dot_initial_weights_in_icarus() {
+    use lutforge_hdl::datapath::linear::InitialWeights;
+    use lutforge_testbench::layer::random_activations;
+    use lutforge_testbench::linear::{
+        BenchRun, LinearBench, LinearRun, Packing, cosim_preloaded, packing_of, weight_words,
+    };
+    use rand::SeedableRng;
+    if !have(Simulator::Icarus, "linear_mx_dot_initial_weights_in_icarus") {
+        return;
+    }
+    let c = Config {
+        core: "mx-dot",
+        extra: &[
+            ("block", "8"),
+            ("act_format", "mxint8"),
+            ("w_format", "mxfp4-e2m1"),
+        ],
+        k: 16,
+        n: 3,
+        k_total: 27,
+        n_total: 7,
+        p: 5,
+        q: 2,
+        ww: 16,
+        memory: WeightMemory::Bram,
+        buffer: BufferMemory::Registers,
+    };
+    let (plain, _) = engine(&c);
+    let Packing::Mx(mx) = packing_of(&plain) else {
+        panic!("an mx-dot engine names its MX facts");
+    };
+    let w = random_activations(c.n_total, c.k_total, 77);
+    let units = mx.quantized_rows(&w).expect("quantizes");
+    let init = InitialWeights {
+        units: units.clone(),
+    };
+    let g = linear::generate_with(&config_params(&c), &Registry::builtin(), Some(&init))
+        .expect("generates");
+    let header = Header {
+        command: "test".into(),
+        params: vec![],
+    };
+    let v = lutforge_gen::render_verilog(&g.module, &header).expect("renders");
+    assert!(
+        v.contains("initial begin"),
+        "the weights are initial contents"
+    );
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+    let runs: Vec<BenchRun> = TrafficKind::ALL
+        .iter()
+        .map(|&traffic| {
+            let mut first = mx.random_layer(c.n_total, 4, &mut rng);
+            first.codes = units.clone();
+            let run = LinearRun {
+                packing: Packing::Mx(mx),
+                first,
+                second: mx.random_layer(c.n_total, 2, &mut rng),
+                ww: c.ww as usize,
+                p: c.p,
+                q: c.q,
+                stream: false,
+                traffic,
+            };
+            BenchRun::new(run, &mut rng)
+        })
+        .collect();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bench =
+        LinearBench::build(Simulator::Icarus, &g.module, &v, &runs, dir.path()).expect("builds");
+    for (i, r) in runs.iter().enumerate() {
+        let co = cosim_preloaded(&g.module, &bench, r, i, &mut rng).expect("runs");
+        assert!(
+            co.errors.is_empty(),
+            "{}: {} problems, first: {}",
+            r.run.traffic.name(),
+            co.errors.len(),
+            co.errors[0]
+        );
+        assert_eq!(co.verilog.words, co.rust.words);
+        let reload = weight_words(Packing::Mx(mx), &r.run.second.codes, c.ww as usize);
+        assert_eq!(
+            co.rust.trace.w.len(),
+            reload.len(),
+            "only the reload is taken"
+        );
+        assert_eq!(co.rust.observed.len(), 6);
     }
 }

@@ -19,6 +19,7 @@ mod test_points;
 
 pub use output::{SweepOutputError, write_sweep};
 pub use pareto::pareto_front;
+pub use plot::{ErrorAreaPoint, error_area_front, error_vs_area};
 pub use table::{csv_table, markdown_table};
 
 /// One point of a sweep: a label (e.g. "mac-gemv k=64 n=1 w=int4 @ ecp5-25k") and its flow report.

@@ -46,12 +46,13 @@ pub(super) fn area_vs_throughput(
         .collect();
     render(&Plot {
         caption: caption(title, "area vs throughput"),
-        x_desc: "Area: LUT4-equivalents of the core",
+        x_desc: "Area: LUT4-equivalents of the core".into(),
         y_desc: "Throughput: GOPS (10^9 operations/s)",
         series,
         front,
         left_out,
         lacking: "GOPS",
+        why: " (synthesis-only targets)",
         legend: SeriesLabelPosition::UpperLeft,
     })
 }
@@ -61,12 +62,91 @@ pub(super) fn fmax_vs_size(title: &str, points: &[SweepPoint]) -> Result<String,
     let (series, left_out) = series(points, |r| r.fmax_mhz);
     render(&Plot {
         caption: caption(title, "Fmax vs size"),
-        x_desc: "Size: LUT4-equivalents of the core",
+        x_desc: "Size: LUT4-equivalents of the core".into(),
         y_desc: "Fmax (MHz)",
         series,
         front: Vec::new(),
         left_out,
         lacking: "an Fmax",
+        why: " (synthesis-only targets)",
+        legend: SeriesLabelPosition::UpperRight,
+    })
+}
+
+/// One point of an error-against-area map: what it is, its area and its error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ErrorAreaPoint {
+    /// The point's name in the legend (e.g. "MXINT8 × MXFP4").
+    pub label: String,
+    /// Its area (x), e.g. LUT4-equivalents per MAC; lower is better.
+    pub area: f64,
+    /// Its error (y), e.g. relative ‖Δ‖/‖y‖ against float; lower is better.
+    pub error: f64,
+}
+
+/// Indices of the points on the Pareto front of area and error (both lower
+/// is better), sorted by area: a point is on it when no other point has at
+/// most its area and at most its error with one of the two strictly lower.
+/// Points with a non-finite figure are not ranked.
+pub fn error_area_front(points: &[ErrorAreaPoint]) -> Vec<usize> {
+    let finite = |p: &ErrorAreaPoint| p.area.is_finite() && p.error.is_finite();
+    let dominated = |i: usize| {
+        let p = &points[i];
+        points.iter().any(|q| {
+            finite(q)
+                && q.area <= p.area
+                && q.error <= p.error
+                && (q.area < p.area || q.error < p.error)
+        })
+    };
+    let mut front: Vec<usize> = (0..points.len())
+        .filter(|&i| finite(&points[i]) && !dominated(i))
+        .collect();
+    front.sort_by(|&a, &b| {
+        points[a]
+            .area
+            .total_cmp(&points[b].area)
+            .then_with(|| a.cmp(&b))
+    });
+    front
+}
+
+/// Error against area: each point its own legend entry (colour and shape
+/// by its index), the points of `front` (indices into `points`) ringed and
+/// joined; `x_desc` and `y_desc` name the axes.
+pub fn error_vs_area(
+    title: &str,
+    x_desc: &str,
+    y_desc: &'static str,
+    points: &[ErrorAreaPoint],
+    front: &[usize],
+) -> Result<String, String> {
+    let series = points
+        .iter()
+        .enumerate()
+        .filter_map(|(style, p)| {
+            finite_pair(p.area, p.error).map(|xy| Series {
+                name: p.label.clone(),
+                style,
+                points: vec![xy],
+            })
+        })
+        .collect::<Vec<_>>();
+    let left_out = points.len() - series.len();
+    let front = front
+        .iter()
+        .filter_map(|&i| points.get(i))
+        .filter_map(|p| finite_pair(p.area, p.error))
+        .collect();
+    render(&Plot {
+        caption: caption(title, "error vs area"),
+        x_desc: x_desc.to_string(),
+        y_desc,
+        series,
+        front,
+        left_out,
+        lacking: "an area",
+        why: " (not measured)",
         legend: SeriesLabelPosition::UpperRight,
     })
 }
@@ -74,7 +154,7 @@ pub(super) fn fmax_vs_size(title: &str, points: &[SweepPoint]) -> Result<String,
 /// What one plot shows, before drawing.
 struct Plot {
     caption: String,
-    x_desc: &'static str,
+    x_desc: String,
     y_desc: &'static str,
     series: Vec<Series>,
     /// Points to ring and join, in area order.
@@ -83,6 +163,8 @@ struct Plot {
     left_out: usize,
     /// The figure those points lack, for the note.
     lacking: &'static str,
+    /// Why they lack it, for the note (empty: no reason given).
+    why: &'static str,
     legend: SeriesLabelPosition,
 }
 
@@ -153,7 +235,7 @@ fn render(plot: &Plot) -> Result<String, String> {
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let ys = y_range(&ys);
         match x_axis(&xs) {
-            XAxis::Linear(xr) => draw(&root, xr, ys, plot, plot.x_desc.to_string()),
+            XAxis::Linear(xr) => draw(&root, xr, ys, plot, plot.x_desc.clone()),
             XAxis::Log(xr) => {
                 let (bold, light) = log_ticks(&xr);
                 let x_spec = xr
@@ -259,10 +341,7 @@ where
             .color(&grey)
             .pos(Pos::new(HPos::Left, VPos::Bottom));
         let (n, s) = (plot.left_out, if plot.left_out == 1 { "" } else { "s" });
-        let note = format!(
-            "{n} point{s} without {} left out (synthesis-only targets)",
-            plot.lacking
-        );
+        let note = format!("{n} point{s} without {} left out{}", plot.lacking, plot.why);
         root.draw_text(&note, &style, (8, SIZE.1 as i32 - 6))
             .map_err(err)?;
     }
@@ -288,6 +367,29 @@ mod tests {
             named,
             [("lut-gemv @ ecp5-25k", 0), ("mac-gemv @ ecp5-25k", 1)]
         );
+    }
+
+    #[test]
+    fn error_area_front_keeps_the_undominated_points_in_area_order() {
+        let p = |label: &str, area: f64, error: f64| ErrorAreaPoint {
+            label: label.into(),
+            area,
+            error,
+        };
+        let points = vec![
+            p("big exact", 300.0, 0.01),
+            p("dominated", 320.0, 0.03),
+            p("small", 100.0, 0.15),
+            p("mid", 160.0, 0.11),
+            p("no area", f64::NAN, 0.001),
+            p("worse mid", 160.0, 0.12),
+        ];
+        assert_eq!(error_area_front(&points), [2, 3, 0]);
+        let svg =
+            error_vs_area("t", "LUT4-eq per MAC", "error", &points, &[2, 3, 0]).expect("drawn");
+        assert!(svg.starts_with("<svg") && svg.contains("Pareto front"));
+        assert!(svg.contains("big exact") && !svg.contains(">no area<"));
+        assert!(svg.contains("1 point without an area left out (not measured)"));
     }
 
     #[test]

@@ -240,8 +240,19 @@ pub fn run_rust_sim_with(
 /// follow `rst` at once), the second layer's are loaded after its vectors.
 pub fn run_rust_sim_preloaded(module: &Module, run: &LinearRun, rng: &mut impl Rng) -> RunReport {
     let sched = schedules(run, rng);
+    run_rust_sim_preloaded_with(module, run, &sched, Idle::Random, rng)
+}
+
+/// As `run_rust_sim_preloaded`, under the schedules `sched` with idle data as `idle` says.
+pub fn run_rust_sim_preloaded_with(
+    module: &Module,
+    run: &LinearRun,
+    sched: &Schedules,
+    idle: Idle,
+    rng: &mut impl Rng,
+) -> RunReport {
     let mut rep = RunReport::default();
-    if let Err(e) = drive(module, run, &sched, Idle::Random, rng, &mut rep, true) {
+    if let Err(e) = drive(module, run, sched, idle, rng, &mut rep, true) {
         rep.errors.push(e);
     }
     rep

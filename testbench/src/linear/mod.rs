@@ -16,11 +16,11 @@ pub mod verilog;
 pub use cosim::{cosim_engine, packing_of, random_run};
 pub use driver::{
     Idle, LinearRun, RunReport, Schedules, Trace, run_rust_sim, run_rust_sim_preloaded,
-    run_rust_sim_with, schedules,
+    run_rust_sim_preloaded_with, run_rust_sim_with, schedules,
 };
 pub use golden::{decode, gemv};
 pub use lanes::{LanesReport, run_lanes};
 pub use mx::MxPacking;
 pub use packing::{Packing, row_units, weight_words};
 pub use stimulus::{Layer, random_layer};
-pub use verilog::{BenchRun, Cosim, LinearBench, VerilogReport, cosim};
+pub use verilog::{BenchRun, Cosim, LinearBench, VerilogReport, cosim, cosim_preloaded};

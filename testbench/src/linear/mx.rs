@@ -9,9 +9,11 @@ use rand::Rng;
 
 use lutforge_hdl::datapath::linear::GeneratedLinear;
 
+use crate::layer::Matrix;
 use crate::mx::accum::{ScaleWindow, golden_accumulate};
 use crate::mx::cases::MxCore;
 use crate::mx::fp32::to_f32_rne;
+use crate::mx::quant::quantize;
 use crate::mx::scale::SCALE_NAN;
 use crate::mx::tensor::MxTensor;
 use crate::mx::{Decoded, MxError, MxFormat};
@@ -83,6 +85,16 @@ impl MxPacking {
     /// A weight row as the stream's units.
     pub fn weight_units(&self, row: &MxTensor) -> Vec<u64> {
         self.units(row, self.w_bits())
+    }
+
+    /// The rows of a float matrix (N_total × K_total) quantized to the
+    /// weight format with `crate::mx::quantize`, each as its unit string:
+    /// what `gen linear --datapath mx-dot --weights` bakes into the memory.
+    pub fn quantized_rows(&self, w: &Matrix) -> Result<Vec<Vec<u64>>, MxError> {
+        let a = &self.core.accum;
+        (0..w.rows)
+            .map(|r| quantize(a.b_fmt, a.block, w.row(r)).map(|t| self.weight_units(&t)))
+            .collect()
     }
 
     /// An activation vector as the x-lanes' values (A-bit units read as two's complement).

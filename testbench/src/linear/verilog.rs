@@ -16,7 +16,7 @@ use lutforge_hdl::ir::{Dir, Module, Ty};
 
 use super::driver::{
     self, Idle, LinearRun, RunReport, Schedules, Trace, X_PAD, check_word, expected,
-    run_rust_sim_with,
+    run_rust_sim_preloaded_with, run_rust_sim_with,
 };
 use crate::backend::hex::{pack, unpack};
 use crate::backend::verilog::{BackendError, Compiled, Simulator, compile, io_err};
@@ -202,7 +202,26 @@ impl LinearBench {
 
     /// Runs `r` (its files go to `work/run_INDEX`) and checks every y-word against the golden GEMV.
     pub fn run(&self, r: &BenchRun, index: usize) -> Result<VerilogReport, BackendError> {
-        let (wq, w_first) = driver::weight_queue(&r.run);
+        self.run_from(r, index, false)
+    }
+
+    /// As `run`, on an engine whose initial contents are the first layer's
+    /// weights: they are not offered, its vectors follow reset at once.
+    pub fn run_preloaded(&self, r: &BenchRun, index: usize) -> Result<VerilogReport, BackendError> {
+        self.run_from(r, index, true)
+    }
+
+    fn run_from(
+        &self,
+        r: &BenchRun,
+        index: usize,
+        preloaded: bool,
+    ) -> Result<VerilogReport, BackendError> {
+        let (mut wq, mut w_first) = driver::weight_queue(&r.run);
+        if preloaded {
+            wq.drain(..w_first);
+            w_first = 0;
+        }
         let xq = driver::x_queue(&r.run);
         if wq.len() > self.max_w || xq.len() > self.max_x || r.sched.limit > self.max_sched {
             return Err(BackendError::Design(
@@ -395,6 +414,27 @@ pub fn cosim(
 ) -> Result<Cosim, BackendError> {
     let rust = run_rust_sim_with(module, &r.run, &r.sched, Idle::Complement, rng);
     let verilog = bench.run(r, index)?;
+    compare(bench, rust, verilog)
+}
+
+/// As `cosim`, on an engine holding the first layer's weights as its initial contents (no first load).
+pub fn cosim_preloaded(
+    module: &Module,
+    bench: &LinearBench,
+    r: &BenchRun,
+    index: usize,
+    rng: &mut impl Rng,
+) -> Result<Cosim, BackendError> {
+    let rust = run_rust_sim_preloaded_with(module, &r.run, &r.sched, Idle::Complement, rng);
+    let verilog = bench.run_preloaded(r, index)?;
+    compare(bench, rust, verilog)
+}
+
+fn compare(
+    bench: &LinearBench,
+    rust: RunReport,
+    verilog: VerilogReport,
+) -> Result<Cosim, BackendError> {
     let sim = bench.compiled_name();
     let mut errors: Vec<String> = rust
         .errors
