@@ -11,6 +11,7 @@ use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::ternary::{
     CarryMap, Negation, TernaryGemvParams, WeightPacking, generate,
 };
+use lutforge_hdl::datapath::hierarchy::Hierarchy;
 use lutforge_hdl::datapath::tree::TreeShape;
 use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
@@ -50,6 +51,7 @@ fn params(
         tree: kn.tree,
         w_packing: kn.packing,
         map: kn.map,
+        hierarchy: Hierarchy::default(),
     }
 }
 
