@@ -20,7 +20,7 @@ pub enum Hierarchy {
 
 /// The hierarchy a core gets when none is given: the one line to change to
 /// flip the default.
-pub const DEFAULT_HIERARCHY: Hierarchy = Hierarchy::Flat;
+pub const DEFAULT_HIERARCHY: Hierarchy = Hierarchy::Modules;
 
 impl Hierarchy {
     /// The name the CLI and metadata use.
