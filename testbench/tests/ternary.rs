@@ -10,10 +10,10 @@
 //! Rust simulator, and against the golden model in all three back ends.
 
 use lutforge_gen::{Header, render_verilog};
+use lutforge_hdl::datapath::hierarchy::Hierarchy;
 use lutforge_hdl::datapath::ternary::{
     CarryMap, Negation, TernaryGemvParams, WeightPacking, generate,
 };
-use lutforge_hdl::datapath::hierarchy::Hierarchy;
 use lutforge_hdl::datapath::tree::TreeShape;
 use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
 use lutforge_testbench::backend::rust_sim::run_streams;
@@ -21,6 +21,7 @@ use lutforge_testbench::contract::check_core_case;
 use lutforge_testbench::cosim::{cosim_every_simulator, failures};
 use lutforge_testbench::verify::{Plan, cases, golden_packing, spec_for};
 
+#[derive(Clone, Copy)]
 struct Knobs {
     negation: Negation,
     tree: TreeShape,
@@ -353,7 +354,11 @@ fn hierarchical_columns_equal_the_flat_core_in_every_back_end() {
         };
         assert_eq!(names(&fc), ["tern_h"]);
         assert_eq!(names(&hc), ["tern_h_column", "tern_h"]);
-        assert_eq!(hc.module.instances.len(), shape.1, "one column instance per output");
+        assert_eq!(
+            hc.module.instances.len(),
+            shape.1,
+            "one column instance per output"
+        );
         assert_eq!(
             (hc.latency, hc.acc_bits),
             (fc.latency, fc.acc_bits),
@@ -362,7 +367,11 @@ fn hierarchical_columns_equal_the_flat_core_in_every_back_end() {
         for case in cases(&plan(&hier, 4, 6)).expect("stimulus") {
             let h = run_streams(&hc.module, &case.streams).expect("simulates");
             let f = run_streams(&fc.module, &case.streams).expect("simulates");
-            assert_eq!(h, f, "config {i}: the two forms differ on {:?}/{:?}", case.stimulus, case.traffic);
+            assert_eq!(
+                h, f,
+                "config {i}: the two forms differ on {:?}/{:?}",
+                case.stimulus, case.traffic
+            );
             let r = check_core_case(&hc, &case, &h);
             assert!(
                 r.passed(),
@@ -373,11 +382,12 @@ fn hierarchical_columns_equal_the_flat_core_in_every_back_end() {
             );
             checked += r.compared_elements;
         }
-        // Icarus and Verilator on the emitted column module (every config
-        // but the largest, to keep the test short).
-        if i != 1 {
+        // Icarus and Verilator on the emitted column modules of the carry
+        // mapping (the cosim tests above run the other knobs, in the
+        // default form, which is this one).
+        if kn.map == CarryMap::Ecp5 {
             cosim_both(&hier);
         }
     }
-    assert!(checked > 10_000, "{checked} elements compared");
+    assert!(checked > 5_000, "{checked} elements compared");
 }

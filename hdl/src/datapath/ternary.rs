@@ -20,11 +20,11 @@ use serde::{Deserialize, Serialize};
 use crate::ir::{BuildError, Module, ModuleBuilder, SignalId, Ty};
 
 use super::blocks::fill;
-use super::hierarchy::{Hierarchy, hierarchy_spec};
 use super::core::{
     Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamSpec, common_specs,
     stage_levels_spec,
 };
+use super::hierarchy::{Hierarchy, hierarchy_spec};
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{StreamShell, WeightBus};
 use super::tree::{Ranged, TreeShape, TreeSum, adder_tree, adder_tree_from};
@@ -420,12 +420,12 @@ fn column_dots(
                 ),
             ],
         )?;
-        let dots = outs.vector(column_ports::DOT).ok_or_else(|| {
-            BuildError::Invalid {
+        let dots = outs
+            .vector(column_ports::DOT)
+            .ok_or_else(|| BuildError::Invalid {
                 module: c.name.clone(),
                 message: "the column module has no dot output".into(),
-            }
-        })?;
+            })?;
         cols.push(dots.to_vec());
     }
     let sums = (0..c.m)
@@ -547,9 +547,8 @@ fn dot(
             if count.stages != tree.stages {
                 return Err(CoreError::Build(BuildError::Invalid {
                     module: c.name.clone(),
-                    message:
-                        "the popcount tree and the adder tree have different register stages"
-                            .into(),
+                    message: "the popcount tree and the adder tree have different register stages"
+                        .into(),
                 }));
             }
             let (lo, hi) = (tree.sum.lo + count.sum.lo, tree.sum.hi + count.sum.hi);

@@ -718,9 +718,8 @@ impl<'a> Parts<'a> {
     /// instances share one (a scalar input port and its signal are one name).
     fn check_names(&self) -> Result<(), BuildError> {
         // What holds each name, spelled out only for the error of a clash.
-        let mut taken: HashMap<&str, Holder<'a>> = HashMap::with_capacity(
-            self.ports.len() + self.signals.len() + self.instances.len(),
-        );
+        let mut taken: HashMap<&str, Holder<'a>> =
+            HashMap::with_capacity(self.ports.len() + self.signals.len() + self.instances.len());
         let mut claim = |name: &'a str, holder: Holder<'a>| {
             if let Some(problem) = identifier_problem(name) {
                 return Err(BuildError::BadName {
