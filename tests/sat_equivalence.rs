@@ -293,7 +293,9 @@ fn hierarchical_ternary_core_equals_the_flat_one() {
             ok,
             "{packing} {negation}: the hierarchical core must equal the flat one:\n{text}"
         );
-
+        if !broken {
+            continue;
+        }
         let line = hier
             .lines()
             .find(|l| l.trim_start().starts_with("assign sum_m1_n0_l1_0 = "))

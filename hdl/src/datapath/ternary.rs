@@ -404,7 +404,11 @@ fn column_dots(
     act: &[SignalId],
 ) -> Result<(Vec<Ranged>, u32), CoreError> {
     let c = &p.common;
-    let (module, range, stages) = column_module(p)?;
+    let Column {
+        module,
+        range,
+        stages,
+    } = column_module(p)?;
     let per_column = p.w_packing.bus(1, c.k).elems;
     let mut cols = Vec::with_capacity(c.n);
     for n in 0..c.n {
@@ -439,11 +443,19 @@ fn column_dots(
     Ok((sums, stages))
 }
 
+/// The column module with the value range of its dots and the stages from
+/// the input edge to them.
+struct Column {
+    module: Arc<Module>,
+    range: (i128, i128),
+    stages: u32,
+}
+
 /// The module of one output column, named `<core name>_column`: its
 /// weights' decode and registers, its N_neg popcount, its M dot trees and
 /// dot registers; also the dots' value range and the stages from the input
 /// edge to them.
-fn column_module(p: &TernaryGemvParams) -> Result<(Arc<Module>, (i128, i128), u32), CoreError> {
+fn column_module(p: &TernaryGemvParams) -> Result<Column, CoreError> {
     let c = &p.common;
     let a_ty = Ty::signed(c.act_bits);
     let bus = p.w_packing.bus(1, c.k);
@@ -466,7 +478,11 @@ fn column_module(p: &TernaryGemvParams) -> Result<(Arc<Module>, (i128, i128), u3
         (range, stages) = ((dot.lo, dot.hi), s);
     }
     b.output_vec(column_ports::DOT, &dots)?;
-    Ok((Arc::new(b.finish()?), range, stages))
+    Ok(Column {
+        module: Arc::new(b.finish()?),
+        range,
+        stages,
+    })
 }
 
 /// The decoded weights registered on the edge that takes a beat, index n·K + k.
