@@ -7,6 +7,8 @@
 //! pipeline, back-pressure and resets. A deliberately broken core fails.
 //! `mx-dot` (MXFP4 × MXFP4, k = 8, block 8) gets the same proof for runs of
 //! one beat against a spec written from the E2M1 format and its windows.
+//! `ternary-gemv --hierarchy modules` (one column module instantiated N
+//! times) is proved equal to its flat form.
 
 mod common;
 
@@ -265,6 +267,109 @@ fn ecp5_carry_mapped_ternary_core_equals_the_contract() {
         !ok && text.contains("proof did fail"),
         "a wrong LUT4 INIT must fail the proof:\n{text}"
     );
+}
+
+/// `ternary-gemv` emitted as one column module instantiated N times
+/// (`--hierarchy modules`) equals the flat form of the same core over
+/// every input sequence of latency + 3 cycles (M = 2, N = 2, odd K; base-3
+/// packing with N_neg, then 2-bit codes with the negate form); a column
+/// module with one adder broken does not (checked on the first).
+#[test]
+fn hierarchical_ternary_core_equals_the_flat_one() {
+    if for_test(Tool::Yosys, "SAT equivalence (hierarchical against flat)").is_none() {
+        return;
+    }
+    for (packing, negation, k, broken) in [
+        ("base3", "nneg", "5", true),
+        ("codes", "negate", "3", false),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut latency = 0;
+        for (form, name) in [("flat", "tern_flat"), ("modules", "tern_hier")] {
+            let r = lutforge(&[
+                "gen",
+                "ternary-gemv",
+                "--m",
+                "2",
+                "--n",
+                "2",
+                "--k",
+                k,
+                "--act-bits",
+                "3",
+                "--max-beats",
+                "2",
+                "--stage-levels",
+                "1",
+                "--w-packing",
+                packing,
+                "--negation",
+                negation,
+                "--hierarchy",
+                form,
+                "--name",
+                name,
+                "--out",
+                dir.path().to_str().unwrap(),
+            ]);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            let meta: serde_json::Value = serde_json::from_str(
+                &std::fs::read_to_string(dir.path().join(format!("{name}.json"))).unwrap(),
+            )
+            .unwrap();
+            latency = meta["latency"].as_u64().unwrap() as usize;
+        }
+        let hier = std::fs::read_to_string(dir.path().join("tern_hier.v")).unwrap();
+        assert_eq!(
+            hier.matches("tern_hier_column col_n").count(),
+            2,
+            "two column instances"
+        );
+        let seq = latency + 3;
+        let (ok, text) = prove_pair(dir.path(), "tern_flat", "tern_hier.v", "tern_hier", seq);
+        assert!(
+            ok,
+            "{packing} {negation}: the hierarchical core must equal the flat one:\n{text}"
+        );
+        if !broken {
+            continue;
+        }
+        let line = hier
+            .lines()
+            .find(|l| l.trim_start().starts_with("assign sum_m1_n0_l1_0 = "))
+            .expect("a first-level adder of row 1 in the column module");
+        let broken = hier.replacen(line, &line.replacen(" + ", " - ", 1), 1);
+        assert_ne!(broken, hier);
+        std::fs::write(dir.path().join("broken.v"), broken).unwrap();
+        let (ok, text) = prove_pair(dir.path(), "tern_flat", "broken.v", "tern_hier", seq);
+        assert!(
+            !ok && text.contains("proof did fail"),
+            "{packing} {negation}: a broken column module must fail the proof:\n{text}"
+        );
+    }
+}
+
+/// Proves core `gate` (in `gate_file`) equal to core `gold` (in `gold.v`)
+/// over every input sequence of `seq` cycles from the all-zero state.
+fn prove_pair(dir: &Path, gold: &str, gate_file: &str, gate: &str, seq: usize) -> (bool, String) {
+    let script = format!(
+        "read_verilog {gold}.v; read_verilog {gate_file}; prep; memory_map; opt_clean; miter -equiv -flatten -make_outputs {gold} {gate} miter; hierarchy -top miter; flatten; opt -full; sat -verify -prove trigger 0 -set-init-zero -seq {seq} miter"
+    );
+    let yosys = find(Tool::Yosys).expect("yosys found");
+    let out = output(
+        &yosys,
+        &["-q", "-p", &script],
+        dir,
+        Duration::from_secs(600),
+        "SAT equivalence",
+    )
+    .expect("yosys runs within 10 minutes");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.success(), text)
 }
 
 /// The same proof for `lut-gemm` (bit-parallel, int2 weights as offset-binary

@@ -5,6 +5,7 @@ pub mod blocks;
 pub mod contract;
 pub mod core;
 pub mod credit;
+pub mod hierarchy;
 pub mod linear;
 pub mod lut;
 pub mod mac;

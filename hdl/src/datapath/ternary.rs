@@ -13,18 +13,21 @@
 //! count of −1 weights, a popcount tree beside the main tree, is added once.
 //! The `negate` option builds `nz ? (neg ? −a : a) : 0` instead.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
-use crate::ir::{BuildError, ModuleBuilder, SignalId, Ty};
+use crate::ir::{BuildError, Module, ModuleBuilder, SignalId, Ty};
 
 use super::blocks::fill;
 use super::core::{
     Axis, Choice, CoreParams, Lit, ParamDefault, ParamKind, ParamSpec, common_specs,
     stage_levels_spec,
 };
+use super::hierarchy::{Hierarchy, hierarchy_spec};
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{StreamShell, WeightBus};
-use super::tree::{Ranged, TreeShape, adder_tree, adder_tree_from};
+use super::tree::{Ranged, TreeShape, TreeSum, adder_tree, adder_tree_from};
 use super::{CoreError, GeneratedCore};
 
 /// How a −1 weight negates its activation.
@@ -124,6 +127,9 @@ pub struct TernaryGemvParams {
     /// Target-specific mapping of the first adder level.
     #[serde(default)]
     pub map: CarryMap,
+    /// One module per output column instantiated N times, or all flat.
+    #[serde(default)]
+    pub hierarchy: Hierarchy,
 }
 
 impl TernaryGemvParams {
@@ -174,11 +180,22 @@ pub(crate) fn decode(
     packing: WeightPacking,
     w: &[SignalId],
 ) -> Result<Vec<Trit>, BuildError> {
-    let mut out = Vec::with_capacity(c.n * c.k);
+    decode_tile(b, c.n, c.k, packing, w)
+}
+
+/// Decodes the weights of `cols` columns of `k` weights each, index n·k + k.
+fn decode_tile(
+    b: &mut ModuleBuilder,
+    cols: usize,
+    k_len: usize,
+    packing: WeightPacking,
+    w: &[SignalId],
+) -> Result<Vec<Trit>, BuildError> {
+    let mut out = Vec::with_capacity(cols * k_len);
     match packing {
         WeightPacking::Codes | WeightPacking::I2s => {
             for (i, &code) in w.iter().enumerate() {
-                let (n, k) = (i / c.k, i % c.k);
+                let (n, k) = (i / k_len, i % k_len);
                 let lo = b.slice(&format!("w_n{n}_k{k}_b0"), code, 0, 1, false)?;
                 let hi = b.slice(&format!("w_n{n}_k{k}_b1"), code, 1, 1, false)?;
                 let trit = if packing == WeightPacking::Codes {
@@ -210,8 +227,8 @@ pub(crate) fn decode(
                     })
                 })
                 .collect();
-            let groups = c.k.div_ceil(5);
-            for n in 0..c.n {
+            let groups = k_len.div_ceil(5);
+            for n in 0..cols {
                 for j in 0..groups {
                     let rom = b.rom(
                         &format!("trits_n{n}_g{j}"),
@@ -221,7 +238,7 @@ pub(crate) fn decode(
                     )?;
                     for i in 0..5 {
                         let k = 5 * j + i;
-                        if k >= c.k {
+                        if k >= k_len {
                             break;
                         }
                         let nz = b.slice(&format!("nz_n{n}_k{k}"), rom, 2 * i as u32, 1, false)?;
@@ -306,9 +323,21 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
     let c = &p.common;
     let mut b = ModuleBuilder::new(&c.name)?;
     let shell = StreamShell::new(&mut b, c, p.w_packing.bus(c.n, c.k))?;
-    let a_ty = Ty::signed(c.act_bits);
-    // The edge that takes a beat registers the activations and the decoded weights.
-    let act: Vec<SignalId> = shell
+    let act = register_activations(&mut b, c, &shell)?;
+    let (sums, stages) = match p.hierarchy {
+        Hierarchy::Flat => flat_dots(&mut b, p, &shell, &act)?,
+        Hierarchy::Modules => column_dots(&mut b, p, &shell, &act)?,
+    };
+    shell.finish_core(b, c, "ternary-gemv", &sums, stages)
+}
+
+/// The edge that takes a beat registers the activations, index m·K + k.
+fn register_activations(
+    b: &mut ModuleBuilder,
+    c: &CommonParams,
+    shell: &StreamShell,
+) -> Result<Vec<SignalId>, BuildError> {
+    shell
         .act
         .iter()
         .enumerate()
@@ -320,91 +349,234 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
                 None,
             )
         })
-        .collect::<Result<_, _>>()?;
-    let decoded = decode(&mut b, c, p.w_packing, &shell.w)?;
-    let trits: Vec<Trit> = decoded
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let (n, k) = (i / c.k, i % c.k);
-            Ok(Trit {
-                nz: b.register(&format!("nz_n{n}_k{k}_q"), t.nz, Some(shell.en), None)?,
-                neg: b.register(&format!("neg_n{n}_k{k}_q"), t.neg, Some(shell.en), None)?,
-            })
-        })
-        .collect::<Result<_, BuildError>>()?;
-    // Per column, the count of −1 weights (N_neg form only).
+        .collect()
+}
+
+/// The registered dot products of the whole tile, index m·N + n, built in
+/// the top module, and the stages from the input edge to them.
+fn flat_dots(
+    b: &mut ModuleBuilder,
+    p: &TernaryGemvParams,
+    shell: &StreamShell,
+    act: &[SignalId],
+) -> Result<(Vec<Ranged>, u32), CoreError> {
+    let c = &p.common;
+    let decoded = decode(b, c, p.w_packing, &shell.w)?;
+    let trits = register_trits(b, c.k, &decoded, shell.en)?;
     let mut nneg = Vec::with_capacity(c.n);
-    let mut nneg_stages = None;
     if p.negation == Negation::Nneg {
         for n in 0..c.n {
-            let bits = (0..c.k)
-                .map(|k| Ranged {
-                    sig: trits[n * c.k + k].neg,
-                    lo: 0,
-                    hi: 1,
-                })
-                .collect();
-            let count = adder_tree(
-                &mut b,
-                &format!("nneg_n{n}"),
-                bits,
-                shell.en,
-                p.stage_levels,
-                p.tree,
-            )?;
-            nneg_stages = Some(count.stages);
-            nneg.push(count.sum);
+            nneg.push(popcount(b, p, n, &trits[n * c.k..(n + 1) * c.k], shell.en)?);
         }
     }
     let mut sums = Vec::with_capacity(c.m * c.n);
     let mut stages = 1;
     for m in 0..c.m {
         for n in 0..c.n {
-            let prefix = format!("sum_m{m}_n{n}");
             let acts = &act[m * c.k..(m + 1) * c.k];
             let weights = &trits[n * c.k..(n + 1) * c.k];
-            // One term alone has no adder to fuse its select into.
-            let tree = if p.map == CarryMap::Ecp5 && c.k >= 2 {
-                let pairs = select_add_level(&mut b, &format!("t_m{m}_n{n}"), acts, weights, a_ty)?;
-                adder_tree_from(&mut b, &prefix, pairs, shell.en, p.stage_levels, p.tree)?
-            } else {
-                let terms = (0..c.k)
-                    .map(|k| {
-                        term(
-                            &mut b,
-                            &format!("t_m{m}_n{n}_k{k}"),
-                            p.negation,
-                            acts[k],
-                            weights[k],
-                            a_ty,
-                        )
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                adder_tree(&mut b, &prefix, terms, shell.en, p.stage_levels, p.tree)?
-            };
-            stages = 2 + tree.stages;
-            let sum = match nneg.get(n) {
-                Some(count) => {
-                    if nneg_stages != Some(tree.stages) {
-                        return Err(CoreError::Build(BuildError::Invalid {
-                            module: c.name.clone(),
-                            message: "the popcount tree and the adder tree have different register stages".into(),
-                        }));
-                    }
-                    let (lo, hi) = (tree.sum.lo + count.lo, tree.sum.hi + count.hi);
-                    let ty = Ty::signed_for_range(lo, hi);
-                    let sig = b.add(&format!("dot_m{m}_n{n}"), ty, tree.sum.sig, count.sig)?;
-                    Ranged { sig, lo, hi }
-                }
-                None => tree.sum,
-            };
-            // The dot product is registered before the accumulator adds it.
-            let sig = b.register(&format!("dot_m{m}_n{n}_q"), sum.sig, Some(shell.en), None)?;
-            sums.push(Ranged { sig, ..sum });
+            let (dot, s) = dot(b, p, (m, n), acts, weights, nneg.get(n), shell.en)?;
+            sums.push(dot);
+            stages = s;
         }
     }
-    shell.finish_core(b, c, "ternary-gemv", &sums, stages)
+    Ok((sums, stages))
+}
+
+/// Port names of the column module.
+mod column_ports {
+    /// Input: the pipeline enable.
+    pub const EN: &str = "en";
+    /// Input vector: the registered activations, index m·K + k.
+    pub const ACT: &str = "act";
+    /// Input vector: the column's slice of `in_w`.
+    pub const W: &str = "w";
+    /// Output vector: the M registered dot products.
+    pub const DOT: &str = "dot";
+}
+
+/// The registered dot products of the whole tile, index m·N + n, from N
+/// instances of one column module, and the stages from the input edge to them.
+fn column_dots(
+    b: &mut ModuleBuilder,
+    p: &TernaryGemvParams,
+    shell: &StreamShell,
+    act: &[SignalId],
+) -> Result<(Vec<Ranged>, u32), CoreError> {
+    let c = &p.common;
+    let Column {
+        module,
+        range,
+        stages,
+    } = column_module(p)?;
+    let per_column = p.w_packing.bus(1, c.k).elems;
+    let mut cols = Vec::with_capacity(c.n);
+    for n in 0..c.n {
+        let outs = b.instance(
+            &format!("col_n{n}"),
+            module.clone(),
+            &[
+                (column_ports::EN, &[shell.en]),
+                (column_ports::ACT, act),
+                (
+                    column_ports::W,
+                    &shell.w[n * per_column..(n + 1) * per_column],
+                ),
+            ],
+        )?;
+        let dots = outs
+            .vector(column_ports::DOT)
+            .ok_or_else(|| BuildError::Invalid {
+                module: c.name.clone(),
+                message: "the column module has no dot output".into(),
+            })?;
+        cols.push(dots.to_vec());
+    }
+    let sums = (0..c.m)
+        .flat_map(|m| cols.iter().map(move |col| col[m]))
+        .map(|sig| Ranged {
+            sig,
+            lo: range.0,
+            hi: range.1,
+        })
+        .collect();
+    Ok((sums, stages))
+}
+
+/// The column module with the value range of its dots and the stages from
+/// the input edge to them.
+struct Column {
+    module: Arc<Module>,
+    range: (i128, i128),
+    stages: u32,
+}
+
+/// The module of one output column, named `<core name>_column`: its
+/// weights' decode and registers, its N_neg popcount, its M dot trees and
+/// dot registers; also the dots' value range and the stages from the input
+/// edge to them.
+fn column_module(p: &TernaryGemvParams) -> Result<Column, CoreError> {
+    let c = &p.common;
+    let a_ty = Ty::signed(c.act_bits);
+    let bus = p.w_packing.bus(1, c.k);
+    let mut b = ModuleBuilder::new(&format!("{}_column", c.name))?;
+    let en = b.input(column_ports::EN, Ty::BIT)?;
+    let act = b.input_vec(column_ports::ACT, c.m * c.k, a_ty)?;
+    let w = b.input_vec(column_ports::W, bus.elems, bus.ty)?;
+    let decoded = decode_tile(&mut b, 1, c.k, p.w_packing, &w)?;
+    let trits = register_trits(&mut b, c.k, &decoded, en)?;
+    let nneg = match p.negation {
+        Negation::Nneg => Some(popcount(&mut b, p, 0, &trits, en)?),
+        Negation::Negate => None,
+    };
+    let mut dots = Vec::with_capacity(c.m);
+    let (mut range, mut stages) = ((0, 0), 1);
+    for m in 0..c.m {
+        let acts = &act[m * c.k..(m + 1) * c.k];
+        let (dot, s) = dot(&mut b, p, (m, 0), acts, &trits, nneg.as_ref(), en)?;
+        dots.push(dot.sig);
+        (range, stages) = ((dot.lo, dot.hi), s);
+    }
+    b.output_vec(column_ports::DOT, &dots)?;
+    Ok(Column {
+        module: Arc::new(b.finish()?),
+        range,
+        stages,
+    })
+}
+
+/// The decoded weights registered on the edge that takes a beat, index n·K + k.
+fn register_trits(
+    b: &mut ModuleBuilder,
+    k_len: usize,
+    decoded: &[Trit],
+    en: SignalId,
+) -> Result<Vec<Trit>, BuildError> {
+    decoded
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let (n, k) = (i / k_len, i % k_len);
+            Ok(Trit {
+                nz: b.register(&format!("nz_n{n}_k{k}_q"), t.nz, Some(en), None)?,
+                neg: b.register(&format!("neg_n{n}_k{k}_q"), t.neg, Some(en), None)?,
+            })
+        })
+        .collect()
+}
+
+/// The count of column n's −1 weights (N_neg form), a popcount tree.
+fn popcount(
+    b: &mut ModuleBuilder,
+    p: &TernaryGemvParams,
+    n: usize,
+    weights: &[Trit],
+    en: SignalId,
+) -> Result<TreeSum, BuildError> {
+    let bits = weights
+        .iter()
+        .map(|t| Ranged {
+            sig: t.neg,
+            lo: 0,
+            hi: 1,
+        })
+        .collect();
+    adder_tree(b, &format!("nneg_n{n}"), bits, en, p.stage_levels, p.tree)
+}
+
+/// The registered dot product of row m and column n (with N_neg added when
+/// `nneg` is given), and the stages from the input edge to it.
+fn dot(
+    b: &mut ModuleBuilder,
+    p: &TernaryGemvParams,
+    (m, n): (usize, usize),
+    acts: &[SignalId],
+    weights: &[Trit],
+    nneg: Option<&TreeSum>,
+    en: SignalId,
+) -> Result<(Ranged, u32), CoreError> {
+    let c = &p.common;
+    let a_ty = Ty::signed(c.act_bits);
+    let prefix = format!("sum_m{m}_n{n}");
+    // One term alone has no adder to fuse its select into.
+    let tree = if p.map == CarryMap::Ecp5 && c.k >= 2 {
+        let pairs = select_add_level(b, &format!("t_m{m}_n{n}"), acts, weights, a_ty)?;
+        adder_tree_from(b, &prefix, pairs, en, p.stage_levels, p.tree)?
+    } else {
+        let terms = (0..c.k)
+            .map(|k| {
+                term(
+                    b,
+                    &format!("t_m{m}_n{n}_k{k}"),
+                    p.negation,
+                    acts[k],
+                    weights[k],
+                    a_ty,
+                )
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        adder_tree(b, &prefix, terms, en, p.stage_levels, p.tree)?
+    };
+    let stages = 2 + tree.stages;
+    let sum = match nneg {
+        Some(count) => {
+            if count.stages != tree.stages {
+                return Err(CoreError::Build(BuildError::Invalid {
+                    module: c.name.clone(),
+                    message: "the popcount tree and the adder tree have different register stages"
+                        .into(),
+                }));
+            }
+            let (lo, hi) = (tree.sum.lo + count.sum.lo, tree.sum.hi + count.sum.hi);
+            let ty = Ty::signed_for_range(lo, hi);
+            let sig = b.add(&format!("dot_m{m}_n{n}"), ty, tree.sum.sig, count.sum.sig)?;
+            Ranged { sig, lo, hi }
+        }
+        None => tree.sum,
+    };
+    // The dot product is registered before the accumulator adds it.
+    let sig = b.register(&format!("dot_m{m}_n{n}_q"), sum.sig, Some(en), None)?;
+    Ok((Ranged { sig, ..sum }, stages))
 }
 
 const NEGATIONS: &[Choice] = &[
@@ -493,6 +665,7 @@ impl CoreParams for TernaryGemvParams {
                 default: ParamDefault::Quiet(Lit::Str("generic")),
                 axis: Some(Axis::Named),
             },
+            hierarchy_spec(),
         ]);
         v
     }

@@ -717,8 +717,10 @@ impl<'a> Parts<'a> {
     /// Every name is a Verilog identifier, and no two ports, signals or
     /// instances share one (a scalar input port and its signal are one name).
     fn check_names(&self) -> Result<(), BuildError> {
-        let mut taken: HashMap<&str, String> = HashMap::new();
-        let mut claim = |name: &'a str, what: String| {
+        // What holds each name, spelled out only for the error of a clash.
+        let mut taken: HashMap<&str, Holder<'a>> =
+            HashMap::with_capacity(self.ports.len() + self.signals.len() + self.instances.len());
+        let mut claim = |name: &'a str, holder: Holder<'a>| {
             if let Some(problem) = identifier_problem(name) {
                 return Err(BuildError::BadName {
                     module: self.name.into(),
@@ -726,33 +728,50 @@ impl<'a> Parts<'a> {
                     problem,
                 });
             }
-            if let Some(first) = taken.insert(name, what.clone()) {
+            if let Some(first) = taken.insert(name, holder) {
                 return Err(BuildError::NameClash {
                     module: self.name.into(),
                     name: name.into(),
-                    first,
-                    second: what,
+                    first: first.describe(),
+                    second: holder.describe(),
                 });
             }
             Ok(())
         };
         for p in self.ports {
-            claim(&p.name, format!("port `{}`", p.name))?;
+            claim(&p.name, Holder::Port(&p.name))?;
         }
         for s in self.signals {
             let is_port_itself = matches!(s.def, Def::Input { port, .. }
                 if self.ports.get(port).is_some_and(|p| !p.vector && p.name == s.name));
             if !is_port_itself {
-                claim(&s.name, format!("signal `{}`", s.name))?;
+                claim(&s.name, Holder::Signal(&s.name))?;
             }
         }
         for x in self.instances {
-            claim(
-                &x.name,
-                format!("instance `{}` of `{}`", x.name, x.module.name),
-            )?;
+            claim(&x.name, Holder::Instance(&x.name, &x.module.name))?;
         }
         Ok(())
+    }
+}
+
+/// What holds a name in a module.
+#[derive(Clone, Copy)]
+enum Holder<'a> {
+    Port(&'a str),
+    Signal(&'a str),
+    /// An instance and the name of its module.
+    Instance(&'a str, &'a str),
+}
+
+impl Holder<'_> {
+    /// How a name-clash error names the holder.
+    fn describe(self) -> String {
+        match self {
+            Holder::Port(name) => format!("port `{name}`"),
+            Holder::Signal(name) => format!("signal `{name}`"),
+            Holder::Instance(name, module) => format!("instance `{name}` of `{module}`"),
+        }
     }
 }
 
