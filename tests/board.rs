@@ -9,8 +9,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{Run, assert_one_line_error, files_in, lutforge};
-use lutforge_testbench::layer::{random_activations, write_npy_f32};
+use common::{Run, assert_one_line_error, files_in, host_sim, lutforge, small_weights};
 use lutforge_tools::{Tool, for_test};
 
 /// A small layer's engine: 8 × 16 over a 1 × 4 ternary tile.
@@ -181,27 +180,8 @@ fn a_layer_runs_exactly_on_the_simulated_board_even_on_a_noisy_line() {
     let dir = tmp.path().join("board");
     let r = board("icebreaker", &dir, &["--no-build"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let mut w = random_activations(8, 16, 3);
-    for v in &mut w.data {
-        *v *= 0.02;
-    }
-    let wf = tmp.path().join("w.npy");
-    write_npy_f32(&wf, &w).unwrap();
-    let host = |extra: &[&str]| {
-        let mut args = vec![
-            "host",
-            "--sim",
-            dir.to_str().unwrap(),
-            "--weights",
-            wf.to_str().unwrap(),
-            "--packing",
-            "codes",
-            "--tokens",
-            "6",
-        ];
-        args.extend(extra);
-        lutforge(&args)
-    };
+    let wf = small_weights(tmp.path());
+    let host = |extra: &[&str]| host_sim(&dir, &wf, 6, extra);
     let out = tmp.path().join("out");
     let r = host(&["--out", out.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stderr);

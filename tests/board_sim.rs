@@ -16,10 +16,9 @@ use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::board::uart::{uart_rx_module, uart_tx_module};
 use lutforge_hdl::ir::{Module, ModuleBuilder, Ty};
 use lutforge_host::{SimTransport, Transport};
-use lutforge_testbench::layer::{random_activations, write_npy_f32};
 use lutforge_tools::{Tool, for_test};
 
-use common::{assert_one_line_error, files_in, lutforge};
+use common::{assert_one_line_error, files_in, host_sim, lutforge, small_weights};
 
 /// `echo_board`: every byte received is sent back (one byte of buffer).
 fn echo_board(clocks_per_bit: u32) -> Module {
@@ -196,27 +195,8 @@ fn int4_activations_run_exactly_on_the_simulated_board() {
         dir.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let mut w = random_activations(8, 16, 3);
-    for v in &mut w.data {
-        *v *= 0.02;
-    }
-    let wf = tmp.path().join("w.npy");
-    write_npy_f32(&wf, &w).unwrap();
-    let host = |extra: &[&str]| {
-        let mut args = vec![
-            "host",
-            "--sim",
-            dir.to_str().unwrap(),
-            "--weights",
-            wf.to_str().unwrap(),
-            "--packing",
-            "codes",
-            "--tokens",
-            "4",
-        ];
-        args.extend(extra);
-        lutforge(&args)
-    };
+    let wf = small_weights(tmp.path());
+    let host = |extra: &[&str]| host_sim(&dir, &wf, 4, extra);
     let out = tmp.path().join("out");
     for extra in [
         &["--act-bits", "4", "--out", out.to_str().unwrap()][..],

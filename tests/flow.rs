@@ -529,9 +529,10 @@ fn hanging_tool_is_stopped() {
     {
         return;
     }
-    let fake = fake_nextpnr("sleep 60");
-    let (r, out) = flow_with_path(with_fake(fake.path()), &["--step-timeout", "3"]);
-    assert_one_line_error(&r, "nextpnr-ice40 did not finish within 3 s");
+    // The limit leaves Yosys room on a loaded machine; only the fake hangs.
+    let fake = fake_nextpnr("sleep 120");
+    let (r, out) = flow_with_path(with_fake(fake.path()), &["--step-timeout", "15"]);
+    assert_one_line_error(&r, "nextpnr-ice40 did not finish within 15 s");
     assert!(!out.path().join("report.json").exists());
 }
 

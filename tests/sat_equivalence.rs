@@ -135,8 +135,15 @@ fn prove(dir: &Path, core_file: &str, top: &str, seq: usize) -> (bool, String) {
 
 /// [`prove`] after the Yosys commands `library` (cell models to read).
 fn prove_with(dir: &Path, library: &str, core_file: &str, top: &str, seq: usize) -> (bool, String) {
+    let reads = format!("{library}read_verilog {core_file}; read_verilog spec.v;");
+    prove_miter(dir, &reads, "spec", top, seq)
+}
+
+/// After the Yosys commands `reads`, proves module `gate` equal to module
+/// `gold` over every input sequence of `seq` cycles from the all-zero state.
+fn prove_miter(dir: &Path, reads: &str, gold: &str, gate: &str, seq: usize) -> (bool, String) {
     let script = format!(
-        "{library}read_verilog {core_file}; read_verilog spec.v; prep; memory_map; opt_clean; miter -equiv -flatten -make_outputs spec {top} miter; hierarchy -top miter; flatten; opt -full; sat -verify -prove trigger 0 -set-init-zero -seq {seq} miter"
+        "{reads} prep; memory_map; opt_clean; miter -equiv -flatten -make_outputs {gold} {gate} miter; hierarchy -top miter; flatten; opt -full; sat -verify -prove trigger 0 -set-init-zero -seq {seq} miter"
     );
     let yosys = find(Tool::Yosys).expect("yosys found");
     let out = output(
@@ -352,24 +359,8 @@ fn hierarchical_ternary_core_equals_the_flat_one() {
 /// Proves core `gate` (in `gate_file`) equal to core `gold` (in `gold.v`)
 /// over every input sequence of `seq` cycles from the all-zero state.
 fn prove_pair(dir: &Path, gold: &str, gate_file: &str, gate: &str, seq: usize) -> (bool, String) {
-    let script = format!(
-        "read_verilog {gold}.v; read_verilog {gate_file}; prep; memory_map; opt_clean; miter -equiv -flatten -make_outputs {gold} {gate} miter; hierarchy -top miter; flatten; opt -full; sat -verify -prove trigger 0 -set-init-zero -seq {seq} miter"
-    );
-    let yosys = find(Tool::Yosys).expect("yosys found");
-    let out = output(
-        &yosys,
-        &["-q", "-p", &script],
-        dir,
-        Duration::from_secs(600),
-        "SAT equivalence",
-    )
-    .expect("yosys runs within 10 minutes");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    let reads = format!("read_verilog {gold}.v; read_verilog {gate_file};");
+    prove_miter(dir, &reads, gold, gate, seq)
 }
 
 /// The same proof for `lut-gemm` (bit-parallel, int2 weights as offset-binary

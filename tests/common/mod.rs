@@ -52,3 +52,34 @@ pub fn files_in(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// Writes an 8 × 16 float32 weight matrix of small random values (seed 3)
+/// to `dir/w.npy` and returns its path.
+pub fn small_weights(dir: &Path) -> std::path::PathBuf {
+    let mut w = lutforge_testbench::layer::random_activations(8, 16, 3);
+    for v in &mut w.data {
+        *v *= 0.02;
+    }
+    let wf = dir.join("w.npy");
+    lutforge_testbench::layer::write_npy_f32(&wf, &w).unwrap();
+    wf
+}
+
+/// Runs `lutforge host --sim BOARD --weights WEIGHTS --packing codes
+/// --tokens TOKENS EXTRA…`.
+pub fn host_sim(board: &Path, weights: &Path, tokens: usize, extra: &[&str]) -> Run {
+    let tokens = tokens.to_string();
+    let mut args = vec![
+        "host",
+        "--sim",
+        board.to_str().unwrap(),
+        "--weights",
+        weights.to_str().unwrap(),
+        "--packing",
+        "codes",
+        "--tokens",
+        &tokens,
+    ];
+    args.extend(extra);
+    lutforge(&args)
+}
