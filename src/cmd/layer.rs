@@ -408,7 +408,7 @@ fn run_engine(
     layer: &Quantized,
 ) -> Result<(Vec<i64>, u64)> {
     use lutforge_testbench::linear::{
-        BenchRun, Idle, Layer, LinearRun, Packing, run_rust_sim_with, schedules,
+        BenchRun, Idle, Layer, LinearRun, run_rust_sim_with, schedules,
     };
     use lutforge_testbench::traffic::TrafficKind;
     use rand::SeedableRng;
@@ -435,12 +435,7 @@ fn run_engine(
     let g = lutforge_hdl::datapath::linear::generate(&p, registry)?;
     println!("{}", crate::cmd::linear::describe(&p, &g));
     let f = &g.facts;
-    let w_bits = f
-        .core_params
-        .get("w_bits")
-        .and_then(|v| v.as_u64())
-        .unwrap_or(2) as u32;
-    let packing = Packing::from_facts(f.weight_packing, w_bits);
+    let packing = crate::cmd::linear::engine_packing(f);
     let codes = engine_codes(wq, packing);
     let vectors: Vec<Vec<i64>> = (0..tokens)
         .map(|t| {

@@ -10,8 +10,8 @@ use lutforge_gen::{CONTRACT_VERSION, CoreMetadata, Header, LUTFORGE_VERSION, por
 use lutforge_hdl::datapath::contract::LINEAR;
 use lutforge_hdl::datapath::core::Registry;
 use lutforge_hdl::datapath::linear::{
-    BufferMemory, GeneratedLinear, InitialWeights, LinearParams, WeightMemory, generate,
-    generate_with,
+    BufferMemory, GeneratedLinear, InitialWeights, LinearFacts, LinearParams, WeightMemory,
+    generate, generate_with,
 };
 use lutforge_testbench::layer::{Matrix, quantize_weights_absmean, read_matrix};
 use lutforge_testbench::linear::{Packing, row_units};
@@ -242,15 +242,19 @@ impl LinearArgs {
     }
 }
 
-/// The `--weights` quantized to ternary (BitNet absmean) as the engine `plain`'s codes, and their packing.
-fn ternary_codes(plain: &GeneratedLinear, m: &Matrix) -> Result<(Vec<Vec<u64>>, Packing)> {
-    let f = &plain.facts;
+/// How the engine described by `f` packs a weight into its memory units.
+pub(crate) fn engine_packing(f: &LinearFacts) -> Packing {
     let w_bits = f
         .core_params
         .get("w_bits")
         .and_then(|v| v.as_u64())
         .unwrap_or(2) as u32;
-    let packing = Packing::from_facts(f.weight_packing, w_bits);
+    Packing::from_facts(f.weight_packing, w_bits)
+}
+
+/// The `--weights` quantized to ternary (BitNet absmean) as the engine `plain`'s codes, and their packing.
+fn ternary_codes(plain: &GeneratedLinear, m: &Matrix) -> Result<(Vec<Vec<u64>>, Packing)> {
+    let packing = engine_packing(&plain.facts);
     if packing == Packing::Binary {
         bail!(
             "--weights are quantized to ternary {{−1, 0, +1}}, which --w-format binary cannot carry; use ternary or int"
