@@ -199,27 +199,12 @@ fn flow_control_by_size(
     let Ok(design) = crate::params::design(registry, &args.core, values) else {
         return Ok(ParamMap::new());
     };
-    let flip_flops = flip_flops(&design.generate()?.module);
+    let flip_flops = design.generate()?.module.register_bits();
     let pick = ParamMap::from_iter([(KEY.to_string(), "credit".into())]);
     if flip_flops < CREDIT_FROM_FLIP_FLOPS || !valid_with(registry, &args.core, values, &pick) {
         return Ok(ParamMap::new());
     }
     Ok(pick)
-}
-
-/// Register bits of `m` over its whole hierarchy, each instance counted.
-fn flip_flops(m: &lutforge_hdl::ir::Module) -> usize {
-    let own: usize = m
-        .signals
-        .iter()
-        .filter(|s| matches!(s.def, lutforge_hdl::ir::Def::Reg { .. }))
-        .map(|s| s.ty.width as usize)
-        .sum();
-    own + m
-        .instances
-        .iter()
-        .map(|i| flip_flops(&i.module))
-        .sum::<usize>()
 }
 
 /// Under `--dsp auto`, a core with a `mul_pack` parameter the user left

@@ -701,6 +701,21 @@ impl Module {
         Ok(out)
     }
 
+    /// Register bits (flip-flops) over the whole hierarchy, counting each instance.
+    pub fn register_bits(&self) -> usize {
+        let own: usize = self
+            .signals
+            .iter()
+            .filter(|s| matches!(s.def, Def::Reg { .. }))
+            .map(|s| s.ty.width as usize)
+            .sum();
+        own + self
+            .instances
+            .iter()
+            .map(|i| i.module.register_bits())
+            .sum::<usize>()
+    }
+
     /// Number of operations (signals that are not ports' inputs or constants), over the whole hierarchy, counting each instance.
     pub fn op_count(&self) -> usize {
         let own = self
