@@ -611,7 +611,6 @@ fn lut_ram_tables_map_to_distributed_ram() {
 #[test]
 fn flow_control_is_picked_by_size_for_lut_gemm_on_ecp5() {
     let flow_control = |n: &str, target: &str, extra: &[&str]| {
-        let dir = tempfile::tempdir().unwrap();
         let mut args = vec![
             "synth",
             "lut-gemm",
@@ -633,15 +632,9 @@ fn flow_control_is_picked_by_size_for_lut_gemm_on_ecp5() {
             "2",
             "--target",
             target,
-            "--out",
-            dir.path().to_str().unwrap(),
         ];
         args.extend_from_slice(extra);
-        let r = lutforge_with(&args, |c| {
-            c.env("PATH", "/lutforge-no-tools");
-        });
-        assert_one_line_error(&r, "yosys not found on PATH");
-        json(&dir.path().join("lg.json"))["params"]["flow_control"]
+        planned_params(&args, "lg")["flow_control"]
             .as_str()
             .unwrap()
             .to_string()
@@ -653,4 +646,62 @@ fn flow_control_is_picked_by_size_for_lut_gemm_on_ecp5() {
     );
     assert_eq!(flow_control("4", "ecp5-25k", &[]), "stall");
     assert_eq!(flow_control("16", "ice40-up5k", &[]), "stall");
+}
+
+/// The flow picks `--stage-levels 1` for ternary-gemv on an ECP5 when the
+/// command leaves it unset (beside `--map ecp5`), and `--flow-control
+/// credit` from 2 500 flip-flops (K = 64: N = 4 has 3 993, N = 1 1 399); an
+/// explicit value, and the iCE40, keep theirs (2 levels and stall by
+/// default). Read from the core's metadata, written before synthesis (no
+/// Yosys on PATH here, so the run then stops).
+#[test]
+fn ternary_stage_levels_and_flow_control_are_picked_on_ecp5() {
+    let picked = |target: &str, n: &str, extra: &[&str]| {
+        let mut args = vec![
+            "synth",
+            "ternary-gemv",
+            "--name",
+            "tg",
+            "--k",
+            "64",
+            "--n",
+            n,
+            "--target",
+            target,
+        ];
+        args.extend_from_slice(extra);
+        let params = planned_params(&args, "tg");
+        let text = |k: &str| params[k].as_str().unwrap().to_string();
+        (
+            params["stage_levels"].as_u64().unwrap(),
+            text("map"),
+            text("flow_control"),
+        )
+    };
+    let t = |s: u64, m: &str, f: &str| (s, m.to_string(), f.to_string());
+    assert_eq!(picked("ecp5-25k", "1", &[]), t(1, "ecp5", "stall"));
+    assert_eq!(picked("ecp5-25k", "4", &[]), t(1, "ecp5", "credit"));
+    assert_eq!(
+        picked(
+            "ecp5-25k",
+            "4",
+            &["--stage-levels", "2", "--flow-control", "stall"]
+        ),
+        t(2, "ecp5", "stall")
+    );
+    assert_eq!(picked("ice40-up5k", "4", &[]), t(2, "generic", "stall"));
+}
+
+/// The parameters `args` (a `synth` or `flow` command without `--out`)
+/// plan for the core `name`, from the metadata written before synthesis:
+/// with no Yosys on PATH the run then stops with a one-line error.
+fn planned_params(args: &[&str], name: &str) -> Value {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = args.to_vec();
+    args.extend(["--out", dir.path().to_str().unwrap()]);
+    let r = lutforge_with(&args, |c| {
+        c.env("PATH", "/lutforge-no-tools");
+    });
+    assert_one_line_error(&r, "yosys not found on PATH");
+    json(&dir.path().join(format!("{name}.json")))["params"].clone()
 }

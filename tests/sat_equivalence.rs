@@ -216,10 +216,11 @@ fn ternary_core_equals_the_contract_and_a_broken_one_does_not() {
     );
 }
 
-/// The ECP5 carry mapping (`--map ecp5`, K = 3: a select-add and a term
-/// alone) with Yosys' own `CCU2C` model read as logic: the mapped core
-/// equals the contract over every input sequence of latency + 2 cycles; one
-/// half's LUT4 INIT with one bit flipped does not.
+/// The ECP5 carry mapping (`--map ecp5`, K = 3: a select-add with a −1 bit
+/// fed into its carry chain, and a term alone) with Yosys' own `CCU2C`
+/// model read as logic: the mapped core equals the contract over every
+/// input sequence of latency + 2 cycles; one half's LUT4 INIT with one bit
+/// flipped does not, nor a feed-in half that drops its bit.
 #[test]
 fn ecp5_carry_mapped_ternary_core_equals_the_contract() {
     if for_test(Tool::Yosys, "SAT equivalence (ECP5 carry mapping)").is_none() {
@@ -266,14 +267,21 @@ fn ecp5_carry_mapped_ternary_core_equals_the_contract() {
     let (ok, text) = prove_with(dir.path(), &library, "tern.v", "tern", seq);
     assert!(ok, "the mapped core must equal the spec:\n{text}");
 
-    let broken = core.replacen(".INIT1(16'h9a6a)", ".INIT1(16'h9a6b)", 1);
-    assert_ne!(broken, core);
-    std::fs::write(dir.path().join("broken.v"), broken).unwrap();
-    let (ok, text) = prove_with(dir.path(), &library, "broken.v", "tern", seq);
-    assert!(
-        !ok && text.contains("proof did fail"),
-        "a wrong LUT4 INIT must fail the proof:\n{text}"
-    );
+    // A flipped select bit, and a feed-in half that no longer passes the −1
+    // bit into the chain, must each fail.
+    for (good, bad) in [
+        (".INIT1(16'h9a6a)", ".INIT1(16'h9a6b)"),
+        (".INIT0(16'h000a)", ".INIT0(16'h0000)"),
+    ] {
+        let broken = core.replacen(good, bad, 1);
+        assert_ne!(broken, core, "{good} in the mapped core");
+        std::fs::write(dir.path().join("broken.v"), broken).unwrap();
+        let (ok, text) = prove_with(dir.path(), &library, "broken.v", "tern", seq);
+        assert!(
+            !ok && text.contains("proof did fail"),
+            "a wrong LUT4 INIT ({bad}) must fail the proof:\n{text}"
+        );
+    }
 }
 
 /// `ternary-gemv` emitted as one column module instantiated N times

@@ -58,11 +58,12 @@ fn evaluate(m: &Module, inputs: &[u64]) -> Vec<u64> {
                 let (x, y, z) = (val(a, &bits), val(b, &bits), val(c, &bits));
                 wrap(x.wrapping_add(y).wrapping_add(z), w)
             }
-            &Def::SelectAdd { a, nz, neg, b } => {
+            &Def::SelectAdd { a, nz, neg, b, cin } => {
                 let x = val(a, &bits);
                 let x = if bits[neg.0 as usize] == 1 { !x } else { x };
                 let x = if bits[nz.0 as usize] == 1 { x } else { 0 };
-                wrap(x.wrapping_add(val(b, &bits)), w)
+                let c = cin.map_or(0, |c| i128::from(bits[c.0 as usize]));
+                wrap(x.wrapping_add(val(b, &bits)).wrapping_add(c), w)
             }
             &Def::Compare(op, a, b) => {
                 let (x, y) = (val(a, &bits), val(b, &bits));

@@ -86,7 +86,12 @@ impl FlowArgs {
         let target = self.target_checked()?;
         let mut values = flags.values(registry, &self.core)?;
         let mut picked = BTreeMap::new();
-        let picks: [Pick; 3] = [carry_mapping, flow_control_by_size, packed_for_dsp];
+        let picks: [Pick; 4] = [
+            carry_mapping,
+            ternary_stage_levels,
+            flow_control_by_size,
+            packed_for_dsp,
+        ];
         for pick in picks {
             for (key, value) in pick(self, registry, &target, &values)? {
                 let text = value
@@ -171,18 +176,51 @@ fn carry_mapping(
     Ok(pick)
 }
 
-/// The flip-flops of a lut-gemm core (its stall form, in the IR) from which
-/// `credit` flow control is picked on an ECP5 (docs/results.md, "Flow
-/// control"): the stall form's one enable drives every flip-flop. Binary
-/// g = 2, K = 64 at 200 MHz: N = 4 (2 950 flip-flops) is a tie, 152.5 MHz
-/// stall against 150.9 credit for 8 % more LUT4-eq; N = 16 (10 018) places
-/// at 121.3 against 89.7, the enable's fan-out then the stall form's path.
-const CREDIT_FROM_FLIP_FLOPS: usize = 8_000;
+/// `stage_levels = 1` (a register after every adder level) for a
+/// ternary-gemv core on an ECP5 that the command left at the default: with
+/// the carry fold the extra registers sit in slices whose LUTs the tree
+/// already uses, so the area stays and the clock rises (K = 64, N = 1 at
+/// 200 MHz: 1 050 LUT4-eq either way, 197.7 MHz against 144.1 with two
+/// levels per stage; docs/results.md, "The −1 count in the carry ins").
+fn ternary_stage_levels(
+    args: &FlowArgs,
+    registry: &Registry,
+    target: &Target,
+    values: &ParamMap,
+) -> Result<ParamMap> {
+    const KEY: &str = "stage_levels";
+    let pick = ParamMap::from_iter([(KEY.to_string(), 1.into())]);
+    if args.core != "ternary-gemv"
+        || target.family != Family::Ecp5
+        || !unset(registry, &args.core, values, KEY)
+        || !valid_with(registry, &args.core, values, &pick)
+    {
+        return Ok(ParamMap::new());
+    }
+    Ok(pick)
+}
 
-/// `flow_control = credit` for a lut-gemm core on an ECP5 that the command
-/// left at the default and whose pipeline has at least
-/// [`CREDIT_FROM_FLIP_FLOPS`] flip-flops (counted in the generated stall
-/// form); smaller cores and the other targets keep `stall`.
+/// The flip-flops of a core's stall form (counted in the IR) from which
+/// `credit` flow control is picked on an ECP5 (docs/results.md, "Flow
+/// control" and "The −1 count in the carry ins"): the stall form's one
+/// enable drives every flip-flop, and at size it is the critical path.
+/// lut-gemm binary g = 2, K = 64 at 200 MHz: N = 4 (2 950 flip-flops) is a
+/// tie, N = 16 (10 018) places at 121.3 MHz against 89.7. ternary-gemv
+/// K = 64 at 200 MHz: N = 1 (1 399) runs at 208.1 MHz with stall, N = 4
+/// (3 993) at 193.6 MHz with credit against 153.5 (22.5 against 19.3 GOPS
+/// per 1 000 LUT4-eq); the threshold sits between the two.
+fn credit_from_flip_flops(core: &str) -> Option<usize> {
+    match core {
+        "lut-gemm" => Some(8_000),
+        "ternary-gemv" => Some(2_500),
+        _ => None,
+    }
+}
+
+/// `flow_control = credit` for a lut-gemm or ternary-gemv core on an ECP5
+/// that the command left at the default and whose pipeline has at least
+/// [`credit_from_flip_flops`] flip-flops (counted in the generated stall
+/// form); smaller cores, other cores and the other targets keep `stall`.
 fn flow_control_by_size(
     args: &FlowArgs,
     registry: &Registry,
@@ -190,10 +228,10 @@ fn flow_control_by_size(
     values: &ParamMap,
 ) -> Result<ParamMap> {
     const KEY: &str = "flow_control";
-    if args.core != "lut-gemm"
-        || target.family != Family::Ecp5
-        || !unset(registry, &args.core, values, KEY)
-    {
+    let Some(threshold) = credit_from_flip_flops(&args.core) else {
+        return Ok(ParamMap::new());
+    };
+    if target.family != Family::Ecp5 || !unset(registry, &args.core, values, KEY) {
         return Ok(ParamMap::new());
     }
     let Ok(design) = crate::params::design(registry, &args.core, values) else {
@@ -201,7 +239,7 @@ fn flow_control_by_size(
     };
     let flip_flops = design.generate()?.module.register_bits();
     let pick = ParamMap::from_iter([(KEY.to_string(), "credit".into())]);
-    if flip_flops < CREDIT_FROM_FLIP_FLOPS || !valid_with(registry, &args.core, values, &pick) {
+    if flip_flops < threshold || !valid_with(registry, &args.core, values, &pick) {
         return Ok(ParamMap::new());
     }
     Ok(pick)

@@ -317,11 +317,10 @@ impl<R: Rng> Gen<'_, R> {
         Ok((we, wa, ok))
     }
 
-    /// An SPRAM on words 0..4, filled after each reset, pushed to the pool
-    /// as its output where the last access was a read (0 elsewhere).
-    /// An ECP5 select-add `((a ^ {neg}) & {nz}) + b` of random operands
-    /// (its `nz` a constant 1 now and then, so every select is exercised
-    /// on wide values), added to the pool.
+    /// An ECP5 select-add `((a ^ {neg}) & {nz}) + b + cin` of random
+    /// operands (its `nz` a constant 1 now and then, so every select is
+    /// exercised on wide values; a carry-in bit half the time), added to
+    /// the pool.
     fn select_add_unit(&mut self) -> Result<(), BuildError> {
         let (a, b) = (self.pick(), self.pick());
         let nz = if self.rng.random_bool(0.25) {
@@ -330,12 +329,19 @@ impl<R: Rng> Gen<'_, R> {
             self.pick_bit()?
         };
         let neg = self.pick_bit()?;
+        let cin = if self.rng.random_bool(0.5) {
+            Some(self.pick_bit()?)
+        } else {
+            None
+        };
         let ty = self.wider(a, Some(b));
-        let s = self.b.select_add("sadd", ty, a, nz, neg, b)?;
+        let s = self.b.select_add("sadd", ty, [a, nz, neg], b, cin)?;
         self.pool.push(s);
         Ok(())
     }
 
+    /// An SPRAM on words 0..4, filled after each reset, pushed to the pool
+    /// as its output where the last access was a read (0 elsewhere).
     fn spram_unit(&mut self, rst: SignalId) -> Result<(), BuildError> {
         let (cnt, filling) = self.fill_counter(rst, 2)?;
         let fill_addr = self.b.slice("fill_addr", cnt, 0, 2, false)?;

@@ -4,7 +4,8 @@
 //! 2 to 16), and a representative set in Icarus and Verilator, all under
 //! every stimulus and traffic pattern, reserved codes included; the same
 //! under `credit` flow control (free-running pipeline, result queue); the
-//! ECP5 carry mapping (`--map ecp5`) in all three back ends, its `CCU2C`
+//! ECP5 carry mapping (`--map ecp5`) in all three back ends, the −1 count
+//! through the adders' carry ins (the default) and as a popcount, its `CCU2C`
 //! cells simulated by Yosys' models; `--hierarchy modules` (one column
 //! module instantiated N times) cycle for cycle against the flat form on the
 //! Rust simulator, and against the golden model in all three back ends.
@@ -12,7 +13,7 @@
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::hierarchy::Hierarchy;
 use lutforge_hdl::datapath::ternary::{
-    CarryMap, Negation, TernaryGemvParams, WeightPacking, generate,
+    CarryMap, NegCount, Negation, TernaryGemvParams, WeightPacking, generate,
 };
 use lutforge_hdl::datapath::tree::TreeShape;
 use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
@@ -28,7 +29,19 @@ struct Knobs {
     packing: WeightPacking,
     stage_levels: u32,
     map: CarryMap,
+    neg_count: NegCount,
 }
+
+/// N_neg, two-input adders, 2-bit codes, a register after every level,
+/// generic Verilog, the −1 count in the carry ins.
+const NNEG_ADD2: Knobs = Knobs {
+    negation: Negation::Nneg,
+    tree: TreeShape::Add2,
+    packing: WeightPacking::Codes,
+    stage_levels: 1,
+    map: CarryMap::Generic,
+    neg_count: NegCount::Carry,
+};
 
 fn params(
     name: &str,
@@ -54,6 +67,7 @@ fn params(
         tree: kn.tree,
         w_packing: kn.packing,
         map: kn.map,
+        neg_count: kn.neg_count,
         hierarchy: Hierarchy::default(),
     }
 }
@@ -81,14 +95,15 @@ fn every_knob_on_the_rust_simulator() {
                 WeightPacking::Base3,
                 WeightPacking::I2s,
             ] {
-                for (stage_levels, map) in [1, 2, 3]
-                    .into_iter()
-                    .flat_map(|s| [(s, CarryMap::Generic), (s, CarryMap::Ecp5)])
-                {
-                    // The carry mapping fuses the N_neg select into two-input adders only.
-                    if map == CarryMap::Ecp5
-                        && (negation != Negation::Nneg || tree != TreeShape::Add2)
-                    {
+                for (stage_levels, map, neg_count) in [1, 2, 3].into_iter().flat_map(|s| {
+                    [CarryMap::Generic, CarryMap::Ecp5]
+                        .into_iter()
+                        .flat_map(move |m| [(s, m, NegCount::Carry), (s, m, NegCount::Popcount)])
+                }) {
+                    // The carry mapping fuses the N_neg select into two-input
+                    // adders only, and only those have a count to fold.
+                    let nneg_add2 = negation == Negation::Nneg && tree == TreeShape::Add2;
+                    if !nneg_add2 && (map == CarryMap::Ecp5 || neg_count == NegCount::Popcount) {
                         continue;
                     }
                     let kn = Knobs {
@@ -97,6 +112,7 @@ fn every_knob_on_the_rust_simulator() {
                         packing,
                         stage_levels,
                         map,
+                        neg_count,
                     };
                     for (shape, a, beats) in SHAPES {
                         let p = params("tern", shape, a, beats, &kn);
@@ -107,12 +123,13 @@ fn every_knob_on_the_rust_simulator() {
                             let r = check_core_case(&core, &case, &outcomes);
                             assert!(
                                 r.passed(),
-                                "{:?} {:?} {:?} s{} {:?} {:?}: {:?}/{:?}: {}",
+                                "{:?} {:?} {:?} s{} {:?} {:?} {:?}: {:?}/{:?}: {}",
                                 negation,
                                 tree,
                                 packing,
                                 stage_levels,
                                 map,
+                                neg_count,
                                 shape,
                                 case.stimulus,
                                 case.traffic,
@@ -146,8 +163,25 @@ fn cosim_nneg_codes_add2() {
         packing: WeightPacking::Codes,
         stage_levels: 2,
         map: CarryMap::Generic,
+        neg_count: NegCount::Carry,
     };
     cosim_both(&params("tern_a", (1, 3, 13), 8, 4, &kn));
+}
+
+#[test]
+fn cosim_popcount_neg_count_generic_and_ecp5() {
+    // The popcount form beside the default carry fold: generic and mapped.
+    let kn = Knobs {
+        neg_count: NegCount::Popcount,
+        ..NNEG_ADD2
+    };
+    cosim_both(&params("tern_pop", (2, 2, 9), 8, 4, &kn));
+    let mapped = Knobs {
+        map: CarryMap::Ecp5,
+        stage_levels: 2,
+        ..kn
+    };
+    cosim_both(&params("tern_pop_ccu", (1, 2, 7), 6, 3, &mapped));
 }
 
 #[test]
@@ -158,6 +192,7 @@ fn cosim_negate_base3_add3() {
         packing: WeightPacking::Base3,
         stage_levels: 1,
         map: CarryMap::Generic,
+        neg_count: NegCount::Carry,
     };
     cosim_both(&params("tern_b", (2, 2, 7), 6, 3, &kn));
 }
@@ -170,6 +205,7 @@ fn cosim_nneg_i2s_add3_wide_acts() {
         packing: WeightPacking::I2s,
         stage_levels: 3,
         map: CarryMap::Generic,
+        neg_count: NegCount::Carry,
     };
     cosim_both(&params("tern_c", (1, 2, 9), 16, 5, &kn));
 }
@@ -183,6 +219,7 @@ fn cosim_exhaustive_tiny_tile() {
         packing: WeightPacking::Codes,
         stage_levels: 1,
         map: CarryMap::Generic,
+        neg_count: NegCount::Carry,
     };
     cosim_both(&params("tern_tiny", (1, 1, 2), 2, 2, &kn));
 }
@@ -195,6 +232,7 @@ fn cosim_base3_k64() {
         packing: WeightPacking::Base3,
         stage_levels: 2,
         map: CarryMap::Generic,
+        neg_count: NegCount::Carry,
     };
     cosim_both(&params("tern_k64", (1, 1, 64), 8, 8, &kn));
 }
@@ -212,6 +250,7 @@ fn credit_flow_control_on_the_rust_simulator_and_in_both_verilog_simulators() {
             packing,
             stage_levels,
             map: CarryMap::Generic,
+            neg_count: NegCount::Carry,
         };
         for (shape, a, beats) in SHAPES {
             let mut p = params("tern_cr", shape, a, beats, &kn);
@@ -238,6 +277,7 @@ fn credit_flow_control_on_the_rust_simulator_and_in_both_verilog_simulators() {
         packing: WeightPacking::Codes,
         stage_levels: 1,
         map: CarryMap::Generic,
+        neg_count: NegCount::Carry,
     };
     // Every activation and code of two columns (1·2·2 + 2·2·2 = 12 input bits).
     let mut p = params("tern_cr", (1, 2, 2), 2, 3, &kn);
@@ -251,11 +291,8 @@ fn cosim_ecp5_carry_map_with_yosys_cells() {
     // with a term alone, N > 1 and M > 1: Icarus and Verilator run the
     // CCU2C cells with Yosys' ecp5/cells_sim.v.
     let tiny = Knobs {
-        negation: Negation::Nneg,
-        tree: TreeShape::Add2,
-        packing: WeightPacking::Codes,
-        stage_levels: 1,
         map: CarryMap::Ecp5,
+        ..NNEG_ADD2
     };
     cosim_both(&params("tern_ccu_tiny", (1, 1, 2), 2, 2, &tiny));
     let kn = Knobs {
@@ -289,6 +326,7 @@ fn hierarchical_columns_equal_the_flat_core_in_every_back_end() {
         packing: WeightPacking::Codes,
         stage_levels: 1,
         map: CarryMap::Generic,
+        neg_count: NegCount::Carry,
     };
     // M > 1, N > 1, odd K, base-3 and I2_S packing, both negations, the
     // ECP5 carry mapping, three-input trees and credit flow control.
@@ -318,6 +356,7 @@ fn hierarchical_columns_equal_the_flat_core_in_every_back_end() {
         (
             Knobs {
                 map: CarryMap::Ecp5,
+                neg_count: NegCount::Carry,
                 stage_levels: 2,
                 ..base
             },

@@ -8,7 +8,7 @@ use lutforge_hdl::ir::{BuildError, Collision, Def, Dir, Module, Signal, SignalId
 
 use super::expr::{Exprs, decl_type, literal, range, select};
 use super::names::Names;
-use super::usage::unread_note;
+use super::usage::{unread_note, wide_mask};
 use super::view::{
     AssignGroup, AssignView, BlockMemoryView, BlockReadView, CarryView, CcuView, ConnView,
     DeclView, InitWord, InstView, MemoryView, ModuleView, RegView, RomEntry, RomView, SpramView,
@@ -312,9 +312,9 @@ impl Body {
                     chip_select: exprs.whole(chip_select),
                 });
             }
-            &Def::SelectAdd { a, nz, neg, b } => {
+            &Def::SelectAdd { a, nz, neg, b, cin } => {
                 self.declare("wire", s, id);
-                self.add_select_add(s, [a, nz, neg, b], exprs, names);
+                self.add_select_add(s, [a, nz, neg, b], cin, exprs, names);
             }
             &Def::Reg { d, en, rst, init } => {
                 self.declare("reg", s, id);
@@ -348,25 +348,44 @@ impl Body {
 /// and D at 0) are A, so the half's generate (LUT2 of A, B) is b's bit.
 pub(crate) const SELECT_ADD_INIT: u16 = 0x9a6a;
 
+/// The LUT4 INIT of a select-add's carry feed-in half, with A = the carry-in
+/// bit and C tied to 1: the LUT4 is 0 (no propagate), and its generate (LUT2
+/// of A, B: the low four bits) is A, so the half's carry out is the bit.
+pub(crate) const CARRY_FEED_INIT: u16 = 0x000a;
+
+/// What drives one half of a select-add's `CCU2C` chain.
+enum Half {
+    /// The carry feed-in of the carry-in bit.
+    Feed(SignalId),
+    /// Result bit `bit`.
+    Bit(u32),
+    /// A spare half past the last bit.
+    Spare,
+}
+
 impl Body {
-    /// The `CCU2C` chain of select-add `s` (operands `a`, `nz`, `neg`, `b`):
-    /// one half per result bit, the carry in at 0, a spare last half tied
-    /// to 0 when the width is odd. The halves' sums land on a padded wire
-    /// `<name>_s` that drives the signal; the carries on `<name>_co`.
+    /// The `CCU2C` chain of select-add `s` (operands `a`, `nz`, `neg`, `b`,
+    /// carry in `cin`): with a carry in, a feed-in half first that makes
+    /// the bit the chain's carry; then one half per result bit; the
+    /// chain's own carry in at 0, a spare last half tied to 0 when the
+    /// halves are odd. The halves' sums land on a padded wire `<name>_s`
+    /// that drives the signal; the carries on `<name>_co`.
     fn add_select_add(
         &mut self,
         s: &Signal,
         [a, nz, neg, b]: [SignalId; 4],
+        cin: Option<SignalId>,
         exprs: &mut Exprs,
         names: &mut Names,
     ) {
         let w = s.ty.width;
-        let cells = w.div_ceil(2);
+        let feed = u32::from(cin.is_some());
+        let cells = (w + feed).div_ceil(2);
         let sum = names.fresh(&format!("{}_s", s.name));
         let carry = names.fresh(&format!("{}_co", s.name));
         let (sum_w, carry_w) = (u64::from(2 * cells), u64::from(cells));
-        let sum_read = lutforge_hdl::ir::mask(w);
-        let carry_read = lutforge_hdl::ir::mask(cells - 1);
+        let sum_read = wide_mask(w) << feed;
+        let carry_read = wide_mask(cells - 1);
         for (name, width, read) in [(&sum, sum_w, sum_read), (&carry, carry_w, carry_read)] {
             self.decls.push(DeclView {
                 kind: "wire",
@@ -378,36 +397,47 @@ impl Body {
         }
         self.logic.push(AssignView {
             lhs: s.name.clone(),
-            rhs: select(&sum, sum_w, 0, w.into()),
+            rhs: select(&sum, sum_w, feed.into(), w.into()),
             waiver: None,
         });
         let (nz, neg) = (exprs.whole(nz), exprs.whole(neg));
+        let zero = || "1'b0".to_string();
         let mut views = Vec::with_capacity(cells as usize);
         for j in 0..cells {
-            let cin = if j == 0 {
-                "1'b0".to_string()
+            let chain_in = if j == 0 {
+                zero()
             } else {
                 select(&carry, carry_w, u64::from(j - 1), 1)
             };
             let mut pins = vec![ConnView {
                 port: "CIN".into(),
-                expr: cin,
+                expr: chain_in,
             }];
             let mut inits = [String::new(), String::new()];
             for half in 0..2 {
-                let bit = 2 * j + half;
-                let ins = if bit < w {
-                    inits[half as usize] = format!("{SELECT_ADD_INIT:04x}");
-                    [
-                        exprs.ext_bit(b, bit),
-                        exprs.ext_bit(a, bit),
-                        nz.clone(),
-                        neg.clone(),
-                    ]
-                } else {
-                    inits[half as usize] = "0000".into();
-                    std::array::from_fn(|_| "1'b0".to_string())
+                let h = 2 * j + half;
+                let what = match (h, cin) {
+                    (0, Some(c)) => Half::Feed(c),
+                    _ if h - feed < w => Half::Bit(h - feed),
+                    _ => Half::Spare,
                 };
+                let (init, ins) = match what {
+                    Half::Feed(c) => (
+                        CARRY_FEED_INIT,
+                        [exprs.whole(c), zero(), "1'b1".to_string(), zero()],
+                    ),
+                    Half::Bit(bit) => (
+                        SELECT_ADD_INIT,
+                        [
+                            exprs.ext_bit(b, bit),
+                            exprs.ext_bit(a, bit),
+                            nz.clone(),
+                            neg.clone(),
+                        ],
+                    ),
+                    Half::Spare => (0, std::array::from_fn(|_| zero())),
+                };
+                inits[half as usize] = format!("{init:04x}");
                 for (pin, expr) in ["A", "B", "C", "D"].into_iter().zip(ins) {
                     pins.push(ConnView {
                         port: format!("{pin}{half}"),
@@ -435,6 +465,7 @@ impl Body {
         }
         self.carries.push(CarryView {
             name: s.name.clone(),
+            feed: cin.is_some(),
             cells: views,
         });
     }

@@ -30,17 +30,28 @@ impl Usage {
     /// Why a `width`-bit signal named `name` needs a waiver: which bits are
     /// never read, or `None` when every bit is read.
     pub(crate) fn unread_note(&self, id: SignalId, width: u32, name: &str) -> Option<String> {
-        unread_note(self.read[id.0 as usize], width, name)
+        unread_note(u128::from(self.read[id.0 as usize]), width, name)
     }
 }
 
-/// The note for a `width`-bit signal of which the bits set in `read` are read.
-pub(crate) fn unread_note(read: u64, width: u32, name: &str) -> Option<String> {
-    let unread = !read & mask(width);
+/// The low `width` bits set, for widths up to 128 (a carry chain's sum
+/// wire can be wider than a signal).
+pub(crate) fn wide_mask(width: u32) -> u128 {
+    if width >= 128 {
+        u128::MAX
+    } else {
+        (1u128 << width) - 1
+    }
+}
+
+/// The note for a `width`-bit wire (at most 128 bits) of which the bits
+/// set in `read` are read.
+pub(crate) fn unread_note(read: u128, width: u32, name: &str) -> Option<String> {
+    let unread = !read & wide_mask(width);
     if unread == 0 {
         return None;
     }
-    if unread == mask(width) {
+    if unread == wide_mask(width) {
         return Some(format!("`{name}` is not read"));
     }
     let mut ranges = Vec::new();
@@ -94,6 +105,10 @@ mod tests {
         assert_eq!(
             unread_note(1 << 63, 64, "w").unwrap(),
             "bits [62:0] of `w` are not read"
+        );
+        assert_eq!(
+            unread_note(((1 << 66) - 1) & !1, 66, "s").unwrap(),
+            "bit [0] of `s` is not read"
         );
     }
 

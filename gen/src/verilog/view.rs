@@ -172,6 +172,8 @@ pub(crate) struct SpramView {
 #[derive(Serialize)]
 pub(crate) struct CarryView {
     pub(crate) name: String,
+    /// The chain starts with a feed-in half for its carry-in bit.
+    pub(crate) feed: bool,
     pub(crate) cells: Vec<CcuView>,
 }
 

@@ -268,30 +268,26 @@ impl StreamShell {
         let not_last = b.not("not_last", Ty::BIT, last)?;
         let load_acc = b.and("load_acc", Ty::BIT, fire, not_last)?;
         let load_out = b.and("load_out", Ty::BIT, fire, last)?;
-        // `first` is 1 when the next beat starts a new run.
-        let first = b.reg("run_first", Ty::BIT, Some((self.rst, 1)))?;
-        b.drive(first, last, Some(fire))?;
+        // The accumulators clear (a synchronous reset, no mux in front of
+        // their adders) on the beat that ends a run, so each run starts at 0.
+        let clear = b.or("acc_clear", Ty::BIT, self.rst, load_out)?;
 
         let acc_ty = Ty::signed(acc_bits);
-        let zero = b.constant("acc_zero", acc_ty, 0)?;
         let mut ys = Vec::with_capacity(sums.len());
         let mut flags_out = Vec::new();
         // Under `credit` the results and flags go to the queue instead of registers.
         let mut queued = Vec::new();
         let mut queued_flags = Vec::new();
         for (i, s) in sums.iter().enumerate() {
-            let acc = b.reg(&format!("acc_{i}"), acc_ty, None)?;
-            let base = b.mux(&format!("acc_base_{i}"), acc_ty, first, zero, acc)?;
-            let next = b.add(&format!("acc_next_{i}"), acc_ty, base, s.sig)?;
+            let acc = b.reg(&format!("acc_{i}"), acc_ty, Some((clear, 0)))?;
+            let next = b.add(&format!("acc_next_{i}"), acc_ty, acc, s.sig)?;
             b.drive(acc, next, Some(load_acc))?;
             let y_in = match side.as_mut() {
                 None => next,
                 Some(side) => {
-                    let flag = b.reg(&format!("flag_acc_{i}"), Ty::BIT, None)?;
-                    let not_first = b.not(&format!("flag_keep_{i}"), Ty::BIT, first)?;
-                    let kept = b.and(&format!("flag_base_{i}"), Ty::BIT, not_first, flag)?;
+                    let flag = b.reg(&format!("flag_acc_{i}"), Ty::BIT, Some((clear, 0)))?;
                     let flag_next =
-                        b.or(&format!("flag_next_{i}"), Ty::BIT, kept, side.flags[i])?;
+                        b.or(&format!("flag_next_{i}"), Ty::BIT, flag, side.flags[i])?;
                     b.drive(flag, flag_next, Some(load_acc))?;
                     if credit {
                         queued_flags.push((format!("flag_{i}"), flag_next));

@@ -10,9 +10,13 @@
 //!
 //! Negation, by default, uses the exact N_neg form: a term is
 //! `(a XOR {A{neg}}) AND {A{nz}}` (that is −a−1 for a −1 weight) and the
-//! count of −1 weights, a popcount tree beside the main tree, is added once.
-//! The `negate` option builds `nz ? (neg ? −a : a) : 0` instead.
+//! count of −1 weights is added back: by default one −1 bit through the
+//! carry in of each two-input adder of the tree (`a + b + c` is one carry
+//! chain; the one bit left over is added to the dot), or as a popcount tree
+//! beside the main tree (`neg_count = popcount`, and always with three-input
+//! adders). The `negate` option builds `nz ? (neg ? −a : a) : 0` instead.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -27,7 +31,9 @@ use super::core::{
 use super::hierarchy::{Hierarchy, hierarchy_spec};
 use super::params::{CommonParams, ParamError, WeightFormat, validate_stage_levels};
 use super::stream::{StreamShell, WeightBus};
-use super::tree::{Ranged, TreeShape, TreeSum, adder_tree, adder_tree_from};
+use super::tree::{
+    CarryFeed, Ranged, TreeShape, TreeSum, adder_tree, adder_tree_fed, adder_tree_from, sum_tree,
+};
 use super::{CoreError, GeneratedCore};
 
 /// How a −1 weight negates its activation.
@@ -46,6 +52,28 @@ impl Negation {
         match self {
             Negation::Nneg => "nneg",
             Negation::Negate => "negate",
+        }
+    }
+}
+
+/// How the N_neg form adds back its count of −1 weights.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NegCount {
+    /// One −1 bit through the carry in of each two-input adder (no popcount
+    /// tree; a `--tree add3` core keeps the popcount).
+    #[default]
+    Carry,
+    /// A popcount tree of the −1 bits beside the main tree, added once.
+    Popcount,
+}
+
+impl NegCount {
+    /// The name the CLI and metadata use.
+    pub fn name(self) -> &'static str {
+        match self {
+            NegCount::Carry => "carry",
+            NegCount::Popcount => "popcount",
         }
     }
 }
@@ -120,6 +148,9 @@ pub struct TernaryGemvParams {
     pub stage_levels: u32,
     /// How −1 weights negate.
     pub negation: Negation,
+    /// How the N_neg form adds its count of −1 weights.
+    #[serde(default)]
+    pub neg_count: NegCount,
     /// Two- or three-input adders.
     pub tree: TreeShape,
     /// How weights arrive on `in_w`.
@@ -161,6 +192,14 @@ impl TernaryGemvParams {
             ));
         }
         validate_stage_levels(self.stage_levels)
+    }
+
+    /// True when the −1 weights' count goes through the tree's carry ins
+    /// (N_neg form, `neg_count = carry`, two-input adders).
+    pub fn folds_carry(&self) -> bool {
+        self.negation == Negation::Nneg
+            && self.neg_count == NegCount::Carry
+            && self.tree == TreeShape::Add2
     }
 }
 
@@ -284,13 +323,15 @@ fn term(
 
 /// The first adder level with the select fused into the carry cells: terms
 /// k = 2i and 2i + 1 become one [`crate::ir::Def::SelectAdd`] of activation
-/// 2i's select onto term 2i + 1 (an odd last term passes through alone).
+/// 2i's select onto term 2i + 1 (an odd last term passes through alone),
+/// each with the next bit of `feed` in its carry in.
 fn select_add_level(
     b: &mut ModuleBuilder,
     prefix: &str,
     acts: &[SignalId],
     weights: &[Trit],
     a_ty: Ty,
+    mut feed: Option<&mut NegFeed<'_>>,
 ) -> Result<Vec<Ranged>, BuildError> {
     let (lo, hi) = (a_ty.min_value(), a_ty.max_value());
     (0..acts.len().div_ceil(2))
@@ -307,11 +348,15 @@ fn select_add_level(
             if j == k {
                 return Ok(other);
             }
-            let (lo, hi) = (2 * lo, 2 * hi);
+            let cin = match feed.as_deref_mut() {
+                Some(f) => f.next_bit(b, 0)?,
+                None => None,
+            };
+            let (lo, hi) = (2 * lo, 2 * hi + i128::from(cin.is_some()));
             let ty = Ty::signed_for_range(lo, hi);
             let t = weights[k];
             let name = format!("{prefix}_k{k}_sa");
-            let sig = b.select_add(&name, ty, acts[k], t.nz, t.neg, other.sig)?;
+            let sig = b.select_add(&name, ty, [acts[k], t.nz, t.neg], other.sig, cin)?;
             Ok(Ranged { sig, lo, hi })
         })
         .collect()
@@ -363,19 +408,16 @@ fn flat_dots(
     let c = &p.common;
     let decoded = decode(b, c, p.w_packing, &shell.w)?;
     let trits = register_trits(b, c.k, &decoded, shell.en)?;
-    let mut nneg = Vec::with_capacity(c.n);
-    if p.negation == Negation::Nneg {
-        for n in 0..c.n {
-            nneg.push(popcount(b, p, n, &trits[n * c.k..(n + 1) * c.k], shell.en)?);
-        }
-    }
+    let mut negs = (0..c.n)
+        .map(|n| column_neg(b, p, n, &trits[n * c.k..(n + 1) * c.k], shell.en))
+        .collect::<Result<Vec<_>, _>>()?;
     let mut sums = Vec::with_capacity(c.m * c.n);
     let mut stages = 1;
     for m in 0..c.m {
-        for n in 0..c.n {
+        for (n, neg) in negs.iter_mut().enumerate() {
             let acts = &act[m * c.k..(m + 1) * c.k];
             let weights = &trits[n * c.k..(n + 1) * c.k];
-            let (dot, s) = dot(b, p, (m, n), acts, weights, nneg.get(n), shell.en)?;
+            let (dot, s) = dot(b, p, (m, n), acts, weights, neg, shell.en)?;
             sums.push(dot);
             stages = s;
         }
@@ -465,15 +507,12 @@ fn column_module(p: &TernaryGemvParams) -> Result<Column, CoreError> {
     let w = b.input_vec(column_ports::W, bus.elems, bus.ty)?;
     let decoded = decode_tile(&mut b, 1, c.k, p.w_packing, &w)?;
     let trits = register_trits(&mut b, c.k, &decoded, en)?;
-    let nneg = match p.negation {
-        Negation::Nneg => Some(popcount(&mut b, p, 0, &trits, en)?),
-        Negation::Negate => None,
-    };
+    let mut neg = column_neg(&mut b, p, 0, &trits, en)?;
     let mut dots = Vec::with_capacity(c.m);
     let (mut range, mut stages) = ((0, 0), 1);
     for m in 0..c.m {
         let acts = &act[m * c.k..(m + 1) * c.k];
-        let (dot, s) = dot(&mut b, p, (m, 0), acts, &trits, nneg.as_ref(), en)?;
+        let (dot, s) = dot(&mut b, p, (m, 0), acts, &trits, &mut neg, en)?;
         dots.push(dot.sig);
         (range, stages) = ((dot.lo, dot.hi), s);
     }
@@ -505,6 +544,113 @@ fn register_trits(
         .collect()
 }
 
+/// What a column adds back for its −1 weights.
+enum ColumnNeg {
+    /// Nothing (`negate`: every term is exact).
+    Nothing,
+    /// Its popcount tree, added to each dot.
+    Popcount(TreeSum),
+    /// Its −1 bits, fed into the carry ins of each dot's tree.
+    Carry(NegBits),
+}
+
+/// How column n (weights `weights`) adds back its −1 weights.
+fn column_neg(
+    b: &mut ModuleBuilder,
+    p: &TernaryGemvParams,
+    n: usize,
+    weights: &[Trit],
+    en: SignalId,
+) -> Result<ColumnNeg, BuildError> {
+    Ok(match p.negation {
+        Negation::Negate => ColumnNeg::Nothing,
+        Negation::Nneg if p.folds_carry() => ColumnNeg::Carry(NegBits {
+            prefix: format!("neg_n{n}"),
+            bits: weights.iter().map(|t| t.neg).collect(),
+            en,
+            delayed: HashMap::new(),
+        }),
+        Negation::Nneg => ColumnNeg::Popcount(popcount(b, p, n, weights, en)?),
+    })
+}
+
+/// A column's −1 bits and their delayed copies: each of its M trees takes
+/// the bits in the same order at the same stages, so they share the copies.
+struct NegBits {
+    /// Name prefix of the copies, `neg_n<n>`.
+    prefix: String,
+    /// The registered −1 bits, index k.
+    bits: Vec<SignalId>,
+    /// The pipeline enable.
+    en: SignalId,
+    /// Bit k delayed by d stages, keyed (k, d).
+    delayed: HashMap<(usize, u32), SignalId>,
+}
+
+impl NegBits {
+    /// Bit k as it stands `stage` register stages after the tree's terms.
+    fn at(&mut self, b: &mut ModuleBuilder, k: usize, stage: u32) -> Result<SignalId, BuildError> {
+        let mut sig = self.bits[k];
+        for d in 1..=stage {
+            sig = match self.delayed.get(&(k, d)) {
+                Some(&copy) => copy,
+                None => {
+                    let name = format!("{}_k{k}_d{d}", self.prefix);
+                    let copy = b.register(&name, sig, Some(self.en), None)?;
+                    self.delayed.insert((k, d), copy);
+                    copy
+                }
+            };
+        }
+        Ok(sig)
+    }
+}
+
+/// The −1 bits of one column handed out in order to one tree's carry ins.
+struct NegFeed<'a> {
+    /// The column's bits.
+    bits: &'a mut NegBits,
+    /// The next bit to hand out.
+    next: usize,
+}
+
+impl CarryFeed for NegFeed<'_> {
+    fn next_bit(
+        &mut self,
+        b: &mut ModuleBuilder,
+        stage: u32,
+    ) -> Result<Option<SignalId>, BuildError> {
+        if self.next == self.bits.bits.len() {
+            return Ok(None);
+        }
+        self.next += 1;
+        self.bits.at(b, self.next - 1, stage).map(Some)
+    }
+}
+
+impl NegFeed<'_> {
+    /// The sum of the bits not handed out, as they stand `stage` register
+    /// stages after the terms (a tree of K terms has K − 1 adders, so one
+    /// bit is left), or `None` when there are none.
+    fn rest(
+        self,
+        b: &mut ModuleBuilder,
+        prefix: &str,
+        stage: u32,
+    ) -> Result<Option<Ranged>, BuildError> {
+        let terms = (self.next..self.bits.bits.len())
+            .map(|k| {
+                let sig = self.bits.at(b, k, stage)?;
+                Ok(Ranged { sig, lo: 0, hi: 1 })
+            })
+            .collect::<Result<Vec<_>, BuildError>>()?;
+        if terms.is_empty() {
+            return Ok(None);
+        }
+        sum_tree(b, prefix, terms, TreeShape::Add2).map(Some)
+    }
+}
+
 /// The count of column n's −1 weights (N_neg form), a popcount tree.
 fn popcount(
     b: &mut ModuleBuilder,
@@ -524,52 +670,76 @@ fn popcount(
     adder_tree(b, &format!("nneg_n{n}"), bits, en, p.stage_levels, p.tree)
 }
 
-/// The registered dot product of row m and column n (with N_neg added when
-/// `nneg` is given), and the stages from the input edge to it.
+/// The adder tree of row m and column n, with the select fused into the
+/// first level on ECP5 and the bits of `feed` in its adders' carry ins.
+fn dot_tree(
+    b: &mut ModuleBuilder,
+    p: &TernaryGemvParams,
+    (m, n): (usize, usize),
+    acts: &[SignalId],
+    weights: &[Trit],
+    mut feed: Option<&mut NegFeed<'_>>,
+    en: SignalId,
+) -> Result<TreeSum, BuildError> {
+    let c = &p.common;
+    let a_ty = Ty::signed(c.act_bits);
+    let prefix = format!("sum_m{m}_n{n}");
+    let levels = (p.stage_levels, p.tree);
+    // One term alone has no adder to fuse its select into.
+    if p.map == CarryMap::Ecp5 && c.k >= 2 {
+        let first = format!("t_m{m}_n{n}");
+        let pairs = select_add_level(b, &first, acts, weights, a_ty, feed.as_deref_mut())?;
+        let feed = feed.map(|f| f as &mut dyn CarryFeed);
+        return adder_tree_from(b, &prefix, pairs, en, levels, feed);
+    }
+    let terms = (0..c.k)
+        .map(|k| {
+            let name = format!("t_m{m}_n{n}_k{k}");
+            term(b, &name, p.negation, acts[k], weights[k], a_ty)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let feed = feed.map(|f| f as &mut dyn CarryFeed);
+    adder_tree_fed(b, &prefix, terms, en, p.stage_levels, p.tree, feed)
+}
+
+/// The registered dot product of row m and column n (with the column's −1
+/// weights added back as `neg` says), and the stages from the input edge
+/// to it.
 fn dot(
     b: &mut ModuleBuilder,
     p: &TernaryGemvParams,
     (m, n): (usize, usize),
     acts: &[SignalId],
     weights: &[Trit],
-    nneg: Option<&TreeSum>,
+    neg: &mut ColumnNeg,
     en: SignalId,
 ) -> Result<(Ranged, u32), CoreError> {
-    let c = &p.common;
-    let a_ty = Ty::signed(c.act_bits);
-    let prefix = format!("sum_m{m}_n{n}");
-    // One term alone has no adder to fuse its select into.
-    let tree = if p.map == CarryMap::Ecp5 && c.k >= 2 {
-        let pairs = select_add_level(b, &format!("t_m{m}_n{n}"), acts, weights, a_ty)?;
-        adder_tree_from(b, &prefix, pairs, en, p.stage_levels, p.tree)?
-    } else {
-        let terms = (0..c.k)
-            .map(|k| {
-                term(
-                    b,
-                    &format!("t_m{m}_n{n}_k{k}"),
-                    p.negation,
-                    acts[k],
-                    weights[k],
-                    a_ty,
-                )
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        adder_tree(b, &prefix, terms, en, p.stage_levels, p.tree)?
-    };
-    let stages = 2 + tree.stages;
-    let sum = match nneg {
-        Some(count) => {
+    let (tree, count) = match neg {
+        ColumnNeg::Nothing => (dot_tree(b, p, (m, n), acts, weights, None, en)?, None),
+        ColumnNeg::Popcount(count) => {
+            let tree = dot_tree(b, p, (m, n), acts, weights, None, en)?;
             if count.stages != tree.stages {
                 return Err(CoreError::Build(BuildError::Invalid {
-                    module: c.name.clone(),
+                    module: p.common.name.clone(),
                     message: "the popcount tree and the adder tree have different register stages"
                         .into(),
                 }));
             }
-            let (lo, hi) = (tree.sum.lo + count.sum.lo, tree.sum.hi + count.sum.hi);
+            (tree, Some(count.sum))
+        }
+        ColumnNeg::Carry(bits) => {
+            let mut feed = NegFeed { bits, next: 0 };
+            let tree = dot_tree(b, p, (m, n), acts, weights, Some(&mut feed), en)?;
+            let rest = feed.rest(b, &format!("nneg_m{m}_n{n}_rest"), tree.stages)?;
+            (tree, rest)
+        }
+    };
+    let stages = 2 + tree.stages;
+    let sum = match count {
+        Some(count) => {
+            let (lo, hi) = (tree.sum.lo + count.lo, tree.sum.hi + count.hi);
             let ty = Ty::signed_for_range(lo, hi);
-            let sig = b.add(&format!("dot_m{m}_n{n}"), ty, tree.sum.sig, count.sum.sig)?;
+            let sig = b.add(&format!("dot_m{m}_n{n}"), ty, tree.sum.sig, count.sig)?;
             Ranged { sig, lo, hi }
         }
         None => tree.sum,
@@ -582,11 +752,22 @@ fn dot(
 const NEGATIONS: &[Choice] = &[
     Choice {
         value: "nneg",
-        help: "(a XOR neg) AND nz per term, plus one popcount of the −1 weights per output",
+        help: "(a XOR neg) AND nz per term, plus the count of −1 weights per output (see neg-count)",
     },
     Choice {
         value: "negate",
         help: "nz ? (neg ? −a : a) : 0 per term",
+    },
+];
+
+const NEG_COUNTS: &[Choice] = &[
+    Choice {
+        value: "carry",
+        help: "one −1 bit through the carry in of each two-input adder (add3 trees keep the popcount)",
+    },
+    Choice {
+        value: "popcount",
+        help: "a popcount tree of the −1 weights beside the main tree, added once",
     },
 ];
 
@@ -642,6 +823,13 @@ impl CoreParams for TernaryGemvParams {
                 help: "How −1 weights negate",
                 kind: ParamKind::Choice(NEGATIONS),
                 default: ParamDefault::Fixed(Lit::Str("nneg")),
+                axis: Some(Axis::Named),
+            },
+            ParamSpec {
+                key: "neg_count",
+                help: "How the N_neg form adds its count of −1 weights",
+                kind: ParamKind::Choice(NEG_COUNTS),
+                default: ParamDefault::Quiet(Lit::Str("carry")),
                 axis: Some(Axis::Named),
             },
             ParamSpec {

@@ -51,6 +51,18 @@ impl TreeShape {
     }
 }
 
+/// One-bit addends that a tree of two-input adders folds into its adders'
+/// carry ins, one per adder (`a + b + c` maps to one carry chain).
+pub trait CarryFeed {
+    /// The next bit to add, as it stands `stage` register stages after the
+    /// tree's terms, or `None` when every bit has been handed out.
+    fn next_bit(
+        &mut self,
+        b: &mut ModuleBuilder,
+        stage: u32,
+    ) -> Result<Option<SignalId>, BuildError>;
+}
+
 /// Adds `terms` level by level with adders of `shape`; after every
 /// `stage_levels` levels (0 = never) every value of that level is
 /// registered with enable `en`. Adders are sized to the exact range of
@@ -63,15 +75,29 @@ pub fn adder_tree(
     stage_levels: u32,
     shape: TreeShape,
 ) -> Result<TreeSum, BuildError> {
+    adder_tree_fed(b, prefix, terms, en, stage_levels, shape, None)
+}
+
+/// [`adder_tree`] that adds one bit of `feed` (while it has any) through
+/// the carry in of each two-input adder.
+pub fn adder_tree_fed(
+    b: &mut ModuleBuilder,
+    prefix: &str,
+    terms: Vec<Ranged>,
+    en: SignalId,
+    stage_levels: u32,
+    shape: TreeShape,
+    feed: Option<&mut dyn CarryFeed>,
+) -> Result<TreeSum, BuildError> {
     let start = Partial {
         values: terms,
         level: 0,
         stages: 0,
     };
-    finish_tree(b, prefix, start, en, stage_levels, shape)
+    finish_tree(b, prefix, start, en, (stage_levels, shape), feed)
 }
 
-/// [`adder_tree`] over values that are already the sums of its first
+/// [`adder_tree_fed`] over values that are already the sums of its first
 /// level (level 1, built by the caller and not yet registered): they are
 /// registered as that level would be, and the tree goes on from level 2.
 pub fn adder_tree_from(
@@ -79,8 +105,8 @@ pub fn adder_tree_from(
     prefix: &str,
     first_level: Vec<Ranged>,
     en: SignalId,
-    stage_levels: u32,
-    shape: TreeShape,
+    (stage_levels, shape): (u32, TreeShape),
+    feed: Option<&mut dyn CarryFeed>,
 ) -> Result<TreeSum, BuildError> {
     let (values, staged) = stage_level(b, prefix, 1, first_level, en, stage_levels)?;
     let start = Partial {
@@ -88,7 +114,7 @@ pub fn adder_tree_from(
         level: 1,
         stages: u32::from(staged),
     };
-    finish_tree(b, prefix, start, en, stage_levels, shape)
+    finish_tree(b, prefix, start, en, (stage_levels, shape), feed)
 }
 
 /// Where a pipelined tree stands: the values of `level` (registered when
@@ -107,8 +133,8 @@ fn finish_tree(
     prefix: &str,
     start: Partial,
     en: SignalId,
-    stage_levels: u32,
-    shape: TreeShape,
+    (stage_levels, shape): (u32, TreeShape),
+    mut feed: Option<&mut dyn CarryFeed>,
 ) -> Result<TreeSum, BuildError> {
     let Partial {
         values: mut level_vals,
@@ -117,7 +143,10 @@ fn finish_tree(
     } = start;
     while level_vals.len() > 1 {
         level += 1;
-        let next = add_level(b, prefix, level, &level_vals, shape)?;
+        let fed = feed
+            .as_mut()
+            .map(|f| (&mut **f as &mut dyn CarryFeed, stages));
+        let next = add_level(b, prefix, level, &level_vals, shape, fed)?;
         let (next, staged) = stage_level(b, prefix, level, next, en, stage_levels)?;
         stages += u32::from(staged);
         level_vals = next;
@@ -155,38 +184,51 @@ pub fn sum_tree(
     let mut level = 0u32;
     while level_vals.len() > 1 {
         level += 1;
-        level_vals = add_level(b, prefix, level, &level_vals, shape)?;
+        level_vals = add_level(b, prefix, level, &level_vals, shape, None)?;
     }
     only_sum(b, prefix, level_vals)
 }
 
 /// One level of a tree: the values added in groups of the shape's arity
-/// (a group of one passes through).
+/// (a group of one passes through); each pair also adds the next bit of
+/// `feed` (taken at the given stage) while it has any.
 fn add_level(
     b: &mut ModuleBuilder,
     prefix: &str,
     level: u32,
     values: &[Ranged],
     shape: TreeShape,
+    mut feed: Option<(&mut dyn CarryFeed, u32)>,
 ) -> Result<Vec<Ranged>, BuildError> {
     values
         .chunks(shape.arity())
         .enumerate()
         .map(|(i, group)| {
-            Ok(match group {
-                [x, y, z] => {
+            let name = format!("{prefix}_l{level}_{i}");
+            let carry = match (&mut feed, group) {
+                (Some((f, stage)), [_, _]) => f.next_bit(b, *stage)?,
+                _ => None,
+            };
+            Ok(match (group, carry) {
+                ([x, y, z], _) => {
                     let (lo, hi) = (x.lo + y.lo + z.lo, x.hi + y.hi + z.hi);
                     let ty = Ty::signed_for_range(lo, hi);
-                    let sig = b.add3(&format!("{prefix}_l{level}_{i}"), ty, x.sig, y.sig, z.sig)?;
+                    let sig = b.add3(&name, ty, x.sig, y.sig, z.sig)?;
                     Ranged { sig, lo, hi }
                 }
-                [x, y] => {
+                ([x, y], Some(c)) => {
+                    let (lo, hi) = (x.lo + y.lo, x.hi + y.hi + 1);
+                    let ty = Ty::signed_for_range(lo, hi);
+                    let sig = b.add3(&name, ty, x.sig, y.sig, c)?;
+                    Ranged { sig, lo, hi }
+                }
+                ([x, y], None) => {
                     let (lo, hi) = (x.lo + y.lo, x.hi + y.hi);
                     let ty = Ty::signed_for_range(lo, hi);
-                    let sig = b.add(&format!("{prefix}_l{level}_{i}"), ty, x.sig, y.sig)?;
+                    let sig = b.add(&name, ty, x.sig, y.sig)?;
                     Ranged { sig, lo, hi }
                 }
-                [x] => *x,
+                ([x], _) => *x,
                 _ => unreachable!("chunks of at most three"),
             })
         })

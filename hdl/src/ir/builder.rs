@@ -251,20 +251,20 @@ impl ModuleBuilder {
         self.push_checked(name, ty, Def::Add3(a, b, c))
     }
 
-    /// `((a XOR {W{neg}}) AND {W{nz}}) + b` as one ECP5 carry-chain adder
-    /// with the select fused into its LUTs ([`Def::SelectAdd`]), wrapped to
-    /// `ty` (`a`, `b` no wider than `ty`; `nz`, `neg` one bit each).
+    /// `((a XOR {W{neg}}) AND {W{nz}}) + b + cin` as one ECP5 carry-chain
+    /// adder with the select `[a, nz, neg]` fused into its LUTs
+    /// ([`Def::SelectAdd`]), wrapped to `ty` (`a`, `b` no wider than `ty`;
+    /// `nz`, `neg` and `cin` one bit each, `cin` 0 when `None`).
     #[track_caller]
     pub fn select_add(
         &mut self,
         name: &str,
         ty: Ty,
-        a: SignalId,
-        nz: SignalId,
-        neg: SignalId,
+        [a, nz, neg]: [SignalId; 3],
         b: SignalId,
+        cin: Option<SignalId>,
     ) -> Result<SignalId, BuildError> {
-        self.push_checked(name, ty, Def::SelectAdd { a, nz, neg, b })
+        self.push_checked(name, ty, Def::SelectAdd { a, nz, neg, b, cin })
     }
 
     /// a − b, wrapped to `ty`.

@@ -11,9 +11,10 @@
 //!   [`Def::Slice`].
 //! - `shl(k)` is value·2^k and `shr(k)` is ⌊value / 2^k⌋, both wrapped to the
 //!   result width (so `shr` of a signed value is arithmetic).
-//! - A select-add ([`Def::SelectAdd`]) is `((a XOR {W{neg}}) AND {W{nz}}) + b`
-//!   with `a` and `b` extended to the result width, wrapped; the emitter
-//!   builds it from ECP5 `CCU2C` carry cells.
+//! - A select-add ([`Def::SelectAdd`]) is `((a XOR {W{neg}}) AND {W{nz}}) + b
+//!   + cin` with `a` and `b` extended to the result width and `cin` (one
+//!   bit, 0 when absent) in the carry chain, wrapped; the emitter builds it
+//!   from ECP5 `CCU2C` carry cells.
 //! - Comparisons compare the operands' exact values (mixed signedness is
 //!   fine) and give one unsigned bit.
 //! - Registers update on the rising edge of the module's `clk`; a
@@ -280,6 +281,8 @@ pub enum Def {
         neg: SignalId,
         /// The other addend.
         b: SignalId,
+        /// One bit added through the chain's carry in, if any.
+        cin: Option<SignalId>,
     },
     /// A comparison; the signal is one unsigned bit.
     Compare(CmpOp, SignalId, SignalId),
@@ -418,7 +421,11 @@ impl Def {
             Def::Slice { src, .. } | Def::Extend { src, .. } => vec![*src],
             Def::Binary(_, a, b) | Def::Compare(_, a, b) => vec![*a, *b],
             Def::Add3(a, b, c) => vec![*a, *b, *c],
-            Def::SelectAdd { a, nz, neg, b } => vec![*a, *nz, *neg, *b],
+            Def::SelectAdd { a, nz, neg, b, cin } => {
+                let mut v = vec![*a, *nz, *neg, *b];
+                v.extend(*cin);
+                v
+            }
             Def::Concat(parts) => parts.clone(),
             Def::Mux {
                 sel,
@@ -476,15 +483,17 @@ impl Def {
                 let b = f(*b);
                 Def::Add3(a, b, f(*c))
             }
-            Def::SelectAdd { a, nz, neg, b } => {
+            Def::SelectAdd { a, nz, neg, b, cin } => {
                 let a = f(*a);
                 let nz = f(*nz);
                 let neg = f(*neg);
+                let b = f(*b);
                 Def::SelectAdd {
                     a,
                     nz,
                     neg,
-                    b: f(*b),
+                    b,
+                    cin: cin.map(&mut f),
                 }
             }
             Def::Concat(parts) => Def::Concat(parts.iter().map(|&p| f(p)).collect()),

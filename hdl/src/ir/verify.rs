@@ -186,10 +186,13 @@ impl<'a> Parts<'a> {
                 fits(b)?;
                 fits(c)
             }
-            &Def::SelectAdd { a, nz, neg, b } => {
+            &Def::SelectAdd { a, nz, neg, b, cin } => {
                 fits(a)?;
                 select(nz)?;
                 select(neg)?;
+                if let Some(c) = cin {
+                    select(c)?;
+                }
                 fits(b)
             }
             Def::Compare(..) | Def::Reduce(..) if w != 1 => Err(self.invalid(format!(

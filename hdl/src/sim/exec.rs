@@ -121,15 +121,21 @@ pub(crate) fn run_comb(l: &Lanes, comb: &[Instr], mems: &[Vec<u64>]) {
                 nz,
                 neg,
                 b,
+                cin,
                 mask,
             } => {
                 let (sa, sb, m) = (a.sign, b.sign, *mask);
                 let (d, x, y) = (l.dst(*dst), l.src(a.slot), l.src(b.slot));
                 let (nz, neg) = (l.src(*nz), l.src(*neg));
+                let carry = cin.map(|c| l.src(c));
                 for i in 0..d.len() {
                     let flip = 0u64.wrapping_sub(neg[i] & 1);
                     let keep = 0u64.wrapping_sub(nz[i] & 1);
-                    d[i] = ((ext(x[i], sa) ^ flip) & keep).wrapping_add(ext(y[i], sb)) & m;
+                    let c = carry.map_or(0, |c| c[i] & 1);
+                    d[i] = ((ext(x[i], sa) ^ flip) & keep)
+                        .wrapping_add(ext(y[i], sb))
+                        .wrapping_add(c)
+                        & m;
                 }
             }
             Instr::Un { op, dst, a, mask } => {

@@ -48,6 +48,8 @@ pub(crate) enum Instr {
         nz: u32,
         neg: u32,
         b: Operand,
+        /// The carry-in bit's slot, if any.
+        cin: Option<u32>,
         mask: u64,
     },
     Un {
@@ -256,12 +258,13 @@ pub(crate) fn compile(flat: &Flat) -> Result<Program, SimError> {
                     c: own(c.0),
                     mask: m,
                 },
-                Def::SelectAdd { a, nz, neg, b } => Instr::SelectAdd {
+                Def::SelectAdd { a, nz, neg, b, cin } => Instr::SelectAdd {
                     dst,
                     a: own(a.0),
                     nz: nz.0,
                     neg: neg.0,
                     b: own(b.0),
+                    cin: cin.map(|c| c.0),
                     mask: m,
                 },
                 Def::Unary(op, a) => Instr::Un {
