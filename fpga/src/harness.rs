@@ -1,7 +1,8 @@
 //! The characterisation harness: a core's ports are thousands of bits wide
 //! and no FPGA has those pins, so the harness feeds every input from
 //! serial-in shift registers and folds every output into one registered
-//! pin (each output element's XOR registered first, then the tree of those). Nothing of the core can be optimised away (every input bit comes
+//! pin (each output element's XOR registered first, then the tree of
+//! those). Nothing of the core can be optimised away (every input bit comes
 //! from a flip-flop, every output bit reaches the pin through an XOR), and
 //! the harness's own cost is measured by wrapping an empty core (outputs
 //! wired straight from inputs) the same way.

@@ -156,6 +156,23 @@ fn valid_with(registry: &Registry, core: &str, values: &ParamMap, more: &ParamMa
     crate::params::design(registry, core, &all).is_ok()
 }
 
+/// `key = value` alone, when `core` has `key`, the command left it unset and
+/// the other parameters allow it; nothing otherwise.
+fn pick_unset(
+    registry: &Registry,
+    core: &str,
+    values: &ParamMap,
+    key: &str,
+    value: serde_json::Value,
+) -> ParamMap {
+    let pick = ParamMap::from_iter([(key.to_string(), value)]);
+    if unset(registry, core, values, key) && valid_with(registry, core, values, &pick) {
+        pick
+    } else {
+        ParamMap::new()
+    }
+}
+
 /// The target's carry mapping, `map = ecp5`, when the core has one, the
 /// command left it unset and the target is an ECP5 (whose `CCU2C` cells take
 /// a ternary select), unless the other parameters rule it out.
@@ -165,15 +182,16 @@ fn carry_mapping(
     target: &Target,
     values: &ParamMap,
 ) -> Result<ParamMap> {
-    const KEY: &str = "map";
-    let pick = ParamMap::from_iter([(KEY.to_string(), "ecp5".into())]);
-    if target.family != Family::Ecp5
-        || !unset(registry, &args.core, values, KEY)
-        || !valid_with(registry, &args.core, values, &pick)
-    {
+    if target.family != Family::Ecp5 {
         return Ok(ParamMap::new());
     }
-    Ok(pick)
+    Ok(pick_unset(
+        registry,
+        &args.core,
+        values,
+        "map",
+        "ecp5".into(),
+    ))
 }
 
 /// `stage_levels = 1` (a register after every adder level) for a
@@ -188,16 +206,16 @@ fn ternary_stage_levels(
     target: &Target,
     values: &ParamMap,
 ) -> Result<ParamMap> {
-    const KEY: &str = "stage_levels";
-    let pick = ParamMap::from_iter([(KEY.to_string(), 1.into())]);
-    if args.core != "ternary-gemv"
-        || target.family != Family::Ecp5
-        || !unset(registry, &args.core, values, KEY)
-        || !valid_with(registry, &args.core, values, &pick)
-    {
+    if args.core != "ternary-gemv" || target.family != Family::Ecp5 {
         return Ok(ParamMap::new());
     }
-    Ok(pick)
+    Ok(pick_unset(
+        registry,
+        &args.core,
+        values,
+        "stage_levels",
+        1.into(),
+    ))
 }
 
 /// The flip-flops of a core's stall form (counted in the IR) from which
@@ -237,12 +255,16 @@ fn flow_control_by_size(
     let Ok(design) = crate::params::design(registry, &args.core, values) else {
         return Ok(ParamMap::new());
     };
-    let flip_flops = design.generate()?.module.register_bits();
-    let pick = ParamMap::from_iter([(KEY.to_string(), "credit".into())]);
-    if flip_flops < threshold || !valid_with(registry, &args.core, values, &pick) {
+    if design.generate()?.module.register_bits() < threshold {
         return Ok(ParamMap::new());
     }
-    Ok(pick)
+    Ok(pick_unset(
+        registry,
+        &args.core,
+        values,
+        KEY,
+        "credit".into(),
+    ))
 }
 
 /// Under `--dsp auto`, a core with a `mul_pack` parameter the user left
