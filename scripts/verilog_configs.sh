@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Prints the core configurations whose Verilog must stay byte-identical
 # across refactors: every shipped example and the configurations the test
-# suites generate (ternary-gemv knobs × shapes, lut-gemm g × format × mode ×
+# suites generate (ternary-gemv knobs × shapes, registered terms, lut-gemm g × format × mode ×
 # storage × shapes, the mac-gemv co-simulation shapes, mx-dot format pairs). One `lutforge gen`
 # argument list per line; tests/verilog_hashes.rs regenerates each and
 # compares the SHA-256 of NAME.v against tests/data/verilog_hashes.txt.
@@ -18,6 +18,13 @@ for neg in nneg negate; do for tree in add2 add3; do for pk in codes base3 i2s; 
         echo "ternary-gemv --name tern --m $m --n $n --k $k --act-bits $a --max-beats $b --stage-levels $sl --negation $neg --tree $tree --w-packing $pk"
     done
 done; done; done; done
+for form in "nneg add2 codes 2" "negate add3 i2s 1"; do
+    read -r neg tree pk sl <<<"$form"
+    for shape in "1 1 7 8 4" "1 3 16 8 3" "2 2 11 4 5" "1 2 13 16 2" "3 1 5 2 6" "1 1 1 8 3"; do
+        read -r m n k a b <<<"$shape"
+        echo "ternary-gemv --name tern --m $m --n $n --k $k --act-bits $a --max-beats $b --stage-levels $sl --negation $neg --tree $tree --w-packing $pk --input-register terms"
+    done
+done
 for storage in registers lutram; do for g in 2 3 4 5 6; do
     for fmt in "binary 1" "ternary 2" "int 2" "int 3" "int 4"; do
         read -r f wb <<<"$fmt"

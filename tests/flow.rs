@@ -655,7 +655,7 @@ fn flow_control_is_picked_by_size_for_lut_gemm_on_ecp5() {
 /// default). Read from the core's metadata, written before synthesis (no
 /// Yosys on PATH here, so the run then stops).
 #[test]
-fn ternary_stage_levels_and_flow_control_are_picked_on_ecp5() {
+fn ternary_stage_levels_flow_control_and_input_register_are_picked_per_target() {
     let picked = |target: &str, n: &str, extra: &[&str]| {
         let mut args = vec![
             "synth",
@@ -676,20 +676,39 @@ fn ternary_stage_levels_and_flow_control_are_picked_on_ecp5() {
             params["stage_levels"].as_u64().unwrap(),
             text("map"),
             text("flow_control"),
+            text("input_register"),
         )
     };
-    let t = |s: u64, m: &str, f: &str| (s, m.to_string(), f.to_string());
-    assert_eq!(picked("ecp5-25k", "1", &[]), t(1, "ecp5", "stall"));
-    assert_eq!(picked("ecp5-25k", "4", &[]), t(1, "ecp5", "credit"));
+    let t = |s: u64, m: &str, f: &str, i: &str| (s, m.to_string(), f.to_string(), i.to_string());
+    assert_eq!(
+        picked("ecp5-25k", "1", &[]),
+        t(1, "ecp5", "stall", "operands")
+    );
+    assert_eq!(
+        picked("ecp5-25k", "4", &[]),
+        t(1, "ecp5", "credit", "operands")
+    );
     assert_eq!(
         picked(
             "ecp5-25k",
             "4",
             &["--stage-levels", "2", "--flow-control", "stall"]
         ),
-        t(2, "ecp5", "stall")
+        t(2, "ecp5", "stall", "operands")
     );
-    assert_eq!(picked("ice40-up5k", "4", &[]), t(2, "generic", "stall"));
+    assert_eq!(
+        picked("ice40-up5k", "4", &[]),
+        t(2, "generic", "stall", "terms")
+    );
+    assert_eq!(
+        picked("ice40-up5k", "1", &["--input-register", "operands"]),
+        t(2, "generic", "stall", "operands")
+    );
+    // A mapping that rules the pick out leaves the default.
+    assert_eq!(
+        picked("ice40-up5k", "1", &["--map", "ecp5"]),
+        t(2, "ecp5", "stall", "operands")
+    );
 }
 
 /// The parameters `args` (a `synth` or `flow` command without `--out`)

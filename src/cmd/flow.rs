@@ -86,9 +86,10 @@ impl FlowArgs {
         let target = self.target_checked()?;
         let mut values = flags.values(registry, &self.core)?;
         let mut picked = BTreeMap::new();
-        let picks: [Pick; 4] = [
+        let picks: [Pick; 5] = [
             carry_mapping,
             ternary_stage_levels,
+            ternary_input_register,
             flow_control_by_size,
             packed_for_dsp,
         ];
@@ -206,27 +207,59 @@ fn ternary_stage_levels(
     target: &Target,
     values: &ParamMap,
 ) -> Result<ParamMap> {
-    if args.core != "ternary-gemv" || target.family != Family::Ecp5 {
-        return Ok(ParamMap::new());
-    }
-    Ok(pick_unset(
-        registry,
-        &args.core,
-        values,
+    Ok(ternary_on(args, registry, target, values, Family::Ecp5)(
         "stage_levels",
         1.into(),
     ))
 }
 
+/// For a ternary-gemv core on a `family` target, `pick_unset` of the key
+/// and value it is given; nothing for other cores and targets.
+fn ternary_on<'a>(
+    args: &'a FlowArgs,
+    registry: &'a Registry,
+    target: &Target,
+    values: &'a ParamMap,
+    family: Family,
+) -> impl Fn(&str, serde_json::Value) -> ParamMap + 'a {
+    let applies = args.core == "ternary-gemv" && target.family == family;
+    move |key, value| {
+        if applies {
+            pick_unset(registry, &args.core, values, key, value)
+        } else {
+            ParamMap::new()
+        }
+    }
+}
+
+/// `input_register = terms` (each selected term registered, the select in
+/// front of its flip-flop) for a ternary-gemv core on an iCE40 that the
+/// command left at the default: a logic cell holds a LUT4 and the
+/// flip-flop it drives, so the selects take the cells the registered
+/// operands took alone (UP5K K = 64, N = 1 at 60 MHz: 1 376 logic cells at
+/// 62.07 MHz against 1 952 at 58.90; docs/results.md, "Registered terms").
+fn ternary_input_register(
+    args: &FlowArgs,
+    registry: &Registry,
+    target: &Target,
+    values: &ParamMap,
+) -> Result<ParamMap> {
+    Ok(ternary_on(args, registry, target, values, Family::Ice40)(
+        "input_register",
+        "terms".into(),
+    ))
+}
+
 /// The flip-flops of a core's stall form (counted in the IR) from which
 /// `credit` flow control is picked on an ECP5 (docs/results.md, "Flow
-/// control" and "The −1 count in the carry ins"): the stall form's one
-/// enable drives every flip-flop, and at size it is the critical path.
-/// lut-gemm binary g = 2, K = 64 at 200 MHz: N = 4 (2 950 flip-flops) is a
-/// tie, N = 16 (10 018) places at 121.3 MHz against 89.7. ternary-gemv
-/// K = 64 at 200 MHz: N = 1 (1 399) runs at 208.1 MHz with stall, N = 4
-/// (3 993) at 193.6 MHz with credit against 153.5 (22.5 against 19.3 GOPS
-/// per 1 000 LUT4-eq); the threshold sits between the two.
+/// control" and "Registered terms, and a credit queue that keeps up"): the
+/// stall form's one enable drives every flip-flop, and at size it is the
+/// critical path. lut-gemm binary g = 2, K = 64 at 200 MHz: N = 4 (2 950
+/// flip-flops) is a tie, N = 16 (10 018) places at 177.2 MHz with credit
+/// against 98.7 with stall. ternary-gemv at 200 MHz: K = 64, N = 1 (1 399)
+/// runs at 236.6 MHz with stall against 226.1 with credit, N = 4 (3 993) at
+/// 211.4 with credit; K = 256, N = 4 (15 657) at 191.1 with credit against
+/// 155.6 with stall.
 fn credit_from_flip_flops(core: &str) -> Option<usize> {
     match core {
         "lut-gemm" => Some(8_000),

@@ -8,12 +8,14 @@
 //! through the adders' carry ins (the default) and as a popcount, its `CCU2C`
 //! cells simulated by Yosys' models; `--hierarchy modules` (one column
 //! module instantiated N times) cycle for cycle against the flat form on the
-//! Rust simulator, and against the golden model in all three back ends.
+//! Rust simulator, and against the golden model in all three back ends;
+//! registered terms (`--input-register terms`) in every negation, count,
+//! packing, tree, flow control and hierarchy, in all three back ends.
 
 use lutforge_gen::{Header, render_verilog};
 use lutforge_hdl::datapath::hierarchy::Hierarchy;
 use lutforge_hdl::datapath::ternary::{
-    CarryMap, NegCount, Negation, TernaryGemvParams, WeightPacking, generate,
+    CarryMap, InputRegister, NegCount, Negation, TernaryGemvParams, WeightPacking, generate,
 };
 use lutforge_hdl::datapath::tree::TreeShape;
 use lutforge_hdl::datapath::{CommonParams, FlowControl, WeightFormat};
@@ -68,6 +70,7 @@ fn params(
         w_packing: kn.packing,
         map: kn.map,
         neg_count: kn.neg_count,
+        input_register: InputRegister::default(),
         hierarchy: Hierarchy::default(),
     }
 }
@@ -158,12 +161,8 @@ fn cosim_both(p: &TernaryGemvParams) {
 #[test]
 fn cosim_nneg_codes_add2() {
     let kn = Knobs {
-        negation: Negation::Nneg,
-        tree: TreeShape::Add2,
-        packing: WeightPacking::Codes,
         stage_levels: 2,
-        map: CarryMap::Generic,
-        neg_count: NegCount::Carry,
+        ..NNEG_ADD2
     };
     cosim_both(&params("tern_a", (1, 3, 13), 8, 4, &kn));
 }
@@ -190,9 +189,7 @@ fn cosim_negate_base3_add3() {
         negation: Negation::Negate,
         tree: TreeShape::Add3,
         packing: WeightPacking::Base3,
-        stage_levels: 1,
-        map: CarryMap::Generic,
-        neg_count: NegCount::Carry,
+        ..NNEG_ADD2
     };
     cosim_both(&params("tern_b", (2, 2, 7), 6, 3, &kn));
 }
@@ -200,12 +197,10 @@ fn cosim_negate_base3_add3() {
 #[test]
 fn cosim_nneg_i2s_add3_wide_acts() {
     let kn = Knobs {
-        negation: Negation::Nneg,
         tree: TreeShape::Add3,
         packing: WeightPacking::I2s,
         stage_levels: 3,
-        map: CarryMap::Generic,
-        neg_count: NegCount::Carry,
+        ..NNEG_ADD2
     };
     cosim_both(&params("tern_c", (1, 2, 9), 16, 5, &kn));
 }
@@ -213,26 +208,16 @@ fn cosim_nneg_i2s_add3_wide_acts() {
 #[test]
 fn cosim_exhaustive_tiny_tile() {
     // 1·2·2 + 1·2·2 = 8 input bits: every activation and every code, reserved 10 included.
-    let kn = Knobs {
-        negation: Negation::Nneg,
-        tree: TreeShape::Add2,
-        packing: WeightPacking::Codes,
-        stage_levels: 1,
-        map: CarryMap::Generic,
-        neg_count: NegCount::Carry,
-    };
+    let kn = NNEG_ADD2;
     cosim_both(&params("tern_tiny", (1, 1, 2), 2, 2, &kn));
 }
 
 #[test]
 fn cosim_base3_k64() {
     let kn = Knobs {
-        negation: Negation::Nneg,
-        tree: TreeShape::Add2,
         packing: WeightPacking::Base3,
         stage_levels: 2,
-        map: CarryMap::Generic,
-        neg_count: NegCount::Carry,
+        ..NNEG_ADD2
     };
     cosim_both(&params("tern_k64", (1, 1, 64), 8, 8, &kn));
 }
@@ -273,11 +258,7 @@ fn credit_flow_control_on_the_rust_simulator_and_in_both_verilog_simulators() {
     assert!(checked > 10_000, "{checked} elements compared");
     let kn = Knobs {
         negation: Negation::Negate,
-        tree: TreeShape::Add2,
-        packing: WeightPacking::Codes,
-        stage_levels: 1,
-        map: CarryMap::Generic,
-        neg_count: NegCount::Carry,
+        ..NNEG_ADD2
     };
     // Every activation and code of two columns (1·2·2 + 2·2·2 = 12 input bits).
     let mut p = params("tern_cr", (1, 2, 2), 2, 3, &kn);
@@ -320,14 +301,7 @@ fn cosim_ecp5_carry_map_with_yosys_cells() {
 
 #[test]
 fn hierarchical_columns_equal_the_flat_core_in_every_back_end() {
-    let base = Knobs {
-        negation: Negation::Nneg,
-        tree: TreeShape::Add2,
-        packing: WeightPacking::Codes,
-        stage_levels: 1,
-        map: CarryMap::Generic,
-        neg_count: NegCount::Carry,
-    };
+    let base = NNEG_ADD2;
     // M > 1, N > 1, odd K, base-3 and I2_S packing, both negations, the
     // ECP5 carry mapping, three-input trees and credit flow control.
     let configs = [
@@ -429,4 +403,116 @@ fn hierarchical_columns_equal_the_flat_core_in_every_back_end() {
         }
     }
     assert!(checked > 5_000, "{checked} elements compared");
+}
+
+#[test]
+fn registered_terms_in_every_form_and_back_end() {
+    // The select in front of the input register: every negation and count,
+    // every packing, both trees, both flow controls and both hierarchies on
+    // the Rust simulator over every shape.
+    let forms = [
+        NNEG_ADD2,
+        Knobs {
+            neg_count: NegCount::Popcount,
+            packing: WeightPacking::Base3,
+            stage_levels: 2,
+            ..NNEG_ADD2
+        },
+        Knobs {
+            negation: Negation::Negate,
+            tree: TreeShape::Add3,
+            packing: WeightPacking::I2s,
+            ..NNEG_ADD2
+        },
+        Knobs {
+            tree: TreeShape::Add3,
+            stage_levels: 3,
+            ..NNEG_ADD2
+        },
+    ];
+    let mut checked = 0;
+    for (f, kn) in forms.iter().enumerate() {
+        for (flow, hierarchy) in [
+            (FlowControl::Stall, Hierarchy::Modules),
+            (FlowControl::Credit, Hierarchy::Flat),
+        ] {
+            for (shape, a, beats) in SHAPES {
+                let mut p = params("tern_rt", shape, a, beats, kn);
+                p.input_register = InputRegister::Terms;
+                p.common.flow_control = flow;
+                p.hierarchy = hierarchy;
+                let core = generate(&p).expect("generates");
+                let operands = generate(&TernaryGemvParams {
+                    input_register: InputRegister::Operands,
+                    ..p.clone()
+                })
+                .expect("generates");
+                assert_eq!(
+                    (core.latency, core.throughput, core.acc_bits),
+                    (operands.latency, operands.throughput, operands.acc_bits),
+                    "form {f} {shape:?}: the same timing facts as registered operands"
+                );
+                for case in cases(&plan(&p, 4, 6)).expect("stimulus") {
+                    let outcomes = run_streams(&core.module, &case.streams).expect("simulates");
+                    let r = check_core_case(&core, &case, &outcomes);
+                    assert!(
+                        r.passed(),
+                        "terms form {f} {flow:?} {hierarchy:?} {shape:?}: {:?}/{:?}: {}",
+                        case.stimulus,
+                        case.traffic,
+                        r.summary_with_cols(shape.1)
+                    );
+                    checked += r.compared_elements;
+                }
+            }
+        }
+    }
+    assert!(checked > 20_000, "{checked} elements compared");
+    // Icarus and Verilator: every activation and code of a tiny tile, then
+    // column modules with M > 1 and N > 1, then credit with a popcount.
+    let terms = |name: &str, shape, a, beats, kn: &Knobs, flow| {
+        let mut p = params(name, shape, a, beats, kn);
+        p.input_register = InputRegister::Terms;
+        p.common.flow_control = flow;
+        p
+    };
+    cosim_both(&terms(
+        "tern_rt_tiny",
+        (1, 1, 2),
+        2,
+        2,
+        &NNEG_ADD2,
+        FlowControl::Stall,
+    ));
+    cosim_both(&terms(
+        "tern_rt_cols",
+        (2, 3, 9),
+        8,
+        4,
+        &forms[2],
+        FlowControl::Stall,
+    ));
+    cosim_both(&terms(
+        "tern_rt_cr",
+        (1, 2, 11),
+        6,
+        3,
+        &forms[1],
+        FlowControl::Credit,
+    ));
+}
+
+#[test]
+fn registered_terms_and_the_ecp5_carry_map_are_refused_together() {
+    let mut p = params("tern_rt_ccu", (1, 1, 8), 8, 2, &NNEG_ADD2);
+    p.map = CarryMap::Ecp5;
+    p.input_register = InputRegister::Terms;
+    let Err(e) = generate(&p) else {
+        panic!("registered terms with the ECP5 carry map must be refused")
+    };
+    let e = e.to_string();
+    assert!(
+        e.contains("input-register") && e.contains("--map generic"),
+        "{e}"
+    );
 }

@@ -3,9 +3,9 @@
 //! adders sums the K terms of each output; no multiplier anywhere.
 //!
 //! Pipeline: the edge that takes a beat registers the activations and the
-//! decoded weights (two bits each: non-zero, negative); the select is fused
-//! into the first adder level; the tree is registered every `stage_levels`
-//! levels; the dot product (with N_neg added) is registered; the stream
+//! decoded weights (two bits each: non-zero, negative), or with
+//! `input_register = terms` each selected term and the −1 bits; the tree is
+//! registered every `stage_levels` levels; the dot product (with N_neg added) is registered; the stream
 //! shell accumulates runs in front of the output register.
 //!
 //! Negation, by default, uses the exact N_neg form: a term is
@@ -138,6 +138,30 @@ impl CarryMap {
     }
 }
 
+/// Where the edge that takes a beat registers the datapath's inputs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InputRegister {
+    /// The activations (shared by the N columns) and the decoded weights;
+    /// each term's select follows the registers.
+    #[default]
+    Operands,
+    /// Each term a·w (M·N·K of them) and the −1 bits: the select sits in
+    /// front of its register, so on an iCE40 the two share one logic cell
+    /// and the operands need none (generic map only).
+    Terms,
+}
+
+impl InputRegister {
+    /// The name the CLI and metadata use.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputRegister::Operands => "operands",
+            InputRegister::Terms => "terms",
+        }
+    }
+}
+
 /// Parameters of `ternary-gemv`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TernaryGemvParams {
@@ -158,6 +182,9 @@ pub struct TernaryGemvParams {
     /// Target-specific mapping of the first adder level.
     #[serde(default)]
     pub map: CarryMap,
+    /// What the input edge registers: the operands or the selected terms.
+    #[serde(default)]
+    pub input_register: InputRegister,
     /// One module per output column instantiated N times, or all flat.
     #[serde(default)]
     pub hierarchy: Hierarchy,
@@ -189,6 +216,13 @@ impl TernaryGemvParams {
                 "map",
                 self.map.name(),
                 "the ECP5 carry mapping fuses the N_neg select into two-input adders; use --negation nneg --tree add2, or --map generic",
+            ));
+        }
+        if self.map == CarryMap::Ecp5 && self.input_register == InputRegister::Terms {
+            return Err(ParamError::new(
+                "input-register",
+                self.input_register.name(),
+                "the ECP5 carry mapping fuses each select into its adder, after the operands' registers; use --input-register operands, or --map generic",
             ));
         }
         validate_stage_levels(self.stage_levels)
@@ -368,7 +402,10 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
     let c = &p.common;
     let mut b = ModuleBuilder::new(&c.name)?;
     let shell = StreamShell::new(&mut b, c, p.w_packing.bus(c.n, c.k))?;
-    let act = register_activations(&mut b, c, &shell)?;
+    let act = match p.input_register {
+        InputRegister::Operands => register_activations(&mut b, c, &shell)?,
+        InputRegister::Terms => shell.act.clone(),
+    };
     let (sums, stages) = match p.hierarchy {
         Hierarchy::Flat => flat_dots(&mut b, p, &shell, &act)?,
         Hierarchy::Modules => column_dots(&mut b, p, &shell, &act)?,
@@ -376,7 +413,8 @@ pub fn generate(p: &TernaryGemvParams) -> Result<GeneratedCore, CoreError> {
     shell.finish_core(b, c, "ternary-gemv", &sums, stages)
 }
 
-/// The edge that takes a beat registers the activations, index m·K + k.
+/// The edge that takes a beat registers the activations, index m·K + k
+/// (`input_register = operands`).
 fn register_activations(
     b: &mut ModuleBuilder,
     c: &CommonParams,
@@ -407,9 +445,9 @@ fn flat_dots(
 ) -> Result<(Vec<Ranged>, u32), CoreError> {
     let c = &p.common;
     let decoded = decode(b, c, p.w_packing, &shell.w)?;
-    let trits = register_trits(b, c.k, &decoded, shell.en)?;
+    let (trits, neg_bits) = register_weights(b, p, c.k, &decoded, shell.en)?;
     let mut negs = (0..c.n)
-        .map(|n| column_neg(b, p, n, &trits[n * c.k..(n + 1) * c.k], shell.en))
+        .map(|n| column_neg(b, p, n, &neg_bits[n * c.k..(n + 1) * c.k], shell.en))
         .collect::<Result<Vec<_>, _>>()?;
     let mut sums = Vec::with_capacity(c.m * c.n);
     let mut stages = 1;
@@ -429,7 +467,8 @@ fn flat_dots(
 mod column_ports {
     /// Input: the pipeline enable.
     pub const EN: &str = "en";
-    /// Input vector: the registered activations, index m·K + k.
+    /// Input vector: the activations, index m·K + k (registered in the top
+    /// unless `input_register = terms`).
     pub const ACT: &str = "act";
     /// Input vector: the column's slice of `in_w`.
     pub const W: &str = "w";
@@ -506,8 +545,8 @@ fn column_module(p: &TernaryGemvParams) -> Result<Column, CoreError> {
     let act = b.input_vec(column_ports::ACT, c.m * c.k, a_ty)?;
     let w = b.input_vec(column_ports::W, bus.elems, bus.ty)?;
     let decoded = decode_tile(&mut b, 1, c.k, p.w_packing, &w)?;
-    let trits = register_trits(&mut b, c.k, &decoded, en)?;
-    let mut neg = column_neg(&mut b, p, 0, &trits, en)?;
+    let (trits, neg_bits) = register_weights(&mut b, p, c.k, &decoded, en)?;
+    let mut neg = column_neg(&mut b, p, 0, &neg_bits, en)?;
     let mut dots = Vec::with_capacity(c.m);
     let (mut range, mut stages) = ((0, 0), 1);
     for m in 0..c.m {
@@ -524,24 +563,34 @@ fn column_module(p: &TernaryGemvParams) -> Result<Column, CoreError> {
     })
 }
 
-/// The decoded weights registered on the edge that takes a beat, index n·K + k.
-fn register_trits(
+/// What the edge that takes a beat registers of the decoded weights, index
+/// n·K + k: the weights the selects read (registered for `input_register =
+/// operands`, the decoded bus's for `terms`) and the registered −1 bits.
+fn register_weights(
     b: &mut ModuleBuilder,
+    p: &TernaryGemvParams,
     k_len: usize,
     decoded: &[Trit],
     en: SignalId,
-) -> Result<Vec<Trit>, BuildError> {
-    decoded
-        .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let (n, k) = (i / k_len, i % k_len);
-            Ok(Trit {
-                nz: b.register(&format!("nz_n{n}_k{k}_q"), t.nz, Some(en), None)?,
-                neg: b.register(&format!("neg_n{n}_k{k}_q"), t.neg, Some(en), None)?,
-            })
-        })
-        .collect()
+) -> Result<(Vec<Trit>, Vec<SignalId>), BuildError> {
+    let mut select = Vec::with_capacity(decoded.len());
+    let mut negs = Vec::with_capacity(decoded.len());
+    for (i, t) in decoded.iter().enumerate() {
+        let (n, k) = (i / k_len, i % k_len);
+        let nz = match p.input_register {
+            InputRegister::Operands => {
+                b.register(&format!("nz_n{n}_k{k}_q"), t.nz, Some(en), None)?
+            }
+            InputRegister::Terms => t.nz,
+        };
+        let neg = b.register(&format!("neg_n{n}_k{k}_q"), t.neg, Some(en), None)?;
+        select.push(match p.input_register {
+            InputRegister::Operands => Trit { nz, neg },
+            InputRegister::Terms => *t,
+        });
+        negs.push(neg);
+    }
+    Ok((select, negs))
 }
 
 /// What a column adds back for its −1 weights.
@@ -554,23 +603,23 @@ enum ColumnNeg {
     Carry(NegBits),
 }
 
-/// How column n (weights `weights`) adds back its −1 weights.
+/// How column n (registered −1 bits `negs`) adds back its −1 weights.
 fn column_neg(
     b: &mut ModuleBuilder,
     p: &TernaryGemvParams,
     n: usize,
-    weights: &[Trit],
+    negs: &[SignalId],
     en: SignalId,
 ) -> Result<ColumnNeg, BuildError> {
     Ok(match p.negation {
         Negation::Negate => ColumnNeg::Nothing,
         Negation::Nneg if p.folds_carry() => ColumnNeg::Carry(NegBits {
             prefix: format!("neg_n{n}"),
-            bits: weights.iter().map(|t| t.neg).collect(),
+            bits: negs.to_vec(),
             en,
             delayed: HashMap::new(),
         }),
-        Negation::Nneg => ColumnNeg::Popcount(popcount(b, p, n, weights, en)?),
+        Negation::Nneg => ColumnNeg::Popcount(popcount(b, p, n, negs, en)?),
     })
 }
 
@@ -656,16 +705,12 @@ fn popcount(
     b: &mut ModuleBuilder,
     p: &TernaryGemvParams,
     n: usize,
-    weights: &[Trit],
+    negs: &[SignalId],
     en: SignalId,
 ) -> Result<TreeSum, BuildError> {
-    let bits = weights
+    let bits = negs
         .iter()
-        .map(|t| Ranged {
-            sig: t.neg,
-            lo: 0,
-            hi: 1,
-        })
+        .map(|&sig| Ranged { sig, lo: 0, hi: 1 })
         .collect();
     adder_tree(b, &format!("nneg_n{n}"), bits, en, p.stage_levels, p.tree)
 }
@@ -695,11 +740,18 @@ fn dot_tree(
     let terms = (0..c.k)
         .map(|k| {
             let name = format!("t_m{m}_n{n}_k{k}");
-            term(b, &name, p.negation, acts[k], weights[k], a_ty)
+            let t = term(b, &name, p.negation, acts[k], weights[k], a_ty)?;
+            match p.input_register {
+                InputRegister::Operands => Ok(t),
+                InputRegister::Terms => Ok(Ranged {
+                    sig: b.register(&format!("{name}_q"), t.sig, Some(en), None)?,
+                    ..t
+                }),
+            }
         })
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, BuildError>>()?;
     let feed = feed.map(|f| f as &mut dyn CarryFeed);
-    adder_tree_fed(b, &prefix, terms, en, p.stage_levels, p.tree, feed)
+    adder_tree_fed(b, &prefix, terms, en, levels, feed)
 }
 
 /// The registered dot product of row m and column n (with the column's −1
@@ -793,6 +845,17 @@ const MAPS: &[Choice] = &[
     },
 ];
 
+const INPUT_REGISTERS: &[Choice] = &[
+    Choice {
+        value: "operands",
+        help: "the activations and decoded weights, each term's select after them",
+    },
+    Choice {
+        value: "terms",
+        help: "each term after its select (and the −1 bits): one logic cell per bit on an iCE40",
+    },
+];
+
 /// The `w_packing` choices (shared with `lut-gemm`'s base-3 tables).
 pub(crate) const PACKINGS: &[Choice] = &[
     Choice {
@@ -844,6 +907,13 @@ impl CoreParams for TernaryGemvParams {
                 help: "How weights arrive on in_w",
                 kind: ParamKind::Choice(PACKINGS),
                 default: ParamDefault::Fixed(Lit::Str("codes")),
+                axis: Some(Axis::Named),
+            },
+            ParamSpec {
+                key: "input_register",
+                help: "What the input edge registers (`flow --target ice40-*` picks terms)",
+                kind: ParamKind::Choice(INPUT_REGISTERS),
+                default: ParamDefault::Quiet(Lit::Str("operands")),
                 axis: Some(Axis::Named),
             },
             ParamSpec {

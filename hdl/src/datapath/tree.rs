@@ -75,7 +75,7 @@ pub fn adder_tree(
     stage_levels: u32,
     shape: TreeShape,
 ) -> Result<TreeSum, BuildError> {
-    adder_tree_fed(b, prefix, terms, en, stage_levels, shape, None)
+    adder_tree_fed(b, prefix, terms, en, (stage_levels, shape), None)
 }
 
 /// [`adder_tree`] that adds one bit of `feed` (while it has any) through
@@ -85,8 +85,7 @@ pub fn adder_tree_fed(
     prefix: &str,
     terms: Vec<Ranged>,
     en: SignalId,
-    stage_levels: u32,
-    shape: TreeShape,
+    (stage_levels, shape): (u32, TreeShape),
     feed: Option<&mut dyn CarryFeed>,
 ) -> Result<TreeSum, BuildError> {
     let start = Partial {
